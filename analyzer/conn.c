@@ -1,0 +1,351 @@
+/*
+ * conn.c - the application layer of a flow: recognise the HTTP/1.1 Upgrade exchange on any
+ * port, check it, then hand the byte streams to the core's WebSocket session and its events to
+ * the report.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/ws_handshake.h"
+#include "flow.h"
+
+#define HS_MAX (64 * 1024) /* header block limit (HS-16) */
+
+struct early_chunk {
+    uint32_t len;
+    struct reasm_meta meta;
+};
+
+struct wsconn {
+    struct conn_view view;
+    struct analyzer *an;
+    struct flow *f;
+    GByteArray *req, *resp, *early;
+    GArray *early_chunks;
+    uint64_t req_pkt, resp_pkt;
+    uint64_t req_end_off, resp_end_off;
+    int req_confirmed;
+    struct ws_session sess;
+};
+
+static void endpoint(char *out, size_t n, int family, const uint8_t *addr, uint16_t port)
+{
+    char ip[INET6_ADDRSTRLEN];
+    inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, ip, sizeof ip);
+    snprintf(out, n, family == 4 ? "%s:%u" : "[%s]:%u", ip, port);
+}
+
+static void side_endpoint(const struct flow *f, int side, char *out, size_t n)
+{
+    int is_a = side == 0 ? f->init_is_a : !f->init_is_a;
+    endpoint(out, n, f->key.family, is_a ? f->key.a : f->key.b, is_a ? f->key.pa : f->key.pb);
+}
+
+static void on_ws_event(void *ctx, const struct ws_event *ev)
+{
+    struct wsconn *c = ctx;
+    report_ws_event(c->an->rep, &c->view, ev);
+}
+
+static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_side)
+{
+    struct wsconn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->an = an;
+    c->f = f;
+    c->view.id = f->id;
+    c->view.file = an->file;
+    side_endpoint(f, client_side, c->view.client, sizeof c->view.client);
+    side_endpoint(f, !client_side, c->view.server, sizeof c->view.server);
+    c->req = g_byte_array_new();
+    c->resp = g_byte_array_new();
+    f->client_side = (uint8_t)client_side;
+    f->ws = c;
+    return c;
+}
+
+void conn_free(struct flow *f)
+{
+    struct wsconn *c = f->ws;
+    if (!c)
+        return;
+    if (c->req)
+        g_byte_array_free(c->req, TRUE);
+    if (c->resp)
+        g_byte_array_free(c->resp, TRUE);
+    if (c->early)
+        g_byte_array_free(c->early, TRUE);
+    if (c->early_chunks)
+        g_array_free(c->early_chunks, TRUE);
+    free(c);
+    f->ws = NULL;
+    f->state = FS_DONE;
+}
+
+static void ignore_flow(struct flow *f)
+{
+    conn_free(f);
+    for (int side = 0; side < 2; side++)
+        reasm_free(&f->rd[side]);
+    f->state = FS_IGNORE;
+}
+
+static struct ws_seg_ctx seg_for(const struct flow *f, int side, const struct reasm_meta *m)
+{
+    struct ws_seg_ctx seg = {m->pkt, 0, 0, f->cur_pkt};
+    if (m->has_ack && reasm_offset(&f->rd[!side], m->ack, &seg.ack_off) == 0)
+        seg.ack_valid = 1;
+    return seg;
+}
+
+static int ws_dir(const struct flow *f, int side)
+{
+    return side == f->client_side ? WS_C2S : WS_S2C;
+}
+
+/* Client bytes sent before the server's 101 was received are early data (RFC 6455 §4.1). */
+static void feed_client(struct wsconn *c, const uint8_t *data, size_t len,
+                        const struct reasm_meta *m, int *flagged)
+{
+    struct flow *f = c->f;
+    struct ws_seg_ctx seg = seg_for(f, f->client_side, m);
+    if (!*flagged && !(seg.ack_valid && seg.ack_off >= c->resp_end_off)) {
+        *flagged = 1;
+        char detail[96];
+        snprintf(detail, sizeof detail, "%zu bytes sent before the 101 response was received",
+                 len);
+        report_finding(c->an->rep, &c->view, c->an->file, m->pkt, F_V_EARLY_DATA, detail);
+    }
+    ws_session_feed(&c->sess, WS_C2S, data, len, &seg);
+}
+
+static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_len,
+                           const struct reasm_meta *m)
+{
+    struct analyzer *an = c->an;
+    struct flow *f = c->f;
+    struct ws_http_msg req, resp;
+    struct ws_handshake_result res;
+
+    ws_http_parse(c->req->data, c->req->len, 0, &req);
+    if (ws_http_parse(c->resp->data, c->resp->len, 1, &resp) < 0) {
+        report_finding(an->rep, &c->view, an->file, c->resp_pkt, F_V_BAD_REQUEST,
+                       "the answer to the Upgrade request is not an HTTP/1.x response");
+        ignore_flow(f);
+        return;
+    }
+    ws_handshake_check(&req, &resp, &res);
+    struct handshake_view hv = {c->req_pkt, c->resp_pkt, &req, &resp, &res};
+    report_conn(an->rep, &c->view, &hv);
+    for (unsigned i = 0; i < res.n_findings; i++) {
+        int id = res.findings[i];
+        uint64_t pkt = (id == F_V_BAD_REQUEST || id == F_V_BAD_KEY) ? c->req_pkt : c->resp_pkt;
+        char detail[160] = "";
+        if (id == F_UPGRADE_REFUSED)
+            snprintf(detail, sizeof detail, "status %d", resp.status);
+        else if (id == F_V_ACCEPT_MISMATCH) {
+            char want[29];
+            ws_accept_for_key(req.key.p, req.key.len, want);
+            snprintf(detail, sizeof detail, "expected %s", want);
+        }
+        report_finding(an->rep, &c->view, an->file, pkt, (enum wsa_finding_id)id, detail);
+    }
+    if (!res.upgraded) {
+        ignore_flow(f); /* HS-01: bytes after a refusal are not frames */
+        return;
+    }
+    f->state = FS_WS;
+    ws_session_init(&c->sess, res.rsv_allowed, res.pmd, on_ws_event, c);
+    ws_session_start(&c->sess, c->req_end_off, c->resp_end_off);
+    g_byte_array_free(c->req, TRUE);
+    g_byte_array_free(c->resp, TRUE);
+    c->req = c->resp = NULL;
+
+    /* client bytes that arrived while we waited for the response */
+    int flagged = 0;
+    if (c->early) {
+        size_t pos = 0;
+        for (guint i = 0; i < c->early_chunks->len; i++) {
+            struct early_chunk *ec = &g_array_index(c->early_chunks, struct early_chunk, i);
+            feed_client(c, c->early->data + pos, ec->len, &ec->meta, &flagged);
+            pos += ec->len;
+        }
+        g_byte_array_free(c->early, TRUE);
+        g_array_free(c->early_chunks, TRUE);
+        c->early = NULL;
+        c->early_chunks = NULL;
+    }
+    if (rest_len) {
+        struct ws_seg_ctx seg = seg_for(f, !f->client_side, m);
+        ws_session_feed(&c->sess, WS_S2C, rest, rest_len, &seg);
+    }
+}
+
+static void keep_early(struct wsconn *c, const uint8_t *data, size_t len,
+                       const struct reasm_meta *m)
+{
+    if (!len)
+        return;
+    if (!c->early) {
+        c->early = g_byte_array_new();
+        c->early_chunks = g_array_new(FALSE, FALSE, sizeof(struct early_chunk));
+    }
+    if (c->early->len + len > HS_MAX) {
+        report_finding(c->an->rep, &c->view, c->an->file, m->pkt, F_D_HANDSHAKE_TOO_LARGE,
+                       "more than 64 KiB of client data before the server's response");
+        ignore_flow(c->f);
+        return;
+    }
+    g_byte_array_append(c->early, data, (guint)len);
+    struct early_chunk ec = {(uint32_t)len, *m};
+    g_array_append_val(c->early_chunks, ec);
+}
+
+/* Append to a header buffer; returns the number of bytes of data past the header end, or -1
+ * while the header block is incomplete, or -2 when it grew too large. */
+static long append_header(GByteArray *buf, const uint8_t *data, size_t len)
+{
+    size_t before = buf->len;
+    size_t room = HS_MAX + 1 - before;
+    g_byte_array_append(buf, data, (guint)(len < room ? len : room));
+    size_t end = ws_http_header_end(buf->data, buf->len);
+    if (!end)
+        return buf->len > HS_MAX ? -2 : -1;
+    g_byte_array_set_size(buf, (guint)end);
+    return (long)(len - (end - before));
+}
+
+void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
+                  uint64_t off, const struct reasm_meta *meta)
+{
+    struct wsconn *c = f->ws;
+
+    if (f->state == FS_DETECT) {
+        int looks = ws_http_looks_like_request(data, len);
+        if (looks != 0 && off == 0) {
+            c = conn_new(an, f, side);
+            if (!c) {
+                ignore_flow(f);
+                return;
+            }
+            c->req_pkt = meta->pkt;
+            f->state = FS_HTTP_REQ;
+        } else {
+            if (f->midstream && !(len >= 1 && data[0] == 0x16))
+                report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM,
+                               "no SYN and no recognisable start: the flow is not followed");
+            ignore_flow(f); /* TLS flows: see issue 3; everything else is not ours */
+            return;
+        }
+    }
+
+    if (f->state == FS_WS) {
+        struct ws_seg_ctx seg = seg_for(f, side, meta);
+        ws_session_feed(&c->sess, ws_dir(f, side), data, len, &seg);
+        return;
+    }
+
+    if (f->state == FS_HTTP_REQ) {
+        if (side != f->client_side) {
+            /* the server spoke before the request was complete: keep it as the response */
+            if (!c->resp->len)
+                c->resp_pkt = meta->pkt;
+            long rest = append_header(c->resp, data, len);
+            (void)rest;
+            return;
+        }
+        long rest = append_header(c->req, data, len);
+        if (!c->req_confirmed && c->req->len >= 16) {
+            if (ws_http_looks_like_request(c->req->data, c->req->len) != 1) {
+                ignore_flow(f);
+                return;
+            }
+            c->req_confirmed = 1;
+        }
+        if (rest == -1)
+            return;
+        if (rest == -2) {
+            report_finding(an->rep, NULL, an->file, meta->pkt, F_D_HANDSHAKE_TOO_LARGE,
+                           "HTTP request header block larger than 64 KiB");
+            ignore_flow(f);
+            return;
+        }
+        struct ws_http_msg req;
+        if (ws_http_parse(c->req->data, c->req->len, 0, &req) < 0 || !req.upgrade_is_websocket) {
+            ignore_flow(f); /* plain HTTP: not followed */
+            return;
+        }
+        c->req_end_off = off + len - (size_t)rest;
+        f->state = FS_HTTP_RESP;
+        keep_early(c, data + len - rest, (size_t)rest, meta);
+        return;
+    }
+
+    if (f->state == FS_HTTP_RESP) {
+        if (side == f->client_side) {
+            keep_early(c, data, len, meta);
+            return;
+        }
+        if (!c->resp->len)
+            c->resp_pkt = meta->pkt;
+        long rest = append_header(c->resp, data, len);
+        if (rest == -1)
+            return;
+        if (rest == -2) {
+            report_finding(an->rep, &c->view, an->file, meta->pkt, F_D_HANDSHAKE_TOO_LARGE,
+                           "HTTP response header block larger than 64 KiB");
+            ignore_flow(f);
+            return;
+        }
+        c->resp_end_off = off + len - (size_t)rest;
+        handshake_done(c, data + len - rest, (size_t)rest, meta);
+    }
+}
+
+void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t len,
+              enum reasm_gap_reason why, uint64_t pkt)
+{
+    struct wsconn *c = f->ws;
+    char detail[160];
+    if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP)
+        return; /* flows we do not follow lose nothing we report on */
+    snprintf(detail, sizeof detail, "%llu bytes missing from the %s stream at offset %llu%s",
+             (unsigned long long)len, side == f->client_side ? "client" : "server",
+             (unsigned long long)off,
+             why == GAP_MEMCAP ? " (out-of-order buffer full)"
+             : why == GAP_END  ? " (never filled before the connection ended)"
+                               : " (acknowledged by the receiver but not captured)");
+    report_finding(an->rep, &c->view, an->file, pkt,
+                   why == GAP_MEMCAP ? F_D_STREAM_MEMCAP : F_D_STREAM_GAP, detail);
+    if (f->state == FS_WS)
+        ws_session_gap(&c->sess, ws_dir(f, side), len, pkt);
+    else
+        ignore_flow(f); /* a handshake with a hole cannot be judged */
+}
+
+void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t pkt)
+{
+    char detail[128];
+    if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP)
+        return;
+    snprintf(detail, sizeof detail, "%s stream offset %llu; the first copy was used",
+             side == f->client_side ? "client" : "server", (unsigned long long)off);
+    report_finding(an->rep, &f->ws->view, an->file, pkt, F_W_STREAM_OVERLAP_CONFLICT, detail);
+}
+
+void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
+{
+    (void)an;
+    if (f->state == FS_WS)
+        ws_session_end_dir(&f->ws->sess, ws_dir(f, side), pkt);
+}
+
+void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
+{
+    (void)an;
+    if (f->state == FS_WS)
+        ws_session_end(&f->ws->sess, by_tcp, pkt);
+}

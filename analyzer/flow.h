@@ -1,0 +1,73 @@
+/*
+ * flow.h - one TCP connection as the analyzer follows it, and the run-wide analyzer state.
+ *
+ * A flow starts in DETECT; its first bytes decide what it is (HTTP request -> handshake; TLS
+ * record -> TLS; else IGNORE, which keeps only a small entry so the rest of the flow costs one
+ * hash lookup a packet). Big state (handshake buffers, the WebSocket session) is allocated only
+ * for flows that need it.
+ */
+#ifndef WSAUDIT_FLOW_H
+#define WSAUDIT_FLOW_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "../core/ws_session.h"
+#include "decode.h"
+#include "report.h"
+#include "tcp_reasm.h"
+
+struct flow_key {
+    uint8_t family;
+    uint8_t a[16], b[16];
+    uint16_t pa, pb; /* a/b ordered so both directions give one key */
+};
+
+enum flow_state { FS_DETECT, FS_HTTP_REQ, FS_HTTP_RESP, FS_WS, FS_TLS, FS_IGNORE, FS_DONE };
+
+struct wsconn; /* conn.c */
+
+struct flow {
+    struct flow_key key;
+    struct flow *lru_prev, *lru_next;
+    uint64_t id;
+    double last_ts;
+    uint8_t init_is_a;   /* side 0 (initiator) is key endpoint a */
+    uint8_t state;
+    uint8_t client_side; /* side that sent the HTTP request */
+    uint8_t midstream;
+    uint8_t syn[2], fin_done[2], rst, closed, truncated_reported;
+    struct reasm_dir rd[2];
+    uint64_t cur_pkt; /* packet being processed */
+    struct wsconn *ws;
+};
+
+struct analyzer {
+    struct report *rep;
+    GHashTable *flows;
+    struct flow *lru_head, *lru_tail;
+    size_t nflows, max_flows;
+    size_t ooo_cap;
+    double idle_timeout, closed_timeout, now;
+    uint64_t next_id;
+    const char *file;
+    uint64_t pkt;
+};
+
+void analyzer_init(struct analyzer *an, struct report *rep);
+void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts);
+/* End of one input file: every flow is finished (packet numbers restart per file). */
+void analyzer_end_file(struct analyzer *an);
+void analyzer_free(struct analyzer *an);
+
+/* conn.c: the application layer of a flow */
+void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
+                  uint64_t off, const struct reasm_meta *meta);
+void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t len,
+              enum reasm_gap_reason why, uint64_t pkt);
+void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t pkt);
+void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt);
+void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt);
+void conn_free(struct flow *f);
+
+#endif

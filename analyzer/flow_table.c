@@ -1,0 +1,287 @@
+/*
+ * flow_table.c - the table of TCP flows: lookup by 5-tuple, creation, TCP state (SYN, FIN,
+ * RST, reuse), idle expiry in least-recently-used order, and the bound on the number of flows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+#define MAX_FLOWS_DEFAULT 200000
+#define OOO_CAP_DEFAULT (1u << 20)
+
+static guint key_hash(gconstpointer p)
+{
+    const struct flow_key *k = p;
+    guint h = 2166136261u; /* FNV-1a */
+    const uint8_t *b = (const uint8_t *)k;
+    for (size_t i = 0; i < sizeof *k; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static gboolean key_equal(gconstpointer x, gconstpointer y)
+{
+    return memcmp(x, y, sizeof(struct flow_key)) == 0;
+}
+
+void analyzer_init(struct analyzer *an, struct report *rep)
+{
+    memset(an, 0, sizeof *an);
+    an->rep = rep;
+    an->flows = g_hash_table_new(key_hash, key_equal);
+    an->max_flows = MAX_FLOWS_DEFAULT;
+    an->ooo_cap = OOO_CAP_DEFAULT;
+    an->idle_timeout = 600;
+    an->closed_timeout = 120;
+}
+
+/* Build the direction-independent key; *sender_is_a says which end sent this packet. */
+static void make_key(const struct tcp_pkt *tp, struct flow_key *k, int *sender_is_a)
+{
+    size_t alen = tp->family == 4 ? 4 : 16;
+    int c = memcmp(tp->src, tp->dst, alen);
+    int src_first = c < 0 || (c == 0 && tp->sport <= tp->dport);
+    memset(k, 0, sizeof *k);
+    k->family = tp->family;
+    if (src_first) {
+        memcpy(k->a, tp->src, 16);
+        memcpy(k->b, tp->dst, 16);
+        k->pa = tp->sport;
+        k->pb = tp->dport;
+    } else {
+        memcpy(k->a, tp->dst, 16);
+        memcpy(k->b, tp->src, 16);
+        k->pa = tp->dport;
+        k->pb = tp->sport;
+    }
+    *sender_is_a = src_first;
+}
+
+static void lru_unlink(struct analyzer *an, struct flow *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        an->lru_head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        an->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(struct analyzer *an, struct flow *f)
+{
+    f->lru_prev = an->lru_tail;
+    f->lru_next = NULL;
+    if (an->lru_tail)
+        an->lru_tail->lru_next = f;
+    else
+        an->lru_head = f;
+    an->lru_tail = f;
+}
+
+static const struct reasm_cb *callbacks(void);
+
+struct cb_ctx {
+    struct analyzer *an;
+    struct flow *f;
+};
+static struct cb_ctx cur_ctx; /* the flow being processed; single-threaded per analyzer run */
+
+/* Finish a flow: deliver what is buffered (holes become gaps), close the session. */
+static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
+{
+    if (f->closed)
+        return;
+    struct cb_ctx saved = cur_ctx;
+    f->cur_pkt = pkt;
+    cur_ctx = (struct cb_ctx){an, f};
+    for (int side = 0; side < 2; side++) {
+        reasm_flush(&f->rd[side], callbacks(), pkt);
+        conn_side_end(an, f, side, pkt);
+    }
+    conn_finish(an, f, by_tcp, pkt);
+    for (int side = 0; side < 2; side++)
+        reasm_free(&f->rd[side]);
+    conn_free(f);
+    f->closed = 1;
+    cur_ctx = saved;
+}
+
+static void remove_flow(struct analyzer *an, struct flow *f)
+{
+    lru_unlink(an, f);
+    g_hash_table_remove(an->flows, &f->key);
+    an->nflows--;
+    free(f);
+}
+
+static void expire(struct analyzer *an)
+{
+    while (an->lru_head) {
+        struct flow *f = an->lru_head;
+        double limit = f->closed ? an->closed_timeout : an->idle_timeout;
+        if (an->now - f->last_ts <= limit && an->nflows < an->max_flows)
+            break;
+        if (!f->closed && an->nflows >= an->max_flows && f->state != FS_IGNORE &&
+            f->state != FS_DETECT)
+            report_finding(an->rep, NULL, an->file, an->pkt, F_D_FLOW_MEMCAP,
+                           "flow table full: the least recently active flow was finished early");
+        finish_flow(an, f, 0, an->pkt);
+        remove_flow(an, f);
+    }
+}
+
+static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int init_is_a,
+                             int midstream)
+{
+    struct flow *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->key = *k;
+    f->id = an->next_id++; /* like Wireshark's tcp.stream: 0-based */
+    f->init_is_a = (uint8_t)init_is_a;
+    f->midstream = (uint8_t)midstream;
+    f->state = FS_DETECT;
+    for (int side = 0; side < 2; side++)
+        reasm_init(&f->rd[side], side, an->ooo_cap);
+    g_hash_table_insert(an->flows, &f->key, f);
+    lru_append(an, f);
+    an->nflows++;
+    an->rep->flows++;
+    return f;
+}
+
+static void cb_deliver(void *ctx, int dir, const uint8_t *data, size_t len, uint64_t off,
+                       const struct reasm_meta *meta)
+{
+    struct cb_ctx *c = ctx;
+    conn_deliver(c->an, c->f, dir, data, len, off, meta);
+}
+
+static void cb_gap(void *ctx, int dir, uint64_t off, uint64_t len, enum reasm_gap_reason why,
+                   uint64_t pkt)
+{
+    struct cb_ctx *c = ctx;
+    conn_gap(c->an, c->f, dir, off, len, why, pkt);
+}
+
+static void cb_conflict(void *ctx, int dir, uint64_t off, uint64_t pkt)
+{
+    struct cb_ctx *c = ctx;
+    conn_conflict(c->an, c->f, dir, off, pkt);
+}
+
+static const struct reasm_cb *callbacks(void)
+{
+    static struct reasm_cb cb = {cb_deliver, cb_gap, cb_conflict, &cur_ctx};
+    return &cb;
+}
+
+void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts)
+{
+    struct flow_key k;
+    int sender_is_a;
+    int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
+
+    an->pkt = pkt;
+    if (ts > an->now)
+        an->now = ts; /* timestamps that go backwards never make flows expire early */
+    expire(an);
+    make_key(tp, &k, &sender_is_a);
+    struct flow *f = g_hash_table_lookup(an->flows, &k);
+    /* a new SYN on a finished 4-tuple starts a new connection (TCP-11) */
+    if (f && syn && !ackf && (f->closed || f->rst || (f->fin_done[0] && f->fin_done[1]))) {
+        finish_flow(an, f, 1, pkt);
+        remove_flow(an, f);
+        f = NULL;
+    }
+    if (!f) {
+        if (an->nflows >= an->max_flows)
+            expire(an);
+        /* the initiator sent the SYN; without one, take the sender of the first packet */
+        int init_is_a = syn && ackf ? !sender_is_a : sender_is_a;
+        f = new_flow(an, &k, init_is_a, !syn);
+        if (!f) {
+            report_error(an->rep, an->file, pkt, "out of memory for a new flow", 0);
+            return;
+        }
+    } else {
+        lru_unlink(an, f);
+        lru_append(an, f);
+    }
+    f->last_ts = an->now;
+    f->cur_pkt = pkt;
+    if (f->closed)
+        return;
+
+    int side = (sender_is_a == f->init_is_a) ? 0 : 1;
+    struct reasm_dir *rd = &f->rd[side];
+    struct reasm_meta meta = {pkt, ackf != 0, tp->ack};
+    cur_ctx = (struct cb_ctx){an, f};
+
+    if (syn) {
+        f->syn[side] = 1;
+        if (!rd->base_known || rd->next == 0)
+            reasm_set_base(rd, tp->seq + 1);
+    }
+    if (f->state == FS_IGNORE) {
+        if (tp->flags & TCP_RST)
+            f->rst = 1;
+        if (tp->flags & TCP_FIN)
+            f->fin_done[side] = 1;
+        return;
+    }
+    if (tp->len) {
+        uint32_t seq = syn ? tp->seq + 1 : tp->seq;
+        if (tp->len < tp->wire_len && !f->truncated_reported &&
+            (f->state == FS_WS || f->state == FS_HTTP_REQ || f->state == FS_HTTP_RESP)) {
+            f->truncated_reported = 1;
+            report_finding(an->rep, NULL, an->file, pkt, F_D_CAPTURE_TRUNCATED,
+                           "payload cut by the snapshot length; the missing bytes are a gap");
+        }
+        reasm_segment(rd, callbacks(), seq, tp->payload, tp->len, &meta);
+    }
+    if (f->closed)
+        return;
+    if (ackf)
+        reasm_acked(&f->rd[!side], callbacks(), tp->ack, pkt);
+    if (tp->flags & TCP_FIN) {
+        uint32_t end = tp->seq + (syn ? 1 : 0) + tp->wire_len;
+        if (!rd->base_known)
+            reasm_set_base(rd, end);
+        reasm_fin(rd, end);
+    }
+    for (int s = 0; s < 2; s++) {
+        struct reasm_dir *d = &f->rd[s];
+        if (d->fin_seen && !f->fin_done[s] && d->next >= d->fin_off && !d->ooo) {
+            f->fin_done[s] = 1;
+            conn_side_end(an, f, s, pkt);
+        }
+    }
+    if (tp->flags & TCP_RST) {
+        f->rst = 1;
+        finish_flow(an, f, 1, pkt);
+    } else if (f->fin_done[0] && f->fin_done[1]) {
+        finish_flow(an, f, 1, pkt);
+    }
+}
+
+void analyzer_end_file(struct analyzer *an)
+{
+    while (an->lru_head) {
+        struct flow *f = an->lru_head;
+        finish_flow(an, f, 0, an->pkt);
+        remove_flow(an, f);
+    }
+    an->next_id = 0;
+    an->now = 0;
+}
+
+void analyzer_free(struct analyzer *an)
+{
+    analyzer_end_file(an);
+    g_hash_table_destroy(an->flows);
+}

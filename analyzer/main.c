@@ -1,0 +1,237 @@
+/*
+ * main.c - the wsaudit command line: read capture files with libpcap, decode, follow TCP,
+ * report WebSocket frames, closes and findings.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/ws_close.h"
+#include "decode.h"
+#include "flow.h"
+#include "report.h"
+
+#ifndef WSAUDIT_VERSION
+#define WSAUDIT_VERSION "0.1.0"
+#endif
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: wsaudit [options] FILE...       analyze pcap/pcapng files ('-' = stdin)\n"
+          "       wsaudit explain CODE             explain a close status code (e.g. 1003)\n"
+          "\n"
+          "options:\n"
+          "  -F, --format text|jsonl   output format (default text)\n"
+          "  -f, --filter EXPR         BPF filter applied to each packet (packet numbers are\n"
+          "                            still counted over the whole file)\n"
+          "  -q, --no-frames           do not list every frame, only closes and findings\n"
+          "      --fail-on LEVEL       note|warning|error: exit 1 when findings reach LEVEL\n"
+          "                            (default error)\n"
+          "  -V, --version             print the version\n"
+          "  -h, --help                this text\n"
+          "\n"
+          "exit status: 0 no findings at or above --fail-on, 1 such findings, 2 usage error or\n"
+          "unreadable input, 3 input failed part-way or analysis was partial (degraded).\n",
+          f);
+}
+
+static int explain(int argc, char **argv)
+{
+    if (argc < 1) {
+        fputs("wsaudit explain: name a close code, e.g. 'wsaudit explain 1015'\n", stderr);
+        return 2;
+    }
+    int rc = 0;
+    for (int i = 0; i < argc; i++) {
+        char *end;
+        errno = 0;
+        long v = strtol(argv[i], &end, 10);
+        if (errno || *end || v < 0 || v > 65535) {
+            fprintf(stderr, "wsaudit explain: '%s' is not a close status code (0-65535)\n",
+                    argv[i]);
+            rc = 2;
+            continue;
+        }
+        const struct ws_close_info *ci = ws_close_lookup((uint16_t)v);
+        printf("%ld %s (%s", v, ci->name, ws_close_class_name(ci->cls));
+        if (ci->lo != ci->hi)
+            printf(", range %u-%u", ci->lo, ci->hi);
+        printf(")\n  meaning: %s\n  fix:     %s\n", ci->meaning, ci->hint);
+        if (ci->finding >= 0)
+            printf("  on the wire: %s\n",
+                   wsa_finding_info((enum wsa_finding_id)ci->finding)->id);
+    }
+    return rc;
+}
+
+static const char *linktype_name(int dlt)
+{
+    const char *n = pcap_datalink_val_to_name(dlt);
+    return n ? n : "unknown";
+}
+
+/* Analyze one file; returns 0 when it was read to the end. */
+static int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (!p) {
+        report_error(rep, name, 0, errbuf, 1);
+        return -1;
+    }
+    int dlt = pcap_datalink(p);
+    an->file = name;
+    report_file(rep, name, linktype_name(dlt));
+    if (!decode_link_supported(dlt)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "link type %s (%d) is not supported", linktype_name(dlt), dlt);
+        report_error(rep, name, 0, msg, 1);
+        pcap_close(p);
+        return -1;
+    }
+    struct bpf_program prog;
+    int have_filter = 0;
+    if (filter) {
+        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            char msg[PCAP_ERRBUF_SIZE + 64];
+            snprintf(msg, sizeof msg, "bad filter '%s': %s", filter, pcap_geterr(p));
+            report_error(rep, name, 0, msg, 1);
+            pcap_close(p);
+            return -1;
+        }
+        have_filter = 1;
+    }
+
+    uint64_t pkt = 0;
+    int rc = 0;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    while (!stop_requested) {
+        int r = pcap_next_ex(p, &h, &data);
+        if (r == PCAP_ERROR_BREAK)
+            break;
+        if (r == PCAP_ERROR) {
+            char msg[PCAP_ERRBUF_SIZE + 64];
+            snprintf(msg, sizeof msg, "read failed after packet %llu: %s",
+                     (unsigned long long)pkt, pcap_geterr(p));
+            report_error(rep, name, pkt + 1, msg, 0);
+            rc = -1;
+            break;
+        }
+        pkt++;
+        rep->packets++;
+        if (have_filter && !pcap_offline_filter(&prog, h, data))
+            continue;
+        struct tcp_pkt tp;
+        const char *why;
+        enum decode_result d = decode_packet(dlt, data, h->caplen, h->len, &tp, &why);
+        if (d == DEC_TCP) {
+            rep->tcp_packets++;
+            double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e9;
+            analyzer_packet(an, &tp, pkt, ts);
+        } else if (d == DEC_FRAGMENT) {
+            report_finding(rep, NULL, name, pkt, F_D_IP_FRAGMENT, why);
+        } else if (d == DEC_ERR_BOGUS || (d == DEC_ERR_TRUNC && h->caplen == h->len)) {
+            report_finding(rep, NULL, name, pkt, F_D_PACKET_MALFORMED, why);
+        } else if (d == DEC_ERR_TRUNC) {
+            report_finding(rep, NULL, name, pkt, F_D_CAPTURE_TRUNCATED, why);
+        }
+    }
+    if (stop_requested) {
+        report_error(rep, name, pkt, "interrupted; findings so far are written", 0);
+        rc = -1;
+    }
+    analyzer_end_file(an);
+    if (have_filter)
+        pcap_freecode(&prog);
+    pcap_close(p);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'F'}, {"filter", required_argument, NULL, 'f'},
+        {"no-frames", no_argument, NULL, 'q'},    {"fail-on", required_argument, NULL, 1},
+        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    enum report_format fmt = FMT_TEXT;
+    const char *filter = NULL;
+    int show_frames = 1, fail_on = WSA_SEV_ERROR, c;
+
+    if (argc > 1 && strcmp(argv[1], "explain") == 0)
+        return explain(argc - 2, argv + 2);
+    while ((c = getopt_long(argc, argv, "F:f:qVh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'F':
+            if (strcmp(optarg, "text") == 0)
+                fmt = FMT_TEXT;
+            else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
+                fmt = FMT_JSONL;
+            else {
+                fprintf(stderr, "wsaudit: unknown format '%s' (text or jsonl)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'f':
+            filter = optarg;
+            break;
+        case 'q':
+            show_frames = 0;
+            break;
+        case 1:
+            fail_on = wsa_severity_parse(optarg);
+            if (fail_on < 0) {
+                fprintf(stderr, "wsaudit: --fail-on takes note, warning or error\n");
+                return 2;
+            }
+            break;
+        case 'V':
+            printf("wsaudit %s (%s)\n", WSAUDIT_VERSION, pcap_lib_version());
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct report rep;
+    struct analyzer an;
+    report_init(&rep, fmt, stdout);
+    rep.show_frames = show_frames;
+    rep.fail_on = fail_on;
+    analyzer_init(&an, &rep);
+    for (int i = optind; i < argc && !stop_requested; i++)
+        run_file(&an, &rep, argv[i], filter);
+    analyzer_free(&an);
+    report_summary(&rep);
+    int status = report_exit_status(&rep);
+    if (rep.fatal || rep.errors)
+        fprintf(stderr, "wsaudit: %llu input error(s); see the output\n",
+                (unsigned long long)(rep.fatal + rep.errors));
+    return status;
+}

@@ -1,0 +1,20 @@
+/* out_formats.h - the per-format writers behind report.h (one file per format). */
+#ifndef WSAUDIT_OUT_FORMATS_H
+#define WSAUDIT_OUT_FORMATS_H
+
+#include "report.h"
+
+struct out_format {
+    void (*file)(struct report *r, const char *file, const char *linktype);
+    void (*conn)(struct report *r, const struct conn_view *c, const struct handshake_view *h);
+    void (*ws_event)(struct report *r, const struct conn_view *c, const struct ws_event *ev);
+    void (*finding)(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
+                    enum wsa_finding_id id, const char *detail);
+    void (*error)(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal);
+    void (*summary)(struct report *r);
+};
+
+extern const struct out_format out_text_format;
+extern const struct out_format out_jsonl_format;
+
+#endif

@@ -1,0 +1,178 @@
+/* out_jsonl.c - JSON Lines writer: one object per line, "type" first. Schema in README.md. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "out_formats.h"
+
+static void str(FILE *f, const char *s)
+{
+    out_json_string(f, (const uint8_t *)s, strlen(s));
+}
+
+static void slice(FILE *f, const char *key, struct ws_slice s)
+{
+    fprintf(f, ",\"%s\":", key);
+    if (s.p)
+        out_json_string(f, (const uint8_t *)s.p, s.len);
+    else
+        fputs("null", f);
+}
+
+static void head(FILE *f, const char *type, const char *file, const struct conn_view *c,
+                 uint64_t pkt)
+{
+    fprintf(f, "{\"type\":\"%s\",\"file\":", type);
+    str(f, c ? c->file : file);
+    if (c)
+        fprintf(f, ",\"conn\":%" PRIu64, c->id);
+    fprintf(f, ",\"pkt\":%" PRIu64, pkt);
+}
+
+static void j_file(struct report *r, const char *file, const char *linktype)
+{
+    fputs("{\"type\":\"file\",\"file\":", r->out);
+    str(r->out, file);
+    fputs(",\"linktype\":", r->out);
+    str(r->out, linktype);
+    fputs("}\n", r->out);
+}
+
+static void j_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)
+{
+    FILE *f = r->out;
+    head(f, "conn", NULL, c, h->req_pkt);
+    fprintf(f, ",\"response_pkt\":%" PRIu64 ",\"client\":", h->resp_pkt);
+    str(f, c->client);
+    fputs(",\"server\":", f);
+    str(f, c->server);
+    slice(f, "method", h->req->method);
+    slice(f, "path", h->req->target);
+    slice(f, "host", h->req->host);
+    slice(f, "offered_protocols", h->req->protocol);
+    slice(f, "offered_extensions", h->req->extensions);
+    fprintf(f, ",\"status\":%d,\"websocket\":%s,\"accept_ok\":%s", h->resp->status,
+            h->res->upgraded ? "true" : "false", h->res->accept_ok ? "true" : "false");
+    slice(f, "subprotocol", h->res->protocol);
+    slice(f, "extensions", h->res->extensions);
+    fprintf(f, ",\"permessage_deflate\":%s}\n", h->res->pmd ? "true" : "false");
+}
+
+static void finding_body(FILE *f, enum wsa_finding_id id, const char *detail)
+{
+    const struct wsa_finding_info *fi = wsa_finding_info(id);
+    fputs(",\"id\":", f);
+    str(f, fi->id);
+    fprintf(f, ",\"severity\":\"%s\",\"title\":", wsa_severity_name(fi->severity));
+    str(f, fi->title);
+    fputs(",\"detail\":", f);
+    str(f, detail ? detail : "");
+    if (fi->reference) {
+        fputs(",\"ref\":", f);
+        str(f, fi->reference);
+    }
+}
+
+static void j_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    FILE *f = r->out;
+    const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
+    if (ev->type == WS_EV_FINDING) {
+        head(f, "finding", NULL, c, ev->pkt);
+        fprintf(f, ",\"dir\":\"%s\"", dir);
+        finding_body(f, ev->finding, ev->detail);
+        const struct ws_unsupported *u = ev->unsup;
+        if (u) {
+            static const char *const st[] = {"observed", "none_observed", "unknown", "reply"};
+            fprintf(f, ",\"offending\":{\"status\":\"%s\"", st[u->status]);
+            if (u->status == WS_UNSUP_REPLY)
+                fprintf(f, ",\"close_pkt\":%" PRIu64, u->pkt);
+            else if (u->status == WS_UNSUP_OBSERVED || u->pkt)
+                fprintf(f,
+                        ",\"opcode\":%u,\"opcode_name\":\"%s\",\"pkt\":%" PRIu64
+                        ",\"complete\":%s,\"compressed\":%s,\"size\":%" PRIu64,
+                        u->opcode, ws_opcode_name(u->opcode), u->pkt,
+                        u->complete ? "true" : "false", u->compressed ? "true" : "false",
+                        u->size);
+            fprintf(f, ",\"judged_by\":\"%s\"", u->by_ack ? "ack" : "capture_order");
+            if (u->reason) {
+                fputs(",\"reason\":", f);
+                str(f, u->reason);
+            }
+            fputc('}', f);
+        }
+        fputs("}\n", f);
+        return;
+    }
+    const struct ws_frame_hdr *h = ev->hdr;
+    head(f, ev->type == WS_EV_CLOSE ? "close" : "frame", NULL, c, ev->pkt);
+    fprintf(f,
+            ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
+            "\"fin\":%s,\"rsv\":%u,\"masked\":%s,\"len\":%" PRIu64 ",\"complete\":%s",
+            ev->pkt_end, dir, h->opcode, ws_opcode_name(h->opcode), h->fin ? "true" : "false",
+            h->rsv, h->masked ? "true" : "false", h->len, ev->complete ? "true" : "false");
+    if (ev->type == WS_EV_CLOSE) {
+        if (ev->has_code) {
+            fprintf(f, ",\"code\":%u,\"code_name\":", ev->code);
+            str(f, ev->code_info->name);
+            fprintf(f, ",\"code_class\":\"%s\",\"reason\":",
+                    ws_close_class_name(ev->code_info->cls));
+            out_json_string(f, ev->reason, ev->reason_len);
+            if (!out_is_utf8(ev->reason, ev->reason_len)) {
+                fputs(",\"reason_hex\":", f);
+                out_hex(f, ev->reason, ev->reason_len);
+            }
+        } else {
+            fputs(",\"code\":null", f);
+        }
+    }
+    fputs("}\n", f);
+}
+
+static void j_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
+                      enum wsa_finding_id id, const char *detail)
+{
+    head(r->out, "finding", file, c, pkt);
+    finding_body(r->out, id, detail);
+    fputs("}\n", r->out);
+}
+
+static void j_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)
+{
+    head(r->out, "error", file, NULL, pkt);
+    fprintf(r->out, ",\"fatal\":%s,\"message\":", fatal ? "true" : "false");
+    str(r->out, msg);
+    fputs("}\n", r->out);
+}
+
+static void j_summary(struct report *r)
+{
+    FILE *f = r->out;
+    fprintf(f,
+            "{\"type\":\"summary\",\"files\":%" PRIu64 ",\"packets\":%" PRIu64
+            ",\"tcp_packets\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"ws_conns\":%" PRIu64
+            ",\"frames\":%" PRIu64 ",\"closes\":%" PRIu64 ",\"errors\":%" PRIu64,
+            r->files, r->packets, r->tcp_packets, r->flows, r->ws_conns, r->frames, r->closes,
+            r->errors + r->fatal);
+    fputs(",\"close_classes\":{", f);
+    int first = 1;
+    for (int i = 0; i < 6; i++) {
+        if (!r->by_close_class[i])
+            continue;
+        fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",",
+                ws_close_class_name((enum ws_close_class)i), r->by_close_class[i]);
+        first = 0;
+    }
+    fputs("},\"findings\":{", f);
+    first = 1;
+    for (int i = 0; i < F_FINDING_COUNT; i++) {
+        if (!r->by_finding[i])
+            continue;
+        fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",",
+                wsa_finding_info((enum wsa_finding_id)i)->id, r->by_finding[i]);
+        first = 0;
+    }
+    fprintf(f, "},\"exit\":%d}\n", report_exit_status(r));
+}
+
+const struct out_format out_jsonl_format = {j_file, j_conn, j_ws_event, j_finding, j_error,
+                                            j_summary};

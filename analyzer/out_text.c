@@ -1,0 +1,119 @@
+/* out_text.c - human-readable report: one line per event, prefixed by the connection id. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "out_formats.h"
+
+static void t_file(struct report *r, const char *file, const char *linktype)
+{
+    fprintf(r->out, "== %s (%s)\n", file, linktype);
+}
+
+static void slice(FILE *f, const char *label, struct ws_slice s)
+{
+    if (!s.p)
+        return;
+    fprintf(f, " %s=", label);
+    out_text_escaped(f, (const uint8_t *)s.p, s.len);
+}
+
+static void t_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)
+{
+    FILE *f = r->out;
+    fprintf(f, "#%" PRIu64 " %s %s -> %s  pkt %" PRIu64 "/%" PRIu64 " ", c->id,
+            h->res->upgraded ? "websocket" : "upgrade-refused", c->client, c->server, h->req_pkt,
+            h->resp_pkt);
+    out_text_escaped(f, (const uint8_t *)h->req->method.p, h->req->method.len);
+    fputc(' ', f);
+    out_text_escaped(f, (const uint8_t *)h->req->target.p, h->req->target.len);
+    fprintf(f, " -> %d", h->resp->status);
+    slice(f, "host", h->req->host);
+    slice(f, "subprotocol", h->res->protocol);
+    slice(f, "extensions", h->res->extensions);
+    fputc('\n', f);
+}
+
+static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt,
+                           enum wsa_finding_id id, const char *detail)
+{
+    const struct wsa_finding_info *fi = wsa_finding_info(id);
+    if (c)
+        fprintf(f, "#%" PRIu64 " ", c->id);
+    fprintf(f, "pkt %" PRIu64 "  ! %s %s: %s", pkt, wsa_severity_name(fi->severity), fi->id,
+            fi->title);
+    if (detail && *detail)
+        fprintf(f, " (%s)", detail);
+    if (fi->reference)
+        fprintf(f, " [%s]", fi->reference);
+    fputc('\n', f);
+}
+
+static void t_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    FILE *f = r->out;
+    if (ev->type == WS_EV_FINDING) {
+        t_finding_line(f, c, ev->pkt, ev->finding, ev->detail);
+        return;
+    }
+    const struct ws_frame_hdr *h = ev->hdr;
+    fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
+    if (ev->pkt_end != ev->pkt)
+        fprintf(f, "-%" PRIu64, ev->pkt_end);
+    fprintf(f, "  %s %-6s fin=%u rsv=%u%u%u %s len=%" PRIu64 "%s",
+            ev->dir == WS_C2S ? "c->s" : "s->c", ws_opcode_name(h->opcode), h->fin,
+            (h->rsv >> 2) & 1, (h->rsv >> 1) & 1, h->rsv & 1, h->masked ? "masked" : "unmasked",
+            h->len, ev->complete ? "" : " (incomplete)");
+    if (ev->type == WS_EV_CLOSE) {
+        if (ev->has_code) {
+            fprintf(f, "  code=%u (%s, %s) reason=\"", ev->code, ev->code_info->name,
+                    ws_close_class_name(ev->code_info->cls));
+            out_text_escaped(f, ev->reason, ev->reason_len);
+            fputc('"', f);
+        } else {
+            fputs("  (no status code)", f);
+        }
+    }
+    fputc('\n', f);
+}
+
+static void t_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
+                      enum wsa_finding_id id, const char *detail)
+{
+    (void)file;
+    t_finding_line(r->out, c, pkt, id, detail);
+}
+
+static void t_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)
+{
+    if (pkt)
+        fprintf(r->out, "error: %s: packet %" PRIu64 ": %s%s\n", file, pkt, msg,
+                fatal ? "" : " (findings before this point are above)");
+    else
+        fprintf(r->out, "error: %s: %s\n", file, msg);
+}
+
+static void t_summary(struct report *r)
+{
+    FILE *f = r->out;
+    fprintf(f,
+            "\nSummary: %" PRIu64 " file(s), %" PRIu64 " packets, %" PRIu64
+            " TCP flows, %" PRIu64 " WebSocket connection(s), %" PRIu64 " frames, %" PRIu64
+            " close frames\n",
+            r->files, r->packets, r->flows, r->ws_conns, r->frames, r->closes);
+    for (int i = 0; i < 6; i++)
+        if (r->by_close_class[i])
+            fprintf(f, "  close codes %-10s %" PRIu64 "\n",
+                    ws_close_class_name((enum ws_close_class)i), r->by_close_class[i]);
+    for (int i = 0; i < F_FINDING_COUNT; i++)
+        if (r->by_finding[i]) {
+            const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)i);
+            fprintf(f, "  %-8s %-40s %" PRIu64 "\n", wsa_severity_name(fi->severity), fi->id,
+                    r->by_finding[i]);
+        }
+    if (r->errors || r->fatal)
+        fprintf(f, "  input errors: %" PRIu64 "\n", r->errors + r->fatal);
+    fprintf(f, "exit status %d\n", report_exit_status(r));
+}
+
+const struct out_format out_text_format = {t_file, t_conn, t_ws_event, t_finding, t_error,
+                                           t_summary};

@@ -1,0 +1,170 @@
+/* report.c - counts, exit status and escaping shared by the output formats; see report.h. */
+#include "report.h"
+
+#include <string.h>
+
+#include "../core/utf8.h"
+#include "out_formats.h"
+
+static const struct out_format *formats[] = {&out_text_format, &out_jsonl_format};
+
+void report_init(struct report *r, enum report_format fmt, FILE *out)
+{
+    memset(r, 0, sizeof *r);
+    r->fmt = fmt;
+    r->out = out;
+    r->show_frames = 1;
+    r->fail_on = WSA_SEV_ERROR;
+}
+
+void report_file(struct report *r, const char *file, const char *linktype)
+{
+    r->files++;
+    formats[r->fmt]->file(r, file, linktype);
+}
+
+void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)
+{
+    if (h->res->upgraded)
+        r->ws_conns++;
+    formats[r->fmt]->conn(r, c, h);
+}
+
+static void count_finding(struct report *r, enum wsa_finding_id id)
+{
+    const struct wsa_finding_info *fi = wsa_finding_info(id);
+    r->by_finding[id]++;
+    r->by_severity[fi->severity]++;
+}
+
+void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    if (ev->type == WS_EV_FINDING) {
+        count_finding(r, ev->finding);
+    } else {
+        r->frames++;
+        if (ev->type == WS_EV_CLOSE) {
+            r->closes++;
+            if (ev->has_code)
+                r->by_close_class[ev->code_info->cls]++;
+        }
+        if (!r->show_frames && ev->type == WS_EV_FRAME)
+            return;
+    }
+    formats[r->fmt]->ws_event(r, c, ev);
+}
+
+void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
+                    enum wsa_finding_id id, const char *detail)
+{
+    count_finding(r, id);
+    formats[r->fmt]->finding(r, c, file, pkt, id, detail);
+}
+
+void report_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)
+{
+    if (fatal)
+        r->fatal++;
+    else
+        r->errors++;
+    formats[r->fmt]->error(r, file, pkt, msg, fatal);
+    fflush(r->out);
+}
+
+void report_summary(struct report *r)
+{
+    formats[r->fmt]->summary(r);
+    fflush(r->out);
+}
+
+/*
+ * 2: nothing could be read (usage errors are handled before this); 3: input failed part-way
+ * or the analysis is partial (a degraded record was written); 1: findings at or above
+ * --fail-on; 0: none of these.
+ */
+int report_exit_status(const struct report *r)
+{
+    if (r->fatal && r->files <= r->fatal && r->packets == 0)
+        return 2;
+    if (r->fatal || r->errors || r->by_severity[WSA_SEV_DEGRADED])
+        return 3;
+    for (int s = r->fail_on; s <= WSA_SEV_ERROR; s++)
+        if (r->by_severity[s])
+            return 1;
+    return 0;
+}
+
+int out_is_utf8(const uint8_t *s, size_t len)
+{
+    struct utf8_state u;
+    utf8_init(&u);
+    return utf8_feed(&u, s, len) == 0 && utf8_finish(&u) == 0;
+}
+
+/*
+ * JSON string of wire bytes: valid UTF-8 is kept, control characters are escaped, and each byte
+ * that is not part of valid UTF-8 becomes U+FFFD. Callers that can lose bytes this way also write
+ * the hex form (see out_hex), so nothing from the wire is lost.
+ */
+void out_json_string(FILE *f, const uint8_t *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len;) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            if (c == '"' || c == '\\')
+                fprintf(f, "\\%c", c);
+            else if (c == '\n')
+                fputs("\\n", f);
+            else if (c == '\r')
+                fputs("\\r", f);
+            else if (c == '\t')
+                fputs("\\t", f);
+            else if (c < 0x20 || c == 0x7F)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+            i++;
+            continue;
+        }
+        /* find the length of a valid sequence starting here, if any */
+        size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + n <= len && out_is_utf8(s + i, n)) {
+            fwrite(s + i, 1, n, f);
+            i += n;
+        } else {
+            fputs("\\ufffd", f);
+            i++;
+        }
+    }
+    fputc('"', f);
+}
+
+void out_hex(FILE *f, const uint8_t *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++)
+        fprintf(f, "%02x", s[i]);
+    fputc('"', f);
+}
+
+void out_text_escaped(FILE *f, const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        uint8_t c = s[i];
+        size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            fputc(c, f);
+            i++;
+        } else if (c == '\\') {
+            fputs("\\\\", f);
+            i++;
+        } else if (c >= 0x80 && i + n <= len && n > 1 && out_is_utf8(s + i, n)) {
+            fwrite(s + i, 1, n, f);
+            i += n;
+        } else {
+            fprintf(f, "\\x%02x", c);
+            i++;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/*
+ * report.h - what the analyzer tells the user, in one of two formats (text, JSON Lines), and the
+ * counts behind the summary and the exit status. The formats share these entry points so they
+ * always carry the same facts.
+ */
+#ifndef WSAUDIT_REPORT_H
+#define WSAUDIT_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/finding.h"
+#include "../core/ws_handshake.h"
+#include "../core/ws_session.h"
+
+enum report_format { FMT_TEXT, FMT_JSONL };
+
+struct conn_view {
+    uint64_t id;
+    const char *file;
+    char client[64], server[64]; /* "addr:port", IPv6 as "[addr]:port" */
+};
+
+struct handshake_view {
+    uint64_t req_pkt, resp_pkt;
+    const struct ws_http_msg *req, *resp;
+    const struct ws_handshake_result *res;
+};
+
+struct report {
+    enum report_format fmt;
+    FILE *out;
+    int show_frames;
+    int fail_on;        /* severity at or above which findings make the exit status 1 */
+    /* counts */
+    uint64_t files, packets, tcp_packets, flows, ws_conns, frames, closes;
+    uint64_t by_severity[4];
+    uint64_t by_finding[F_FINDING_COUNT];
+    uint64_t by_close_class[6];
+    uint64_t errors;    /* input that failed part-way */
+    uint64_t fatal;     /* input that could not be read at all */
+};
+
+void report_init(struct report *r, enum report_format fmt, FILE *out);
+void report_file(struct report *r, const char *file, const char *linktype);
+void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h);
+void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev);
+/* A finding outside the WebSocket layer (stream, capture); c may be NULL. */
+void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
+                    enum wsa_finding_id id, const char *detail);
+void report_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal);
+void report_summary(struct report *r);
+int report_exit_status(const struct report *r);
+
+/* escaping helpers shared by both formats */
+void out_json_string(FILE *f, const uint8_t *s, size_t len); /* returns quoted, escaped */
+int out_is_utf8(const uint8_t *s, size_t len);
+void out_hex(FILE *f, const uint8_t *s, size_t len);
+void out_text_escaped(FILE *f, const uint8_t *s, size_t len);
+
+#endif

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Regenerate every capture in captures/ (needs root for tcpdump on lo). Loopback only.
+# Ports are fixed per capture so captures can be filtered; each run makes new captures (new
+# ports of the clients, keys, timestamps), so expected outputs must be reviewed again after it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(cd "$here/.." && pwd)
+cap="$here/capture.sh"
+py=/usr/bin/python3
+export NODE_PATH=/usr/share/nodejs
+
+"$cap" "$out/ws-1003-binary-to-text.pcap" 18001 -- $py "$here/ws_peers.py" binary-to-text-server 18001
+"$cap" "$out/ws-1003-text-to-binary-node.pcap" 18002 -- node "$here/node_peers.js" text-to-binary-server 18002
+"$cap" "$out/ws-close-codes-server.pcap" 18003 -- $py "$here/raw_peer.py" server-close-codes 18003
+"$cap" "$out/ws-close-bad-payloads.pcap" 18004 -- $py "$here/raw_peer.py" server-bad-close-payloads 18004
+"$cap" "$out/ws-close-codes-client.pcap" 18005 -- $py "$here/raw_peer.py" client-reserved-codes 18005
+"$cap" "$out/ws-fragmented-pings.pcap" 18006 -- $py "$here/raw_peer.py" fragmented-pings 18006
+"$cap" "$out/ws-big-message.pcap" 18007 -- $py "$here/ws_peers.py" big-message 18007
+"$cap" "$out/ws-ipv6-1003.pcap" 18008 -- $py "$here/ws_peers.py" binary-to-text-server 18008 ::1
+"$cap" "$out/ws-framing-violations.pcap" 18009 -- $py "$here/raw_peer.py" framing-violations 18009
+# the same streams reordered and with duplicated segments, and in other link types
+$py "$here/resegment.py" "$out/ws-1003-binary-to-text.pcap" "$out/ws-1003-reordered-dup.pcap"

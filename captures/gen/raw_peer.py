@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+"""A raw-socket WebSocket peer for what libraries refuse to send: Close frames with reserved,
+invalid and undefined codes, malformed close payloads, fragmented messages with interleaved
+pings. The other side of each connection is python3-websockets, a real implementation.
+
+Usage: raw_peer.py SCENARIO PORT
+"""
+import asyncio
+import base64
+import hashlib
+import os
+import socket
+import struct
+import sys
+import threading
+
+import websockets
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def frame(opcode, payload=b"", fin=True, mask=False, rsv=0):
+    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+    n = len(payload)
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        hdr = struct.pack("!BB", b0, mbit | n)
+    elif n < 65536:
+        hdr = struct.pack("!BBH", b0, mbit | 126, n)
+    else:
+        hdr = struct.pack("!BBQ", b0, mbit | 127, n)
+    if mask:
+        key = os.urandom(4)
+        payload = bytes(c ^ key[i % 4] for i, c in enumerate(payload))
+        hdr += key
+    return hdr + payload
+
+
+def recv_until(sock, marker):
+    buf = b""
+    while marker not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def drain(sock, seconds=1.0):
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(4096):
+            pass
+    except (socket.timeout, ConnectionError):
+        pass
+
+
+def raw_server_once(lsock, payload_frames):
+    """Accept one connection, answer the handshake, send frames, wait for the peer."""
+    conn, _ = lsock.accept()
+    req = recv_until(conn, b"\r\n\r\n")
+    key = [l.split(b":", 1)[1].strip() for l in req.split(b"\r\n")
+           if l.lower().startswith(b"sec-websocket-key:")][0]
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    for f in payload_frames:
+        conn.sendall(f)
+    drain(conn)
+    conn.close()
+
+
+async def lib_client(port, path):
+    try:
+        async with websockets.connect(f"ws://127.0.0.1:{port}{path}", compression=None) as ws:
+            while True:
+                await ws.recv()
+    except (websockets.ConnectionClosed, websockets.InvalidHandshake, OSError):
+        pass
+
+
+def close_payload(code, reason=b""):
+    return struct.pack("!H", code) + reason
+
+
+def server_scenario(port, cases):
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", port))
+    lsock.listen(1)
+    for path, frames in cases:
+        t = threading.Thread(target=raw_server_once, args=(lsock, frames))
+        t.start()
+        asyncio.run(lib_client(port, path))
+        t.join()
+    lsock.close()
+
+
+def raw_client(port, path, frames, wait=1.0):
+    s = socket.create_connection(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16))
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port +
+              b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+              b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    recv_until(s, b"\r\n\r\n")
+    for f in frames:
+        s.sendall(f)
+        if isinstance(f, bytes) and f[0] & 0x0F == 0x9:
+            pass
+    drain(s, wait)
+    s.close()
+
+
+def lib_server(port, handler):
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    async def main():
+        async with websockets.serve(handler, "127.0.0.1", port, compression=None):
+            ready.set()
+            await stop
+    stop = loop.create_future()
+    t = threading.Thread(target=lambda: loop.run_until_complete(main()))
+    t.start()
+    ready.wait()
+    return lambda: (loop.call_soon_threadsafe(stop.set_result, None), t.join())
+
+
+async def echo(ws):
+    try:
+        async for msg in ws:
+            await ws.send(msg)
+    except websockets.ConnectionClosed:
+        pass
+
+
+def main():
+    scenario, port = sys.argv[1], int(sys.argv[2])
+    if scenario == "server-close-codes":
+        # RFC 6455 §7.4: reserved (1005, 1006, 1015), invalid (0, 999, 1004, 1016, 2999),
+        # undefined (5000, 65535) and valid (1000, 1012-1014, 3000, 4999) codes
+        codes = [1015, 1005, 1006, 0, 999, 1004, 1016, 2999, 5000, 65535,
+                 1000, 1012, 1013, 1014, 3000, 4999]
+        server_scenario(port, [(f"/code/{c}", [frame(8, close_payload(c, b"sent by raw peer"))])
+                               for c in codes])
+    elif scenario == "server-bad-close-payloads":
+        server_scenario(port, [
+            ("/len1", [frame(8, b"\x03")]),
+            ("/badutf8", [frame(8, close_payload(1000, b"bad \xff\xfe reason"))]),
+            ("/len126", [frame(8, close_payload(1000, b"r" * 124))]),
+            ("/empty", [frame(8, b"")]),
+        ])
+    elif scenario == "client-reserved-codes":
+        stop = lib_server(port, echo)
+        for c in (1015, 1005, 1006):
+            raw_client(port, f"/client/{c}",
+                       [frame(1, b"hi", mask=True),
+                        frame(8, close_payload(c, b"client says"), mask=True)])
+        stop()
+    elif scenario == "fragmented-pings":
+        # RFC 6455 §5.4: control frames MAY be injected between fragments
+        stop = lib_server(port, echo)
+        raw_client(port, "/frag", [
+            frame(1, b"Hello, ", fin=False, mask=True),
+            frame(9, b"ping-1", mask=True),
+            frame(0, b"fragmented ", fin=False, mask=True),
+            frame(9, b"ping-2", mask=True),
+            frame(0, b"world", fin=True, mask=True),
+            frame(2, b"\x00" * 300, fin=False, mask=True),
+            frame(0, b"\x01" * 70000, fin=True, mask=True),
+            frame(8, close_payload(1000, b"bye"), mask=True),
+        ])
+        stop()
+    elif scenario == "framing-violations":
+        # RFC 6455 §5: one violation per connection, against a library server
+        stop = lib_server(port, echo)
+        cases = {
+            "unmasked": [frame(1, b"no mask", mask=False)],
+            "rsv": [frame(1, b"rsv1", mask=True, rsv=4)],
+            "opcode3": [frame(3, b"", mask=True)],
+            "ping126": [frame(9, b"p" * 126, mask=True)],
+            "ping-nofin": [frame(9, b"p", fin=False, mask=True)],
+            "cont-nostart": [frame(0, b"orphan", mask=True)],
+            "interleaved": [frame(1, b"a", fin=False, mask=True), frame(2, b"b", mask=True)],
+            "msb-length": [b"\x82\xff\x80\x00\x00\x00\x00\x00\x00\x05" + os.urandom(4) + b"hello"],
+            "nonminimal": [b"\x81\xfe\x00\x05" + b"\x00\x00\x00\x00" + b"hello"],
+            "data-after-close": [frame(8, close_payload(1000), mask=True),
+                                 frame(1, b"late", mask=True)],
+        }
+        for name, frames in cases.items():
+            raw_client(port, f"/v/{name}", frames, wait=0.5)
+        stop()
+    else:
+        raise SystemExit(f"unknown scenario {scenario}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Scenarios with python3-websockets (10.x) on loopback, one per sub-command.
+
+Each scenario runs a server and a client in one process and exits when the connection is over.
+Usage: ws_peers.py SCENARIO PORT [HOST]
+"""
+import asyncio
+import sys
+
+import websockets
+
+
+async def text_only_server(ws):
+    # A text-only endpoint: binary data is "a type of data it cannot accept" (RFC 6455 §7.4.1).
+    async for msg in ws:
+        if isinstance(msg, bytes):
+            await ws.close(1003, "text only")
+            return
+        await ws.send("echo: " + msg)
+
+
+async def echo_server(ws):
+    async for msg in ws:
+        await ws.send(msg)
+
+
+async def run(scenario, port, host):
+    if scenario == "binary-to-text-server":
+        async with websockets.serve(text_only_server, host, port, compression=None):
+            async with websockets.connect(f"ws://{fmt(host)}:{port}/chat", compression=None,
+                                          subprotocols=["chat.v1"]) as ws:
+                await ws.send("hello")
+                await ws.recv()
+                await ws.send(b"\x00\x01\x02\x03")
+                try:
+                    await ws.recv()
+                except websockets.ConnectionClosed:
+                    pass
+    elif scenario == "big-message":
+        # 70000 bytes: needs the 64-bit length form (RFC 6455 §5.2), echoed back
+        async with websockets.serve(echo_server, host, port, compression=None,
+                                    max_size=2**20):
+            async with websockets.connect(f"ws://{fmt(host)}:{port}/big", compression=None,
+                                          max_size=2**20) as ws:
+                await ws.send(bytes(range(256)) * 273 + b"x" * 112)
+                await ws.recv()
+                await ws.close(1000, "done")
+    else:
+        raise SystemExit(f"unknown scenario {scenario}")
+
+
+def fmt(host):
+    return f"[{host}]" if ":" in host else host
+
+
+if __name__ == "__main__":
+    host = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+    asyncio.run(run(sys.argv[1], int(sys.argv[2]), host))

@@ -1,0 +1,138 @@
+/* finding.c - the findings table; see finding.h. */
+#include "finding.h"
+
+#include <string.h>
+
+/* One row per id, in enum order (checked by a unit test). */
+static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
+    [F_CLOSE_RESERVED_CODE] = {"ws.close.reserved_code", WSA_SEV_ERROR,
+                               "Close frame carries a status code that must never be sent",
+                               "RFC 6455 §7.4.1"},
+    [F_CLOSE_INVALID_CODE] = {"ws.close.invalid_code", WSA_SEV_ERROR,
+                              "Close frame carries an invalid status code", "RFC 6455 §7.4.2"},
+    [F_CLOSE_UNDEFINED_CODE] = {"ws.close.undefined_code", WSA_SEV_WARNING,
+                                "Close status code is outside every defined range (>= 5000)",
+                                "RFC 6455 §7.4.2"},
+    [F_CLOSE_BAD_PAYLOAD] = {"ws.close.bad_payload", WSA_SEV_ERROR, "Malformed Close frame payload",
+                             "RFC 6455 §5.5.1"},
+    [F_CLOSE_UNSUPPORTED_DATA] = {"ws.close.unsupported_data", WSA_SEV_NOTE,
+                                  "Close 1003 Unsupported Data: the peer sent a data type the "
+                                  "closing side does not accept",
+                                  "RFC 6455 §7.4.1"},
+    [F_CLOSE_UNANSWERED] = {"ws.close.unanswered", WSA_SEV_WARNING,
+                            "Close received but never answered with a Close before the TCP "
+                            "connection ended",
+                            "RFC 6455 §5.5.1"},
+    [F_UPGRADE_REFUSED] = {"ws.upgrade_refused", WSA_SEV_NOTE,
+                           "Server answered the WebSocket Upgrade with a status other than 101",
+                           "RFC 6455 §4.1"},
+    [F_V_ACCEPT_MISSING] = {"ws.violation.accept_missing", WSA_SEV_ERROR,
+                            "101 response lacks Sec-WebSocket-Accept", "RFC 6455 §4.1"},
+    [F_V_ACCEPT_MISMATCH] = {"ws.violation.accept_mismatch", WSA_SEV_ERROR,
+                             "Sec-WebSocket-Accept does not match the client's key",
+                             "RFC 6455 §4.1, §4.2.2"},
+    [F_V_UPGRADE_HEADER] = {"ws.violation.upgrade_header", WSA_SEV_ERROR,
+                            "Upgrade header missing or not \"websocket\"", "RFC 6455 §4.1"},
+    [F_V_CONNECTION_HEADER] = {"ws.violation.connection_header", WSA_SEV_ERROR,
+                               "Connection header lacks the token \"Upgrade\"", "RFC 6455 §4.1"},
+    [F_V_BAD_REQUEST] = {"ws.violation.bad_request", WSA_SEV_ERROR,
+                         "Opening handshake request is not GET over HTTP/1.1 or later",
+                         "RFC 6455 §4.1"},
+    [F_V_BAD_KEY] = {"ws.violation.bad_key", WSA_SEV_ERROR,
+                     "Sec-WebSocket-Key missing or not 16 bytes in base64", "RFC 6455 §4.1"},
+    [F_V_EXTENSION_NOT_OFFERED] = {"ws.violation.extension_not_offered", WSA_SEV_ERROR,
+                                   "Server accepted an extension the client did not offer",
+                                   "RFC 6455 §9.1"},
+    [F_V_PROTOCOL_NOT_OFFERED] = {"ws.violation.protocol_not_offered", WSA_SEV_ERROR,
+                                  "Server selected a subprotocol the client did not offer",
+                                  "RFC 6455 §4.1"},
+    [F_V_EARLY_DATA] = {"ws.violation.early_data", WSA_SEV_ERROR,
+                        "Frames sent before the opening handshake completed", "RFC 6455 §4.1"},
+    [F_V_C2S_UNMASKED] = {"ws.violation.c2s_unmasked", WSA_SEV_ERROR,
+                          "Client-to-server frame is not masked", "RFC 6455 §5.1"},
+    [F_V_S2C_MASKED] = {"ws.violation.s2c_masked", WSA_SEV_ERROR,
+                        "Server-to-client frame is masked", "RFC 6455 §5.1"},
+    [F_V_RSV_BITS] = {"ws.violation.rsv_bits", WSA_SEV_ERROR,
+                      "RSV bits set that no negotiated extension defines", "RFC 6455 §5.2"},
+    [F_V_RESERVED_OPCODE] = {"ws.violation.reserved_opcode", WSA_SEV_ERROR,
+                             "Frame uses a reserved opcode", "RFC 6455 §5.2"},
+    [F_V_CONTROL_TOO_LONG] = {"ws.violation.control_too_long", WSA_SEV_ERROR,
+                              "Control frame payload longer than 125 bytes", "RFC 6455 §5.5"},
+    [F_V_CONTROL_FRAGMENTED] = {"ws.violation.control_fragmented", WSA_SEV_ERROR,
+                                "Control frame with FIN=0", "RFC 6455 §5.5"},
+    [F_V_CONTINUATION_WITHOUT_START] = {"ws.violation.continuation_without_start", WSA_SEV_ERROR,
+                                        "Continuation frame with no message in progress",
+                                        "RFC 6455 §5.4"},
+    [F_V_INTERLEAVED_DATA] = {"ws.violation.interleaved_data", WSA_SEV_ERROR,
+                              "New data message started while a fragmented one is open",
+                              "RFC 6455 §5.4"},
+    [F_V_LENGTH_MSB_SET] = {"ws.violation.length_msb_set", WSA_SEV_ERROR,
+                            "64-bit payload length with the most significant bit set",
+                            "RFC 6455 §5.2"},
+    [F_V_NONMINIMAL_LENGTH] = {"ws.violation.nonminimal_length", WSA_SEV_ERROR,
+                               "Payload length not encoded in the minimal number of bytes",
+                               "RFC 6455 §5.2"},
+    [F_V_DATA_AFTER_CLOSE] = {"ws.violation.data_after_close", WSA_SEV_ERROR,
+                              "Data frame sent after this endpoint sent Close", "RFC 6455 §5.5.1"},
+    [F_W_CONTROL_AFTER_CLOSE] = {"ws.control_after_close", WSA_SEV_WARNING,
+                                 "Control frame sent after this endpoint sent Close",
+                                 "RFC 6455 §5.5.1"},
+    [F_W_HANDSHAKE_DUPLICATE_HEADER] = {"ws.handshake.duplicate_header", WSA_SEV_WARNING,
+                                        "A Sec-WebSocket-* header appears more than once", NULL},
+    [F_D_HANDSHAKE_TOO_LARGE] = {"ws.handshake_too_large", WSA_SEV_DEGRADED,
+                                 "HTTP header block exceeds the limit; flow not followed", NULL},
+    [F_D_INCOMPLETE_FRAME] = {"ws.incomplete_frame", WSA_SEV_DEGRADED,
+                              "Stream ended inside a frame", NULL},
+    [F_D_DIRECTION_STOPPED] = {"ws.direction_stopped", WSA_SEV_DEGRADED,
+                               "Frame boundaries lost; this direction is no longer decoded", NULL},
+    [F_D_STREAM_GAP] = {"stream.gap", WSA_SEV_DEGRADED,
+                        "Bytes missing from the TCP stream (not captured)", NULL},
+    [F_D_STREAM_MIDSTREAM] = {"stream.midstream", WSA_SEV_DEGRADED,
+                              "Connection already established when the capture started", NULL},
+    [F_D_STREAM_MEMCAP] = {"stream.memcap", WSA_SEV_DEGRADED,
+                           "Out-of-order buffer limit reached; bytes skipped as a gap", NULL},
+    [F_W_STREAM_OVERLAP_CONFLICT] = {"stream.overlap_conflict", WSA_SEV_WARNING,
+                                     "Retransmitted bytes differ from the first copy (first "
+                                     "seen kept)",
+                                     NULL},
+    [F_D_CAPTURE_TRUNCATED] = {"capture.truncated", WSA_SEV_DEGRADED,
+                               "Packet cut by the capture's snapshot length", NULL},
+    [F_D_PACKET_MALFORMED] = {"capture.malformed_packet", WSA_SEV_DEGRADED,
+                              "Packet headers are malformed; packet skipped", NULL},
+    [F_D_IP_FRAGMENT] = {"capture.ip_fragment", WSA_SEV_DEGRADED,
+                         "IP fragment not reassembled; its bytes are missing from the stream",
+                         NULL},
+    [F_D_FLOW_MEMCAP] = {"capture.flow_memcap", WSA_SEV_DEGRADED,
+                         "Flow table full; new connection not followed", NULL},
+};
+
+const struct wsa_finding_info *wsa_finding_info(enum wsa_finding_id id)
+{
+    if ((unsigned)id >= F_FINDING_COUNT)
+        return NULL;
+    return &findings[id];
+}
+
+const char *wsa_severity_name(enum wsa_severity sev)
+{
+    switch (sev) {
+    case WSA_SEV_NOTE:
+        return "note";
+    case WSA_SEV_WARNING:
+        return "warning";
+    case WSA_SEV_ERROR:
+        return "error";
+    case WSA_SEV_DEGRADED:
+        return "degraded";
+    }
+    return "?";
+}
+
+int wsa_severity_parse(const char *name)
+{
+    static const char *const names[] = {"note", "warning", "error"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}

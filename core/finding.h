@@ -1,0 +1,74 @@
+/*
+ * finding.h - the findings vocabulary shared by the analyzer and the plugin.
+ *
+ * A finding has a stable id (the words tests, JSON Lines and expert infos use), a severity and a
+ * one-line title. The table is the single place where ids are spelled; callers refer to rows by
+ * enum so a typo cannot create a new id.
+ */
+#ifndef WSAUDIT_FINDING_H
+#define WSAUDIT_FINDING_H
+
+enum wsa_severity {
+    WSA_SEV_NOTE = 0,
+    WSA_SEV_WARNING = 1,
+    WSA_SEV_ERROR = 2,
+    WSA_SEV_DEGRADED = 3, /* analysis is partial here; not ranked against the others */
+};
+
+enum wsa_finding_id {
+    F_CLOSE_RESERVED_CODE,
+    F_CLOSE_INVALID_CODE,
+    F_CLOSE_UNDEFINED_CODE,
+    F_CLOSE_BAD_PAYLOAD,
+    F_CLOSE_UNSUPPORTED_DATA,
+    F_CLOSE_UNANSWERED,
+    F_UPGRADE_REFUSED,
+    F_V_ACCEPT_MISSING,
+    F_V_ACCEPT_MISMATCH,
+    F_V_UPGRADE_HEADER,
+    F_V_CONNECTION_HEADER,
+    F_V_BAD_REQUEST,
+    F_V_BAD_KEY,
+    F_V_EXTENSION_NOT_OFFERED,
+    F_V_PROTOCOL_NOT_OFFERED,
+    F_V_EARLY_DATA,
+    F_V_C2S_UNMASKED,
+    F_V_S2C_MASKED,
+    F_V_RSV_BITS,
+    F_V_RESERVED_OPCODE,
+    F_V_CONTROL_TOO_LONG,
+    F_V_CONTROL_FRAGMENTED,
+    F_V_CONTINUATION_WITHOUT_START,
+    F_V_INTERLEAVED_DATA,
+    F_V_LENGTH_MSB_SET,
+    F_V_NONMINIMAL_LENGTH,
+    F_V_DATA_AFTER_CLOSE,
+    F_W_CONTROL_AFTER_CLOSE,
+    F_W_HANDSHAKE_DUPLICATE_HEADER,
+    F_D_HANDSHAKE_TOO_LARGE,
+    F_D_INCOMPLETE_FRAME,
+    F_D_DIRECTION_STOPPED,
+    F_D_STREAM_GAP,
+    F_D_STREAM_MIDSTREAM,
+    F_D_STREAM_MEMCAP,
+    F_W_STREAM_OVERLAP_CONFLICT,
+    F_D_CAPTURE_TRUNCATED,
+    F_D_PACKET_MALFORMED,
+    F_D_IP_FRAGMENT,
+    F_D_FLOW_MEMCAP,
+    F_FINDING_COUNT
+};
+
+struct wsa_finding_info {
+    const char *id;              /* stable id, e.g. "ws.close.reserved_code" */
+    enum wsa_severity severity;
+    const char *title;           /* one line, for text output and expert infos */
+    const char *reference;       /* RFC section or NULL */
+};
+
+const struct wsa_finding_info *wsa_finding_info(enum wsa_finding_id id);
+const char *wsa_severity_name(enum wsa_severity sev);
+/* Parse "note", "warning", "error"; returns -1 when unknown. */
+int wsa_severity_parse(const char *name);
+
+#endif

@@ -1,0 +1,87 @@
+/* utf8.c - streaming UTF-8 validation; see utf8.h. The byte ranges follow RFC 3629 §4. */
+#include "utf8.h"
+
+void utf8_init(struct utf8_state *s)
+{
+    s->need = 0;
+    s->lo = 0x80;
+    s->hi = 0xBF;
+    s->failed = 0;
+    s->offset = 0;
+    s->bad_at = 0;
+}
+
+static inline int step(struct utf8_state *s, uint8_t b)
+{
+    if (s->need) {
+        if (b < s->lo || b > s->hi)
+            return -1;
+        s->need--;
+        s->lo = 0x80;
+        s->hi = 0xBF;
+        return 0;
+    }
+    if (b < 0x80)
+        return 0;
+    if (b < 0xC2) /* lone continuation byte, or overlong 2-byte lead C0/C1 */
+        return -1;
+    if (b < 0xE0) {
+        s->need = 1;
+    } else if (b < 0xF0) {
+        s->need = 2;
+        if (b == 0xE0) /* overlong */
+            s->lo = 0xA0;
+        else if (b == 0xED) /* surrogates U+D800..U+DFFF */
+            s->hi = 0x9F;
+    } else if (b < 0xF5) {
+        s->need = 3;
+        if (b == 0xF0) /* overlong */
+            s->lo = 0x90;
+        else if (b == 0xF4) /* above U+10FFFF */
+            s->hi = 0x8F;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+int utf8_feed(struct utf8_state *s, const uint8_t *p, size_t n)
+{
+    if (s->failed)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (step(s, p[i]) < 0) {
+            s->failed = 1;
+            s->bad_at = s->offset + i;
+            s->offset += n;
+            return -1;
+        }
+    }
+    s->offset += n;
+    return 0;
+}
+
+int utf8_feed_masked(struct utf8_state *s, const uint8_t *p, size_t n, const uint8_t key[4],
+                     uint64_t pos)
+{
+    if (s->failed)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = (uint8_t)(p[i] ^ key[(pos + i) & 3]);
+        if (step(s, b) < 0) {
+            s->failed = 1;
+            s->bad_at = s->offset + i;
+            s->offset += n;
+            return -1;
+        }
+    }
+    s->offset += n;
+    return 0;
+}
+
+int utf8_finish(const struct utf8_state *s)
+{
+    if (s->failed)
+        return -1;
+    return s->need ? 1 : 0;
+}

@@ -1,0 +1,146 @@
+/* ws_frame.c - frame header parser; see ws_frame.h. Layout per RFC 6455 §5.2. */
+#include "ws_frame.h"
+
+#include <string.h>
+
+enum { ST_HEADER, ST_PAYLOAD, ST_DEAD };
+
+void ws_frame_init(struct ws_frame_parser *p)
+{
+    memset(p, 0, sizeof *p);
+    p->state = ST_HEADER;
+    p->need = 2;
+}
+
+/* How many header bytes the frame needs, once the first two are known. */
+static uint8_t header_size(const uint8_t *b)
+{
+    uint8_t n = 2;
+    uint8_t len7 = b[1] & 0x7F;
+    if (len7 == 126)
+        n += 2;
+    else if (len7 == 127)
+        n += 8;
+    if (b[1] & 0x80)
+        n += 4;
+    return n;
+}
+
+static int decode_header(struct ws_frame_parser *p)
+{
+    const uint8_t *b = p->buf;
+    struct ws_frame_hdr *h = &p->hdr;
+    uint8_t len7 = b[1] & 0x7F;
+    size_t pos = 2;
+
+    h->fin = (uint8_t)(b[0] >> 7);
+    h->rsv = (uint8_t)((b[0] >> 4) & 0x7);
+    h->opcode = (uint8_t)(b[0] & 0xF);
+    h->masked = (uint8_t)(b[1] >> 7);
+    h->hdr_len = p->need;
+    h->nonminimal = 0;
+    if (len7 < 126) {
+        h->len = len7;
+    } else if (len7 == 126) {
+        h->len = (uint64_t)b[2] << 8 | b[3];
+        pos = 4;
+        h->nonminimal = h->len < 126;
+    } else {
+        h->len = 0;
+        for (int i = 0; i < 8; i++)
+            h->len = h->len << 8 | b[2 + i];
+        pos = 10;
+        if (h->len >> 63) /* RFC 6455 §5.2: the most significant bit MUST be 0 */
+            return -1;
+        h->nonminimal = h->len <= 0xFFFF;
+    }
+    if (h->masked)
+        memcpy(h->mask, b + pos, 4);
+    else
+        memset(h->mask, 0, 4);
+    return 0;
+}
+
+size_t ws_frame_feed(struct ws_frame_parser *p, const uint8_t *data, size_t len,
+                     enum ws_frame_result *res, const uint8_t **out_data, size_t *out_len)
+{
+    size_t used = 0;
+
+    *out_data = NULL;
+    *out_len = 0;
+    switch (p->state) {
+    case ST_DEAD:
+        *res = WF_ERR_LENGTH;
+        return len; /* nothing after a lost boundary can be framed */
+    case ST_HEADER:
+        while (used < len) {
+            p->buf[p->have++] = data[used++];
+            if (p->have == 2)
+                p->need = header_size(p->buf);
+            if (p->have == p->need) {
+                if (decode_header(p) < 0) {
+                    p->state = ST_DEAD;
+                    *res = WF_ERR_LENGTH;
+                    return used;
+                }
+                p->done = 0;
+                p->state = ST_PAYLOAD;
+                *res = WF_HEADER;
+                return used;
+            }
+        }
+        *res = WF_NEED_MORE;
+        return used;
+    case ST_PAYLOAD: {
+        uint64_t left = p->hdr.len - p->done;
+        if (left == 0) {
+            p->state = ST_HEADER;
+            p->have = 0;
+            p->need = 2;
+            *res = WF_FRAME_END;
+            return 0;
+        }
+        if (len == 0) {
+            *res = WF_NEED_MORE;
+            return 0;
+        }
+        size_t take = left < len ? (size_t)left : len;
+        p->done += take;
+        *out_data = data;
+        *out_len = take;
+        *res = WF_PAYLOAD;
+        return take;
+    }
+    }
+    *res = WF_NEED_MORE;
+    return len;
+}
+
+/*
+ * The end of a frame is reported lazily: after WF_HEADER for an empty payload, or after the last
+ * payload chunk, the next call yields WF_FRAME_END without consuming input. So a caller that
+ * loops until WF_NEED_MORE closes a frame that ends exactly at the end of its input.
+ */
+uint64_t ws_frame_remaining(const struct ws_frame_parser *p)
+{
+    return p->state == ST_PAYLOAD ? p->hdr.len - p->done : 0;
+}
+
+int ws_frame_at_boundary(const struct ws_frame_parser *p)
+{
+    return p->state == ST_HEADER && p->have == 0;
+}
+
+void ws_frame_skip(struct ws_frame_parser *p, uint64_t n)
+{
+    if (p->state == ST_PAYLOAD && n <= p->hdr.len - p->done)
+        p->done += n;
+}
+
+const char *ws_opcode_name(uint8_t op)
+{
+    static const char *const names[16] = {
+        "CONT",    "TEXT",    "BINARY",  "RSV-0x3", "RSV-0x4", "RSV-0x5", "RSV-0x6", "RSV-0x7",
+        "CLOSE",   "PING",    "PONG",    "RSV-0xB", "RSV-0xC", "RSV-0xD", "RSV-0xE", "RSV-0xF"};
+    return names[op & 0xF];
+}

@@ -1,0 +1,274 @@
+/* ws_handshake.c - HTTP Upgrade parsing and checking; see ws_handshake.h. */
+#include "ws_handshake.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "finding.h"
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" /* RFC 6455 §1.3 */
+
+size_t ws_http_header_end(const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (buf[i + 1] == '\n')
+            return i + 2;
+        if (buf[i + 1] == '\r' && i + 2 < len && buf[i + 2] == '\n')
+            return i + 3;
+    }
+    return 0;
+}
+
+static int is_tchar(uint8_t c)
+{
+    return g_ascii_isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+int ws_http_looks_like_request(const uint8_t *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len && i < 16 && is_tchar(buf[i]) && g_ascii_isupper(buf[i]))
+        i++;
+    if (i == len)
+        return len < 16 ? -1 : 0;
+    return i > 0 && buf[i] == ' ' ? 1 : 0;
+}
+
+static struct ws_slice trim(const char *p, size_t n)
+{
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        n--;
+    return (struct ws_slice){p, n};
+}
+
+static int slice_ieq(struct ws_slice s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.len == n && g_ascii_strncasecmp(s.p, lit, n) == 0;
+}
+
+/* Does a comma-separated token list contain tok (ASCII case-insensitive)? */
+static int list_has(struct ws_slice list, const char *tok)
+{
+    const char *p = list.p, *end = list.p + list.len;
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        struct ws_slice item = trim(p, (size_t)(stop - p));
+        /* an extension item may carry ";params": compare the name only */
+        const char *semi = memchr(item.p, ';', item.len);
+        if (semi)
+            item = trim(item.p, (size_t)(semi - item.p));
+        if (slice_ieq(item, tok))
+            return 1;
+        p = comma ? comma + 1 : end;
+    }
+    return 0;
+}
+
+static int parse_version(const char *p, size_t n, int *major, int *minor)
+{
+    if (n != 8 || memcmp(p, "HTTP/", 5) != 0 || !g_ascii_isdigit(p[5]) || p[6] != '.' ||
+        !g_ascii_isdigit(p[7]))
+        return -1;
+    *major = p[5] - '0';
+    *minor = p[7] - '0';
+    return 0;
+}
+
+static void take_header(struct ws_http_msg *m, struct ws_slice name, struct ws_slice value)
+{
+    struct {
+        const char *name;
+        struct ws_slice *slot;
+        unsigned *count;
+    } known[] = {
+        {"host", &m->host, NULL},
+        {"upgrade", &m->upgrade, NULL},
+        {"connection", &m->connection, NULL},
+        {"sec-websocket-key", &m->key, &m->n_key},
+        {"sec-websocket-version", &m->version, NULL},
+        {"sec-websocket-protocol", &m->protocol, &m->n_protocol},
+        {"sec-websocket-extensions", &m->extensions, &m->n_extensions},
+        {"sec-websocket-accept", &m->accept, &m->n_accept},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (!slice_ieq(name, known[i].name))
+            continue;
+        if (known[i].count)
+            (*known[i].count)++;
+        if (!known[i].slot->p)
+            *known[i].slot = value;
+        if (i == 1 && list_has(value, "websocket"))
+            m->upgrade_is_websocket = 1;
+        if (i == 2 && list_has(value, "upgrade"))
+            m->connection_has_upgrade = 1;
+        return;
+    }
+}
+
+int ws_http_parse(const uint8_t *buf, size_t len, int is_response, struct ws_http_msg *m)
+{
+    const char *p = (const char *)buf, *end = p + len;
+    const char *eol = memchr(p, '\n', len);
+    memset(m, 0, sizeof *m);
+    m->is_response = is_response;
+    if (!eol)
+        return -1;
+
+    /* start line: three parts separated by single spaces (the reason phrase may hold spaces) */
+    struct ws_slice line = trim(p, (size_t)(eol - p));
+    const char *sp1 = memchr(line.p, ' ', line.len);
+    if (!sp1)
+        return -1;
+    const char *rest = sp1 + 1;
+    size_t rest_len = line.len - (size_t)(rest - line.p);
+    const char *sp2 = memchr(rest, ' ', rest_len);
+    if (is_response) {
+        if (parse_version(line.p, (size_t)(sp1 - line.p), &m->http_major, &m->http_minor) < 0)
+            return -1;
+        size_t code_len = sp2 ? (size_t)(sp2 - rest) : rest_len;
+        if (code_len != 3 || !g_ascii_isdigit(rest[0]) || !g_ascii_isdigit(rest[1]) ||
+            !g_ascii_isdigit(rest[2]))
+            return -1;
+        m->status = (rest[0] - '0') * 100 + (rest[1] - '0') * 10 + (rest[2] - '0');
+        if (sp2)
+            m->reason = (struct ws_slice){sp2 + 1, rest_len - code_len - 1};
+    } else {
+        if (!sp2)
+            return -1;
+        m->method = (struct ws_slice){line.p, (size_t)(sp1 - line.p)};
+        m->target = (struct ws_slice){rest, (size_t)(sp2 - rest)};
+        if (parse_version(sp2 + 1, rest_len - (size_t)(sp2 - rest) - 1, &m->http_major,
+                          &m->http_minor) < 0)
+            return -1;
+    }
+
+    for (p = eol + 1; p < end; p = eol + 1) {
+        eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        struct ws_slice hl = trim(p, (size_t)(eol - p));
+        if (hl.len == 0)
+            break;
+        const char *colon = memchr(hl.p, ':', hl.len);
+        if (!colon)
+            continue; /* not a header line; tolerated like most HTTP stacks */
+        take_header(m, trim(hl.p, (size_t)(colon - hl.p)),
+                    trim(colon + 1, hl.len - (size_t)(colon + 1 - hl.p)));
+    }
+    return 0;
+}
+
+void ws_accept_for_key(const char *key, size_t key_len, char out[29])
+{
+    struct ws_slice k = trim(key, key_len);
+    guint8 digest[20];
+    gsize dlen = sizeof digest;
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA1);
+    g_checksum_update(sum, (const guchar *)k.p, (gssize)k.len);
+    g_checksum_update(sum, (const guchar *)WS_GUID, (gssize)strlen(WS_GUID));
+    g_checksum_get_digest(sum, digest, &dlen);
+    g_checksum_free(sum);
+    gchar *b64 = g_base64_encode(digest, dlen);
+    g_strlcpy(out, b64, 29);
+    g_free(b64);
+}
+
+/* RFC 6455 §4.1: the key is base64 of 16 bytes, i.e. 22 characters and "==". */
+static int key_is_valid(struct ws_slice key)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    struct ws_slice k = trim(key.p, key.len);
+    if (k.len != 24 || k.p[22] != '=' || k.p[23] != '=')
+        return 0;
+    for (size_t i = 0; i < 22; i++)
+        if (!k.p[i] || !strchr(alphabet, k.p[i]))
+            return 0;
+    /* the last character carries 2 bits of data and 4 zero bits */
+    return strchr("AQgw", k.p[21]) != NULL;
+}
+
+static void add(struct ws_handshake_result *r, int id)
+{
+    if (r->n_findings < sizeof r->findings / sizeof r->findings[0])
+        r->findings[r->n_findings++] = id;
+}
+
+void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg *resp,
+                        struct ws_handshake_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!slice_ieq(req->method, "GET") || req->http_major < 1 ||
+        (req->http_major == 1 && req->http_minor < 1))
+        add(r, F_V_BAD_REQUEST);
+    if (req->key.p && !key_is_valid(req->key))
+        add(r, F_V_BAD_KEY);
+    if (req->n_key > 1)
+        add(r, F_W_HANDSHAKE_DUPLICATE_HEADER);
+    if (resp->status != 101) {
+        add(r, F_UPGRADE_REFUSED);
+        return;
+    }
+    r->upgraded = 1;
+    if (!resp->upgrade_is_websocket)
+        add(r, F_V_UPGRADE_HEADER);
+    if (!resp->connection_has_upgrade)
+        add(r, F_V_CONNECTION_HEADER);
+    if (!resp->accept.p) {
+        add(r, F_V_ACCEPT_MISSING);
+    } else if (req->key.p) {
+        char want[29];
+        ws_accept_for_key(req->key.p, req->key.len, want);
+        struct ws_slice got = trim(resp->accept.p, resp->accept.len);
+        r->accept_ok = got.len == strlen(want) && memcmp(got.p, want, got.len) == 0;
+        if (!r->accept_ok)
+            add(r, F_V_ACCEPT_MISMATCH);
+    }
+    if (resp->n_accept > 1 || resp->n_protocol > 1)
+        add(r, F_W_HANDSHAKE_DUPLICATE_HEADER);
+
+    r->protocol = resp->protocol;
+    if (resp->protocol.p) {
+        char name[128];
+        struct ws_slice sp = trim(resp->protocol.p, resp->protocol.len);
+        size_t n = sp.len < sizeof name - 1 ? sp.len : sizeof name - 1;
+        memcpy(name, sp.p, n);
+        name[n] = 0;
+        if (!req->protocol.p || !list_has(req->protocol, name))
+            add(r, F_V_PROTOCOL_NOT_OFFERED);
+    }
+
+    r->extensions = resp->extensions;
+    if (resp->extensions.p) {
+        /* walk the accepted extension names: each must have been offered (RFC 6455 §9.1) */
+        const char *p = resp->extensions.p, *end = p + resp->extensions.len;
+        int bad = 0;
+        while (p < end) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma ? comma : end;
+            const char *semi = memchr(p, ';', (size_t)(stop - p));
+            struct ws_slice nm = trim(p, (size_t)((semi ? semi : stop) - p));
+            char name[64];
+            size_t n = nm.len < sizeof name - 1 ? nm.len : sizeof name - 1;
+            memcpy(name, nm.p, n);
+            name[n] = 0;
+            if (n) {
+                if (!req->extensions.p || !list_has(req->extensions, name))
+                    bad = 1;
+                else if (g_ascii_strcasecmp(name, "permessage-deflate") == 0)
+                    r->pmd = 1, r->rsv_allowed |= 4; /* RFC 7692 §6: RSV1 */
+                else
+                    r->rsv_allowed |= 7; /* an extension we do not know: RSV bits not judged */
+            }
+            p = comma ? comma + 1 : end;
+        }
+        if (bad)
+            add(r, F_V_EXTENSION_NOT_OFFERED);
+    }
+}

@@ -1,0 +1,60 @@
+/*
+ * ws_handshake.h - the HTTP/1.1 Upgrade exchange that opens a WebSocket (RFC 6455 §4).
+ *
+ * The caller collects a header block (up to and including the empty line) and hands it over
+ * whole; ws_http_header_end() tells where that block ends. Parsed fields are slices that point
+ * into the caller's buffer: they stay valid as long as that buffer does. Nothing is allocated.
+ */
+#ifndef WSAUDIT_WS_HANDSHAKE_H
+#define WSAUDIT_WS_HANDSHAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ws_slice {
+    const char *p;
+    size_t len;
+};
+
+struct ws_http_msg {
+    int is_response;
+    /* request line */
+    struct ws_slice method, target;
+    /* status line */
+    int status;
+    struct ws_slice reason;
+    int http_major, http_minor;
+    /* the headers that matter (first occurrence; extensions/protocol joined by the caller's
+     * view: first occurrence only, with counts so duplicates can be flagged) */
+    struct ws_slice host, upgrade, connection, key, version, protocol, extensions, accept;
+    unsigned n_key, n_protocol, n_extensions, n_accept;
+    int connection_has_upgrade; /* "Upgrade" among the Connection tokens */
+    int upgrade_is_websocket;   /* "websocket" among the Upgrade tokens */
+};
+
+/* Offset just past the CRLFCRLF (or LFLF) ending the header block, or 0 if not there yet. */
+size_t ws_http_header_end(const uint8_t *buf, size_t len);
+/* 1 when the bytes can start an HTTP/1.x request (a token then a space); 0 no; -1 need more. */
+int ws_http_looks_like_request(const uint8_t *buf, size_t len);
+/* Parse a complete header block. Returns 0, or -1 when it is not an HTTP/1.x message. */
+int ws_http_parse(const uint8_t *buf, size_t len, int is_response, struct ws_http_msg *msg);
+
+/* What the exchange negotiated, and what was wrong with it. */
+struct ws_handshake_result {
+    int upgraded;           /* status 101 */
+    int accept_ok;          /* Sec-WebSocket-Accept verified */
+    int pmd;                /* permessage-deflate accepted by the server */
+    int rsv_allowed;        /* RSV bits some negotiated extension defines (4 = RSV1) */
+    struct ws_slice protocol, extensions;
+    /* findings, in order: enum wsa_finding_id values */
+    int findings[12];
+    unsigned n_findings;
+};
+
+/* Judge a request/response pair (RFC 6455 §4.1, §4.2, §9.1). */
+void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg *resp,
+                        struct ws_handshake_result *out);
+/* base64(SHA-1(key ‖ GUID)) into out (29 bytes incl. NUL). key is trimmed of spaces first. */
+void ws_accept_for_key(const char *key, size_t key_len, char out[29]);
+
+#endif

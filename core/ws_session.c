@@ -1,0 +1,466 @@
+/* ws_session.c - message layer and rule checks; see ws_session.h. */
+#include "ws_session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void emit_finding(struct ws_session *s, int dir, uint64_t pkt, enum wsa_finding_id id,
+                         const char *detail)
+{
+    struct ws_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = WS_EV_FINDING;
+    ev.dir = dir;
+    ev.pkt = ev.pkt_end = pkt;
+    ev.finding = id;
+    ev.detail = detail ? detail : "";
+    s->cb(s->cb_ctx, &ev);
+}
+
+void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx)
+{
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < 2; i++)
+        ws_frame_init(&s->d[i].fp);
+    s->rsv_allowed = rsv_allowed;
+    s->pmd = pmd;
+    s->cb = cb;
+    s->cb_ctx = ctx;
+}
+
+void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
+{
+    s->d[WS_C2S].off = s->d[WS_C2S].start_off = c2s_off;
+    s->d[WS_S2C].off = s->d[WS_S2C].start_off = s2c_off;
+}
+
+static const char *dir_sender(int dir)
+{
+    return dir == WS_C2S ? "client" : "server";
+}
+
+/* ---- the 1003 annotation (RFC 6455 §7.4.1: "type of data it cannot accept") ---- */
+
+/* Was any of the peer's bytes below `upto` lost to a gap after `after`? */
+static int gap_between(const struct ws_dir *d, uint64_t after, uint64_t upto)
+{
+    unsigned n = d->gap_count < WS_GAPS ? d->gap_count : WS_GAPS;
+    for (unsigned i = 0; i < n; i++)
+        if (d->gap_hi[i] > after && d->gap_lo[i] < upto)
+            return 1;
+    return d->gap_count > WS_GAPS; /* older gaps forgotten: cannot rule them out */
+}
+
+static void annotate_1003(struct ws_session *s, int closer, int at_end)
+{
+    struct ws_dir *c = &s->d[closer], *peer = &s->d[!closer];
+    struct ws_unsupported u;
+    char detail[256];
+    uint64_t limit = peer->off; /* judge by capture order unless the ACK says better */
+
+    memset(&u, 0, sizeof u);
+    if (c->pending_seg.ack_valid) {
+        limit = c->pending_seg.ack_off;
+        u.by_ack = 1;
+        if (peer->off < limit && !at_end && !peer->stopped && !peer->ended)
+            return; /* the peer's acknowledged bytes have not been read yet: wait */
+    }
+    c->pending_1003 = 0;
+
+    /* a Close that answers the peer's Close just echoes its code (RFC 6455 §5.5.1) */
+    if (peer->close_sent && peer->close_hdr_end <= limit) {
+        u.status = WS_UNSUP_REPLY;
+        u.pkt = peer->close_pkt;
+        u.reason = "this Close answers the peer's Close";
+        snprintf(detail, sizeof detail, "reply to the %s's Close in packet %llu",
+                 dir_sender(!closer), (unsigned long long)u.pkt);
+        goto emit;
+    }
+
+    const struct ws_msg_rec *found = NULL;
+    unsigned kept = peer->hist_count < WS_HISTORY ? peer->hist_count : WS_HISTORY;
+    for (unsigned i = 0; i < kept; i++) {
+        const struct ws_msg_rec *m = &peer->hist[(peer->hist_count - 1 - i) % WS_HISTORY];
+        if (m->hdr_end <= limit) {
+            found = m;
+            break;
+        }
+    }
+    if (peer->stopped && peer->stop_off < limit) {
+        u.status = WS_UNSUP_UNKNOWN;
+        u.reason = "the peer direction stopped being decodable before the close";
+    } else if (peer->off < limit) {
+        u.status = WS_UNSUP_UNKNOWN;
+        u.reason = "the close acknowledges peer bytes that are not in the capture";
+    } else if (found) {
+        if (gap_between(peer, found->hdr_end, limit)) {
+            u.status = WS_UNSUP_UNKNOWN;
+            u.reason = "peer bytes after the last decoded message were lost to a gap";
+        } else {
+            u.status = WS_UNSUP_OBSERVED;
+        }
+    } else if (peer->hist_count > kept) {
+        u.status = WS_UNSUP_UNKNOWN;
+        u.reason = "too many later messages from the peer; history exceeded";
+    } else if (gap_between(peer, peer->start_off, limit)) {
+        u.status = WS_UNSUP_UNKNOWN;
+        u.reason = "peer bytes before the close were lost to a gap";
+    } else {
+        u.status = WS_UNSUP_NONE_OBSERVED;
+        u.reason = "the peer sent no data message before the close";
+    }
+    if (found && u.status != WS_UNSUP_NONE_OBSERVED) {
+        u.opcode = found->opcode;
+        u.pkt = found->pkt;
+        u.complete = found->complete;
+        u.compressed = found->compressed;
+        u.size = found->size;
+    }
+    if (u.status == WS_UNSUP_OBSERVED)
+        snprintf(detail, sizeof detail,
+                 "offending message: opcode 0x%x (%s) from the %s, first frame in packet %llu, "
+                 "%s%s",
+                 u.opcode, ws_opcode_name(u.opcode), dir_sender(!closer),
+                 (unsigned long long)u.pkt, u.complete ? "complete" : "incomplete",
+                 u.compressed ? ", compressed" : "");
+    else
+        snprintf(detail, sizeof detail, "offending message %s: %s",
+                 u.status == WS_UNSUP_UNKNOWN ? "unknown" : "none_observed", u.reason);
+emit:;
+
+    struct ws_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = WS_EV_FINDING;
+    ev.dir = closer;
+    ev.pkt = ev.pkt_end = c->pending_pkt;
+    ev.finding = F_CLOSE_UNSUPPORTED_DATA;
+    ev.detail = detail;
+    ev.unsup = &u;
+    s->cb(s->cb_ctx, &ev);
+}
+
+/* ---- frames ---- */
+
+static void check_header(struct ws_session *s, int dir)
+{
+    struct ws_dir *d = &s->d[dir];
+    const struct ws_frame_hdr *h = &d->fp.hdr;
+    uint64_t pkt = d->frame_pkt;
+    int control = ws_opcode_is_control(h->opcode);
+    char buf[160];
+
+    if (dir == WS_C2S && !h->masked) /* RFC 6455 §5.1 */
+        emit_finding(s, dir, pkt, F_V_C2S_UNMASKED, "");
+    if (dir == WS_S2C && h->masked) /* RFC 6455 §5.1 */
+        emit_finding(s, dir, pkt, F_V_S2C_MASKED, "");
+
+    /* RFC 6455 §5.2; RFC 7692 §6: RSV1 only on the first frame of a data message */
+    int allowed = s->rsv_allowed;
+    if (s->pmd && (control || h->opcode == WS_OP_CONT))
+        allowed &= ~4;
+    if (h->rsv & ~allowed) {
+        snprintf(buf, sizeof buf, "RSV bits %d%d%d on a %s frame", (h->rsv >> 2) & 1,
+                 (h->rsv >> 1) & 1, h->rsv & 1, ws_opcode_name(h->opcode));
+        emit_finding(s, dir, pkt, F_V_RSV_BITS, buf);
+    }
+    if ((h->opcode >= 3 && h->opcode <= 7) || h->opcode >= 0xB) {
+        snprintf(buf, sizeof buf, "opcode 0x%x", h->opcode);
+        emit_finding(s, dir, pkt, F_V_RESERVED_OPCODE, buf);
+    }
+    if (h->nonminimal) {
+        snprintf(buf, sizeof buf, "length %llu in the %d-byte form", (unsigned long long)h->len,
+                 h->hdr_len - (h->masked ? 4 : 0) == 4 ? 2 : 8);
+        emit_finding(s, dir, pkt, F_V_NONMINIMAL_LENGTH, buf);
+    }
+    if (control) {
+        if (h->len > 125) { /* RFC 6455 §5.5 */
+            snprintf(buf, sizeof buf, "%s with %llu bytes", ws_opcode_name(h->opcode),
+                     (unsigned long long)h->len);
+            emit_finding(s, dir, pkt, F_V_CONTROL_TOO_LONG, buf);
+        }
+        if (!h->fin)
+            emit_finding(s, dir, pkt, F_V_CONTROL_FRAGMENTED, ws_opcode_name(h->opcode));
+        if (d->close_sent) {
+            snprintf(buf, sizeof buf, "%s after this endpoint's Close", ws_opcode_name(h->opcode));
+            emit_finding(s, dir, pkt, F_W_CONTROL_AFTER_CLOSE, buf);
+        }
+        d->ctrl_len = 0;
+        return;
+    }
+
+    /* data frames: text, binary, continuation, and reserved non-control opcodes */
+    if (d->close_sent) /* RFC 6455 §5.5.1 */
+        emit_finding(s, dir, pkt, F_V_DATA_AFTER_CLOSE, ws_opcode_name(h->opcode));
+    if (h->opcode == WS_OP_CONT) {
+        if (!d->in_msg) { /* RFC 6455 §5.4 */
+            emit_finding(s, dir, pkt, F_V_CONTINUATION_WITHOUT_START, "");
+            return;
+        }
+    } else {
+        if (d->in_msg) { /* RFC 6455 §5.4: fragments of messages MUST NOT be interleaved */
+            snprintf(buf, sizeof buf, "%s frame while a fragmented message is open",
+                     ws_opcode_name(h->opcode));
+            emit_finding(s, dir, pkt, F_V_INTERLEAVED_DATA, buf);
+        }
+        struct ws_msg_rec *m = &d->hist[d->hist_count % WS_HISTORY];
+        m->hdr_end = d->frame_off + h->hdr_len;
+        m->pkt = pkt;
+        m->size = 0;
+        m->opcode = h->opcode;
+        m->complete = 0;
+        m->compressed = s->pmd && (h->rsv & 4);
+        d->hist_count++;
+        d->msgs++;
+        d->in_msg = 1;
+    }
+}
+
+static struct ws_msg_rec *current_msg(struct ws_dir *d)
+{
+    return d->in_msg && d->hist_count ? &d->hist[(d->hist_count - 1) % WS_HISTORY] : NULL;
+}
+
+static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
+{
+    struct ws_dir *d = &s->d[dir];
+    const struct ws_frame_hdr *h = &d->fp.hdr;
+    char buf[200];
+
+    if (h->len >= 2) {
+        ev->has_code = 1;
+        ev->code = (uint16_t)(d->ctrl[0] << 8 | d->ctrl[1]);
+        ev->code_info = ws_close_lookup(ev->code);
+        ev->reason = d->ctrl + 2;
+        ev->reason_len = d->ctrl_len > 2 ? d->ctrl_len - 2u : 0;
+    }
+    s->cb(s->cb_ctx, ev);
+
+    if (h->len == 1) { /* RFC 6455 §5.5.1: a body starts with a 2-byte code */
+        emit_finding(s, dir, d->frame_pkt, F_CLOSE_BAD_PAYLOAD, "close payload of 1 byte");
+    } else if (h->len > 125) {
+        snprintf(buf, sizeof buf, "close payload of %llu bytes (max 125)",
+                 (unsigned long long)h->len);
+        emit_finding(s, dir, d->frame_pkt, F_CLOSE_BAD_PAYLOAD, buf);
+    }
+    if (ev->has_code) {
+        struct utf8_state u;
+        utf8_init(&u);
+        if (utf8_feed(&u, ev->reason, ev->reason_len) < 0 ||
+            (h->len <= 125 && utf8_finish(&u) != 0)) { /* RFC 6455 §5.5.1, §8.1 */
+            snprintf(buf, sizeof buf, "close reason is not valid UTF-8 (byte %llu of the reason)",
+                     (unsigned long long)(u.failed ? u.bad_at : ev->reason_len));
+            emit_finding(s, dir, d->frame_pkt, F_CLOSE_BAD_PAYLOAD, buf);
+        }
+        const struct ws_close_info *ci = ev->code_info;
+        if (ci->finding >= 0) {
+            snprintf(buf, sizeof buf, "code %u (%s) sent by the %s", ev->code, ci->name,
+                     dir_sender(dir));
+            emit_finding(s, dir, d->frame_pkt, (enum wsa_finding_id)ci->finding, buf);
+        }
+        if (ev->code == 1003 && !d->close_sent) {
+            d->close_pkt = d->frame_pkt;
+            d->close_hdr_end = d->frame_off + h->hdr_len;
+            d->pending_1003 = 1;
+            d->pending_seg = d->frame_seg;
+            d->pending_pkt = d->frame_pkt;
+            annotate_1003(s, dir, 0);
+        }
+    }
+    if (!d->close_sent) {
+        d->close_pkt = d->frame_pkt;
+        d->close_hdr_end = d->frame_off + h->hdr_len;
+    }
+    d->close_sent = 1;
+}
+
+static void frame_end(struct ws_session *s, int dir, int complete)
+{
+    struct ws_dir *d = &s->d[dir];
+    const struct ws_frame_hdr *h = &d->fp.hdr;
+    struct ws_event ev;
+
+    memset(&ev, 0, sizeof ev);
+    ev.type = h->opcode == WS_OP_CLOSE && complete ? WS_EV_CLOSE : WS_EV_FRAME;
+    ev.dir = dir;
+    ev.pkt = d->frame_pkt;
+    ev.pkt_end = s->seg.cur_pkt > s->seg.pkt ? s->seg.cur_pkt : s->seg.pkt;
+    ev.offset = d->frame_off;
+    ev.hdr = h;
+    ev.complete = complete;
+    d->frames++;
+    d->frame_started = 0;
+    if (ev.type == WS_EV_CLOSE) {
+        on_close(s, dir, &ev);
+    } else {
+        s->cb(s->cb_ctx, &ev);
+    }
+    if (!ws_opcode_is_control(h->opcode) && h->fin && complete) {
+        struct ws_msg_rec *m = current_msg(d);
+        if (m)
+            m->complete = 1;
+        d->in_msg = 0;
+    }
+}
+
+static void stop_dir(struct ws_session *s, int dir, uint64_t pkt, const char *why)
+{
+    struct ws_dir *d = &s->d[dir];
+    if (d->stopped)
+        return;
+    d->stopped = 1;
+    d->stop_off = d->off;
+    emit_finding(s, dir, pkt, F_D_DIRECTION_STOPPED, why);
+}
+
+void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t len,
+                     const struct ws_seg_ctx *seg)
+{
+    struct ws_dir *d = &s->d[dir];
+    s->seg = *seg;
+    if (d->stopped || d->ended) {
+        d->off += len;
+        return;
+    }
+    while (1) {
+        enum ws_frame_result r;
+        const uint8_t *chunk;
+        size_t chunk_len;
+        if (!d->frame_started && len > 0) {
+            d->frame_started = 1;
+            d->frame_off = d->off;
+            d->frame_pkt = seg->pkt;
+            d->frame_seg = *seg;
+        }
+        size_t used = ws_frame_feed(&d->fp, data, len, &r, &chunk, &chunk_len);
+        data += used;
+        len -= used;
+        d->off += used;
+        if (r == WF_NEED_MORE)
+            break;
+        if (r == WF_ERR_LENGTH) {
+            emit_finding(s, dir, d->frame_pkt, F_V_LENGTH_MSB_SET, "");
+            d->off += len;
+            stop_dir(s, dir, d->frame_pkt, "64-bit length with the MSB set: frame boundary lost");
+            d->stop_off = d->frame_off;
+            break;
+        }
+        if (r == WF_HEADER) {
+            check_header(s, dir);
+        } else if (r == WF_PAYLOAD) {
+            const struct ws_frame_hdr *h = &d->fp.hdr;
+            if (ws_opcode_is_control(h->opcode)) {
+                /* keep the unmasked control payload (≤125 bytes are kept) */
+                uint64_t pos = d->fp.done - chunk_len;
+                for (size_t i = 0; i < chunk_len && pos + i < sizeof d->ctrl; i++)
+                    d->ctrl[pos + i] = (uint8_t)(chunk[i] ^ h->mask[(pos + i) & 3]);
+                uint64_t kept = d->fp.done < sizeof d->ctrl ? d->fp.done : sizeof d->ctrl;
+                d->ctrl_len = (uint8_t)kept;
+            } else {
+                struct ws_msg_rec *m = current_msg(d);
+                if (m)
+                    m->size += chunk_len;
+            }
+        } else if (r == WF_FRAME_END) {
+            frame_end(s, dir, 1);
+        }
+    }
+    /* a 1003 from the peer may be waiting for exactly these bytes */
+    struct ws_dir *peer = &s->d[!dir];
+    if (peer->pending_1003)
+        annotate_1003(s, !dir, 0);
+}
+
+static void record_gap(struct ws_dir *d, uint64_t len)
+{
+    d->gap_lo[d->gap_count % WS_GAPS] = d->off;
+    d->gap_hi[d->gap_count % WS_GAPS] = d->off + len;
+    d->gap_count++;
+}
+
+void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt)
+{
+    struct ws_dir *d = &s->d[dir];
+    char buf[160];
+    record_gap(d, len);
+    if (!d->stopped && !d->ended) {
+        uint64_t left = ws_frame_remaining(&d->fp);
+        if (len <= left && d->frame_started) {
+            /* the gap is inside this frame's payload: the next header is still where the
+             * length says, so the direction stays in sync */
+            ws_frame_skip(&d->fp, len);
+            if (ws_opcode_is_control(d->fp.hdr.opcode)) {
+                uint64_t kept = d->fp.done < sizeof d->ctrl ? d->fp.done : sizeof d->ctrl;
+                d->ctrl_len = (uint8_t)kept; /* bytes in the gap read as zero */
+            }
+            struct ws_msg_rec *m = current_msg(d);
+            if (m && !ws_opcode_is_control(d->fp.hdr.opcode))
+                m->size += len;
+        } else {
+            snprintf(buf, sizeof buf,
+                     "%llu bytes missing at stream offset %llu, not inside a frame payload",
+                     (unsigned long long)len, (unsigned long long)d->off);
+            d->off += len;
+            stop_dir(s, dir, pkt, buf);
+            d->stop_off = d->off - len;
+            return;
+        }
+    }
+    d->off += len;
+    struct ws_dir *peer = &s->d[!dir];
+    if (peer->pending_1003)
+        annotate_1003(s, !dir, 0);
+}
+
+void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt)
+{
+    struct ws_dir *d = &s->d[dir];
+    char buf[160];
+    if (d->ended)
+        return;
+    if (!d->stopped) {
+        /* a frame whose end is pending (empty payload, or all bytes in) closes normally */
+        enum ws_frame_result r;
+        const uint8_t *chunk;
+        size_t chunk_len;
+        if (d->frame_started && ws_frame_remaining(&d->fp) == 0 && !ws_frame_at_boundary(&d->fp)) {
+            ws_frame_feed(&d->fp, NULL, 0, &r, &chunk, &chunk_len);
+            if (r == WF_FRAME_END)
+                frame_end(s, dir, 1);
+        }
+        if (d->frame_started && !ws_frame_at_boundary(&d->fp)) {
+            uint64_t left = ws_frame_remaining(&d->fp);
+            if (left)
+                snprintf(buf, sizeof buf, "%s frame lacks %llu of %llu payload bytes",
+                         ws_opcode_name(d->fp.hdr.opcode), (unsigned long long)left,
+                         (unsigned long long)d->fp.hdr.len);
+            else
+                snprintf(buf, sizeof buf, "frame header incomplete (%u bytes)", d->fp.have);
+            emit_finding(s, dir, d->frame_pkt, F_D_INCOMPLETE_FRAME, buf);
+            if (left)
+                frame_end(s, dir, 0);
+        }
+    }
+    (void)pkt;
+    d->ended = 1;
+    struct ws_dir *peer = &s->d[!dir];
+    if (peer->pending_1003)
+        annotate_1003(s, !dir, 0);
+}
+
+void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt)
+{
+    for (int dir = 0; dir < 2; dir++)
+        ws_session_end_dir(s, dir, pkt);
+    for (int dir = 0; dir < 2; dir++)
+        if (s->d[dir].pending_1003)
+            annotate_1003(s, dir, 1);
+    /* RFC 6455 §5.5.1: an endpoint that receives a Close MUST send one in response */
+    for (int dir = 0; dir < 2; dir++) {
+        const struct ws_dir *closer = &s->d[dir], *peer = &s->d[!dir];
+        if (by_tcp && closer->close_sent && !peer->close_sent && !peer->stopped &&
+            peer->gap_count == 0)
+            emit_finding(s, !dir, pkt, F_CLOSE_UNANSWERED,
+                         dir == WS_C2S ? "the server never answered the client's Close"
+                                       : "the client never answered the server's Close");
+    }
+}

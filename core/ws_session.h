@@ -1,0 +1,132 @@
+/*
+ * ws_session.h - RFC 6455 message layer for one WebSocket connection, both directions:
+ * frames -> messages, closes and rule checks, reported as events to one callback.
+ *
+ * Contract:
+ * - The caller owns the struct (plain data, embed it anywhere); ws_session_init() sets it up.
+ * - ws_session_feed() takes the next in-order bytes of one direction with the segment they came
+ *   in (packet number, and the ACK that segment carried for the other direction, as a stream
+ *   offset). Any split of the stream gives the same events.
+ * - ws_session_gap() says len bytes of a direction were never captured. The direction stays in
+ *   sync only when the gap lies inside a frame's payload; otherwise it stops (reported).
+ * - ws_session_end() at the end of the connection or capture flushes what is pending.
+ * - Events point into the session or into the caller's input; they are valid only during the
+ *   callback. No allocation, no I/O.
+ */
+#ifndef WSAUDIT_WS_SESSION_H
+#define WSAUDIT_WS_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+#include "utf8.h"
+#include "ws_close.h"
+#include "ws_frame.h"
+
+enum { WS_C2S = 0, WS_S2C = 1 };
+
+struct ws_seg_ctx {
+    uint64_t pkt;     /* packet number (1-based, as Wireshark's frame.number) */
+    int ack_valid;    /* the segment carried an ACK we could map to the peer's stream */
+    uint64_t ack_off; /* peer stream offset acknowledged by that ACK */
+    uint64_t cur_pkt; /* packet being processed when these bytes became in-order (>= pkt) */
+};
+
+enum ws_unsup_status {
+    WS_UNSUP_OBSERVED,      /* the offending message was found */
+    WS_UNSUP_NONE_OBSERVED, /* the peer sent no data message before the close */
+    WS_UNSUP_UNKNOWN,       /* cannot be known (gap, lost bytes, ...): see reason */
+    WS_UNSUP_REPLY,         /* this Close answers the peer's Close 1003 (pkt = that Close) */
+};
+
+/* The 1003 annotation: which message from the peer provoked the close. */
+struct ws_unsupported {
+    enum ws_unsup_status status;
+    uint8_t opcode;     /* first-frame opcode of that message */
+    uint64_t pkt;       /* packet carrying that message's first frame header */
+    int complete;       /* its last frame (FIN) had been received by the closer */
+    int compressed;     /* RSV1 with permessage-deflate */
+    uint64_t size;      /* payload bytes received of it (on the wire) */
+    int by_ack;         /* judged by the close segment's ACK (else by capture order) */
+    const char *reason; /* why it is unknown or none was observed */
+};
+
+enum ws_event_type { WS_EV_FRAME, WS_EV_CLOSE, WS_EV_FINDING };
+
+struct ws_event {
+    enum ws_event_type type;
+    int dir;              /* WS_C2S or WS_S2C */
+    uint64_t pkt;         /* packet of the first byte (frame) or where the finding applies */
+    uint64_t pkt_end;     /* packet in which the frame became complete (as tshark shows it) */
+    uint64_t offset;      /* stream offset of the frame start */
+    const struct ws_frame_hdr *hdr; /* frames and closes */
+    int complete;         /* frame: whole payload seen */
+    /* WS_EV_CLOSE */
+    int has_code;
+    uint16_t code;
+    const struct ws_close_info *code_info;
+    const uint8_t *reason; /* unmasked, may be invalid UTF-8 */
+    size_t reason_len;
+    /* WS_EV_FINDING */
+    enum wsa_finding_id finding;
+    const char *detail; /* one line of specifics, may be empty */
+    const struct ws_unsupported *unsup; /* for F_CLOSE_UNSUPPORTED_DATA */
+};
+
+typedef void (*ws_event_fn)(void *ctx, const struct ws_event *ev);
+
+#define WS_HISTORY 16 /* data messages remembered per direction for the 1003 annotation */
+#define WS_GAPS 4
+
+struct ws_msg_rec {
+    uint64_t hdr_end;   /* stream offset just past the first frame's header */
+    uint64_t pkt;
+    uint64_t size;
+    uint8_t opcode, complete, compressed;
+};
+
+struct ws_dir {
+    struct ws_frame_parser fp;
+    uint64_t off;         /* stream offset of the next byte */
+    uint64_t start_off;   /* where WebSocket data began in this direction */
+    uint64_t frame_off, frame_pkt;
+    struct ws_seg_ctx frame_seg; /* segment that carried the frame's first byte */
+    int frame_started;
+    uint8_t in_msg, close_sent, stopped, ended;
+    uint64_t close_pkt, close_hdr_end; /* this direction's first Close */
+    uint8_t ctrl[125];
+    uint8_t ctrl_len;
+    uint64_t frames, msgs;
+    struct ws_msg_rec hist[WS_HISTORY];
+    unsigned hist_count; /* total ever recorded; slot = count % WS_HISTORY */
+    uint64_t gap_lo[WS_GAPS], gap_hi[WS_GAPS];
+    unsigned gap_count;
+    uint64_t stop_off;   /* where decoding stopped, when stopped */
+    /* a 1003 Close sent by this direction whose annotation waits for the peer's bytes */
+    uint8_t pending_1003;
+    struct ws_seg_ctx pending_seg;
+    uint64_t pending_pkt;
+};
+
+struct ws_session {
+    struct ws_dir d[2];
+    int rsv_allowed; /* RSV bits negotiated extensions define (4 = RSV1) */
+    int pmd;
+    ws_event_fn cb;
+    void *cb_ctx;
+    struct ws_seg_ctx seg; /* the segment being fed */
+};
+
+void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx);
+/* Stream offsets at which WebSocket data starts in each direction. */
+void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off);
+void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t len,
+                     const struct ws_seg_ctx *seg);
+void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt);
+/* The direction's stream ended (FIN/RST or end of capture). */
+void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt);
+/* The connection is over: resolve pending annotations; by_tcp: it ended with FIN/RST. */
+void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt);
+
+#endif
