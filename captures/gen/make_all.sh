@@ -20,3 +20,7 @@ export NODE_PATH=/usr/share/nodejs
 "$cap" "$out/ws-framing-violations.pcap" 18009 -- $py "$here/raw_peer.py" framing-violations 18009
 # the same streams reordered and with duplicated segments, and in other link types
 $py "$here/resegment.py" "$out/ws-1003-binary-to-text.pcap" "$out/ws-1003-reordered-dup.pcap"
+mkdir -p "$out/variants"
+$py "$here/relink.py" "$out/ws-1003-binary-to-text.pcap" "$out/variants"
+$py "$here/relink.py" "$out/ws-ipv6-1003.pcap" "$out/variants"
+editcap -F pcapng "$out/ws-1003-binary-to-text.pcap" "$out/variants/ws-1003-binary-to-text.pcapng.pcapng"
