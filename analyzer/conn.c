@@ -43,6 +43,15 @@ static void side_endpoint(const struct flow *f, int side, char *out, size_t n)
     endpoint(out, n, f->key.family, is_a ? f->key.a : f->key.b, is_a ? f->key.pa : f->key.pb);
 }
 
+/* "a:p <-> b:p" for findings about a flow that is not (yet) a WebSocket connection */
+void conn_flow_name(const struct flow *f, char *out, size_t n)
+{
+    char a[64], b[64];
+    side_endpoint(f, 0, a, sizeof a);
+    side_endpoint(f, 1, b, sizeof b);
+    snprintf(out, n, "%s <-> %s", a, b);
+}
+
 static void on_ws_event(void *ctx, const struct ws_event *ev)
 {
     struct wsconn *c = ctx;
@@ -234,9 +243,14 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
             c->req_pkt = meta->pkt;
             f->state = FS_HTTP_REQ;
         } else {
-            if (f->midstream && !(len >= 1 && data[0] == 0x16))
-                report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM,
-                               "no SYN and no recognisable start: the flow is not followed");
+            if (f->midstream && !(len >= 1 && data[0] == 0x16)) {
+                char name[160], detail[256];
+                conn_flow_name(f, name, sizeof name);
+                snprintf(detail, sizeof detail,
+                         "%s: no SYN and no HTTP request at the start; the flow is not followed",
+                         name);
+                report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
+            }
             ignore_flow(f); /* TLS flows: see issue 3; everything else is not ours */
             return;
         }

@@ -69,5 +69,6 @@ void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, 
 void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt);
 void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt);
 void conn_free(struct flow *f);
+void conn_flow_name(const struct flow *f, char *out, size_t n);
 
 #endif

@@ -236,11 +236,15 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
     }
     if (tp->len) {
         uint32_t seq = syn ? tp->seq + 1 : tp->seq;
-        if (tp->len < tp->wire_len && !f->truncated_reported &&
-            (f->state == FS_WS || f->state == FS_HTTP_REQ || f->state == FS_HTTP_RESP)) {
+        if (tp->len < tp->wire_len && !f->truncated_reported) {
+            char name[160], detail[256];
             f->truncated_reported = 1;
-            report_finding(an->rep, NULL, an->file, pkt, F_D_CAPTURE_TRUNCATED,
-                           "payload cut by the snapshot length; the missing bytes are a gap");
+            conn_flow_name(f, name, sizeof name);
+            snprintf(detail, sizeof detail,
+                     "%s: %u of %u payload bytes captured; the rest of this and later cut "
+                     "packets of the flow are gaps",
+                     name, tp->len, tp->wire_len);
+            report_finding(an->rep, NULL, an->file, pkt, F_D_CAPTURE_TRUNCATED, detail);
         }
         reasm_segment(rd, callbacks(), seq, tp->payload, tp->len, &meta);
     }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Command-line behaviour: exit statuses, bad input, stdin, BPF filter, several files, explain.
+# Usage: test_cli.sh WSAUDIT CAPTURES_DIR
+set -u
+bin=$1 caps=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+check() { # check NAME CONDITION-EXIT-STATUS
+    if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok: $1"
+    else fail=$((fail + 1)); echo "FAIL: $1"; fi
+}
+run() { # run EXPECTED_STATUS OUTFILE ARGS... ; returns 0 if the status matched
+    local want=$1 out=$2; shift 2
+    "$bin" "$@" > "$out" 2> "$out.err"
+    local rc=$?
+    [ "$rc" -eq "$want" ] || { echo "   exit $rc, wanted $want: $*"; return 1; }
+}
+
+# --- unreadable input: exit 2, an error record naming the file ---
+run 2 "$tmp/o" -F jsonl "$tmp/does-not-exist.pcap"
+check "missing file exits 2" $?
+grep -q '"type":"error".*does-not-exist.pcap.*"fatal":true' "$tmp/o"
+check "missing file: error record names the file" $?
+: > "$tmp/empty.pcap"
+run 2 "$tmp/o" -F jsonl "$tmp/empty.pcap"; check "empty file exits 2" $?
+head -c 24 "$caps/ws-1003-binary-to-text.pcap" > "$tmp/header-only.pcap"
+run 0 "$tmp/o" -F jsonl "$tmp/header-only.pcap"; check "header-only file is a valid empty capture" $?
+head -c 4096 /dev/urandom > "$tmp/random.pcap"
+printf 'xxxx' | dd of="$tmp/random.pcap" conv=notrunc 2>/dev/null
+run 2 "$tmp/o" "$tmp/random.pcap"; check "random bytes exit 2" $?
+gzip -c "$caps/ws-1003-binary-to-text.pcap" > "$tmp/gz.pcap"
+run 2 "$tmp/o" "$tmp/gz.pcap"; check "gzip'd capture exits 2 (not silently empty)" $?
+
+# --- a file cut mid-record: findings before the cut are written, exit 3 ---
+head -c 3000 "$caps/ws-close-codes-server.pcap" > "$tmp/cut.pcap"
+run 3 "$tmp/o" -F jsonl "$tmp/cut.pcap"; check "truncated file exits 3" $?
+grep -q '"id":"ws.close.reserved_code"' "$tmp/o"
+check "truncated file: findings before the cut are kept" $?
+grep -q '"type":"error","file":"[^"]*cut.pcap","pkt":[1-9][0-9]*,"fatal":false' "$tmp/o"
+check "truncated file: error names the file and the packet" $?
+tail -n 1 "$tmp/o" | grep -q '"type":"summary".*"exit":3'
+check "truncated file: summary is still written last" $?
+
+# --- pcapng with two link types: libpcap stops part-way; reported, findings kept ---
+if command -v mergecap >/dev/null; then
+    mergecap -a -F pcapng -w "$tmp/mixed.pcapng" "$caps/ws-1003-binary-to-text.pcap" \
+        "$caps/variants/ws-1003-binary-to-text.rawip.pcap" 2>/dev/null
+    run 3 "$tmp/o" -F jsonl "$tmp/mixed.pcapng"; check "pcapng with two link types exits 3" $?
+    # mergecap writes both interface blocks first, so libpcap 1.10 refuses at the first packet
+    grep -q '"type":"error".*"pkt":1,.*different from the type of the first interface' "$tmp/o"
+    check "two link types: the error names the file, the packet and the cause" $?
+fi
+
+# --- stdin and several files ---
+"$bin" -F jsonl "$caps/ws-1003-binary-to-text.pcap" | grep -v '"type":"file"' |
+    sed 's/"file":"[^"]*",//' > "$tmp/a"
+"$bin" -F jsonl - < "$caps/ws-1003-binary-to-text.pcap" | grep -v '"type":"file"' |
+    sed 's/"file":"[^"]*",//' > "$tmp/b"
+cmp -s "$tmp/a" "$tmp/b"; check "stdin ('-') gives the same analysis as the file" $?
+"$bin" -F jsonl - < "$caps/ws-1003-binary-to-text.pcap" | head -1 | grep -q '"file":"<stdin>"'
+check "stdin is named <stdin>" $?
+run 0 "$tmp/o" -F jsonl "$caps/ws-1003-binary-to-text.pcap" "$caps/ws-ipv6-1003.pcap"
+check "two files: exit 0" $?
+[ "$(grep -c '"type":"file"' "$tmp/o")" -eq 2 ] && tail -n 1 "$tmp/o" | grep -q '"files":2,"packets":30'
+check "two files: both read, one summary" $?
+grep '"type":"close"' "$tmp/o" | grep -q 'ws-ipv6-1003.pcap","conn":0,"pkt":11'
+check "two files: packet numbers restart per file" $?
+
+# --- BPF filter keeps Wireshark's packet numbers ---
+mergecap -w "$tmp/two.pcap" "$caps/ws-1003-binary-to-text.pcap" "$caps/ws-1003-text-to-binary-node.pcap"
+"$bin" -F jsonl "$tmp/two.pcap" | grep '"type":"close"' | grep '"server":\|18002' > /dev/null
+all=$("$bin" -F jsonl "$tmp/two.pcap" | grep -c '"type":"close"')
+"$bin" -F jsonl -f 'tcp port 18002' "$tmp/two.pcap" > "$tmp/f"
+n=$(grep -c '"type":"close"' "$tmp/f")
+[ "$all" -eq 4 ] && [ "$n" -eq 2 ]; check "filter selects one connection's closes" $?
+want=$(tshark -r "$tmp/two.pcap" -Y 'tcp.port==18002 && websocket.opcode==8' -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
+got=$(grep '"type":"close"' "$tmp/f" | sed 's/.*"pkt_end":\([0-9]*\).*/\1/' | tr '\n' ' ')
+[ -n "$want" ] && [ "$want" = "$got" ]; check "filtered packet numbers equal tshark's frame.number ($got)" $?
+run 2 "$tmp/o" -f 'not a filter ((' "$caps/ws-1003-binary-to-text.pcap"
+check "bad filter exits 2" $?
+
+# --- exit status and --fail-on ---
+run 0 "$tmp/o" "$caps/ws-1003-binary-to-text.pcap"; check "notes only: exit 0" $?
+run 1 "$tmp/o" --fail-on note "$caps/ws-1003-binary-to-text.pcap"; check "--fail-on note: exit 1" $?
+run 1 "$tmp/o" "$caps/ws-close-codes-server.pcap"; check "close 1015 on the wire: exit 1" $?
+run 3 "$tmp/o" "$caps/ws-gap-in-payload.pcap"; check "gap: exit 3 (partial)" $?
+run 2 "$tmp/o"; check "no file: usage, exit 2" $?
+run 2 "$tmp/o" -F xml "$caps/ws-1003-binary-to-text.pcap"; check "bad format: exit 2" $?
+
+# --- explain ---
+run 0 "$tmp/o" explain 1015 && grep -q "MUST NOT be sent" "$tmp/o" && grep -q reserved_code "$tmp/o"
+check "explain 1015" $?
+run 0 "$tmp/o" explain 1003 && grep -q "Unsupported Data" "$tmp/o"; check "explain 1003" $?
+run 2 "$tmp/o" explain banana; check "explain of a non-code exits 2" $?
+
+# --- text output names the same facts ---
+"$bin" "$caps/ws-1003-binary-to-text.pcap" > "$tmp/t"
+grep -q 'code=1003 (Unsupported Data, standard) reason="text only"' "$tmp/t" &&
+    grep -q 'opcode 0x2 (BINARY) from the client, first frame in packet 10' "$tmp/t"
+check "text output: close and 1003 annotation" $?
+"$bin" "$caps/ws-close-bad-payloads.pcap" | grep -q 'reason="bad \\xff\\xfe reason"'
+check "text output escapes invalid UTF-8 instead of dropping it" $?
+"$bin" -F jsonl "$caps/ws-close-bad-payloads.pcap" | grep -q '"reason_hex":"0062616420fffe20726561736f6e"\|"reason_hex":"626164'
+check "jsonl keeps invalid UTF-8 reason as hex" $?
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
