@@ -59,6 +59,11 @@ def main():
         second = []
         for p in pkts:
             q = p.copy()
+            if q.haslayer(TCP):  # a new connection has new initial sequence numbers
+                q[TCP].seq = (q[TCP].seq + 0x10000000) & 0xFFFFFFFF
+                if q[TCP].flags & 0x10:
+                    q[TCP].ack = (q[TCP].ack + 0x10000000) & 0xFFFFFFFF
+                q = fix(q)
             q.time = float(p.time) - float(pkts[0].time) + last + 1.0
             second.append(q)
         out = list(pkts) + second
