@@ -48,6 +48,7 @@ struct analyzer {
     struct flow *lru_head, *lru_tail;
     size_t nflows, max_flows;
     size_t ooo_cap;
+    struct reasm_budget budget; /* out-of-order bytes of all flows */
     double idle_timeout, closed_timeout, now;
     uint64_t next_id;
     const char *file;

@@ -9,6 +9,7 @@
 
 #define MAX_FLOWS_DEFAULT 200000
 #define OOO_CAP_DEFAULT (1u << 20)
+#define OOO_BUDGET_DEFAULT (32u << 20)
 
 static guint key_hash(gconstpointer p)
 {
@@ -32,6 +33,7 @@ void analyzer_init(struct analyzer *an, struct report *rep)
     an->flows = g_hash_table_new(key_hash, key_equal);
     an->max_flows = MAX_FLOWS_DEFAULT;
     an->ooo_cap = OOO_CAP_DEFAULT;
+    an->budget.cap = OOO_BUDGET_DEFAULT;
     an->idle_timeout = 600;
     an->closed_timeout = 120;
 }
@@ -146,7 +148,7 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
     f->midstream = (uint8_t)midstream;
     f->state = FS_DETECT;
     for (int side = 0; side < 2; side++)
-        reasm_init(&f->rd[side], side, an->ooo_cap);
+        reasm_init(&f->rd[side], side, an->ooo_cap, &an->budget);
     g_hash_table_insert(an->flows, &f->key, f);
     lru_append(an, f);
     an->nflows++;

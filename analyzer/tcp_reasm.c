@@ -12,11 +12,20 @@ struct reasm_seg {
     uint8_t data[];
 };
 
-void reasm_init(struct reasm_dir *r, int dir, size_t cap)
+void reasm_init(struct reasm_dir *r, int dir, size_t cap, struct reasm_budget *budget)
 {
     memset(r, 0, sizeof *r);
     r->dir = dir;
     r->cap = cap;
+    r->budget = budget;
+}
+
+static void release(struct reasm_dir *r, struct reasm_seg *s)
+{
+    r->ooo_bytes -= s->len;
+    r->ooo_segs--;
+    r->budget->used -= s->len;
+    free(s);
 }
 
 void reasm_set_base(struct reasm_dir *r, uint32_t seq)
@@ -75,7 +84,6 @@ static void drain(struct reasm_dir *r, const struct reasm_cb *cb)
     while (r->ooo && r->ooo->off <= r->next) {
         struct reasm_seg *s = r->ooo;
         r->ooo = s->next;
-        r->ooo_bytes -= s->len;
         uint64_t end = s->off + s->len;
         if (end > r->next) {
             uint64_t skip = r->next - s->off;
@@ -83,7 +91,7 @@ static void drain(struct reasm_dir *r, const struct reasm_cb *cb)
                 cb->conflict(cb->ctx, r->dir, s->off, s->meta.pkt);
             deliver(r, cb, s->data + skip, (size_t)(s->len - skip), &s->meta);
         }
-        free(s);
+        release(r, s);
     }
 }
 
@@ -132,6 +140,8 @@ static void insert(struct reasm_dir *r, const struct reasm_cb *cb, uint64_t off,
         *pp = s;
         pp = &s->next;
         r->ooo_bytes += take;
+        r->ooo_segs++;
+        r->budget->used += take;
         off += take;
         data += take;
         len -= take;
@@ -174,8 +184,9 @@ void reasm_segment(struct reasm_dir *r, const struct reasm_cb *cb, uint32_t seq,
     }
     insert(r, cb, off, data, len, meta);
     drain(r, cb);
-    /* over the cap: give up on the oldest hole and move on (reported, never silent) */
-    while (r->ooo_bytes > r->cap && r->ooo) {
+    /* over a limit: give up on the oldest hole and move on (reported, never silent) */
+    while (r->ooo && (r->ooo_bytes > r->cap || r->ooo_segs > REASM_MAX_SEGS ||
+                      r->budget->used > r->budget->cap)) {
         skip_to(r, cb, r->ooo->off, GAP_MEMCAP, meta->pkt);
         drain(r, cb);
     }
@@ -217,9 +228,8 @@ void reasm_free(struct reasm_dir *r)
     while (r->ooo) {
         struct reasm_seg *s = r->ooo;
         r->ooo = s->next;
-        free(s);
+        release(r, s);
     }
-    r->ooo_bytes = 0;
 }
 
 size_t reasm_buffered(const struct reasm_dir *r)

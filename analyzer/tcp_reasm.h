@@ -33,6 +33,13 @@ struct reasm_cb {
 
 struct reasm_seg;
 
+/* Out-of-order bytes buffered by all directions together, and their limit. */
+struct reasm_budget {
+    size_t used, cap;
+};
+
+#define REASM_MAX_SEGS 4096 /* out-of-order segments kept per direction */
+
 #define REASM_TAIL 256 /* last delivered bytes kept to detect conflicting retransmissions */
 
 struct reasm_dir {
@@ -41,14 +48,16 @@ struct reasm_dir {
     uint32_t base;     /* sequence number of offset 0 */
     uint64_t next;     /* next offset expected */
     struct reasm_seg *ooo; /* sorted by offset, non-overlapping */
-    size_t ooo_bytes;
+    size_t ooo_bytes, ooo_segs;
     size_t cap;
+    struct reasm_budget *budget;
     int fin_seen;
     uint64_t fin_off;
     uint8_t tail[REASM_TAIL];
 };
 
-void reasm_init(struct reasm_dir *r, int dir, size_t cap);
+/* cap: out-of-order bytes this direction may buffer; budget: shared by all directions. */
+void reasm_init(struct reasm_dir *r, int dir, size_t cap, struct reasm_budget *budget);
 /* Set offset 0 from a SYN (seq = ISN) or, without SYN, from the first data seen. */
 void reasm_set_base(struct reasm_dir *r, uint32_t seq_of_offset0);
 /* Map a raw sequence number (or a peer's ACK) to a stream offset; -1 when it lies before 0. */
