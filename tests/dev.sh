@@ -9,7 +9,8 @@ build=${WSAUDIT_BUILD_DIR:-$root/build}
 what=${1:-test}
 
 packages="build-essential cmake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev libcmocka-dev
-          tshark python3 python3-scapy python3-websockets tcpdump nodejs node-ws"
+          clang libclang-rt-dev tshark python3 python3-scapy python3-websockets tcpdump nodejs
+          node-ws"
 
 install_missing() {
     local missing=()
@@ -51,8 +52,13 @@ demo)
 test)
     install_missing
     do_build
-    cd "$build"
-    ctest --output-on-failure -j "$(nproc)"
+    (cd "$build" && ctest --output-on-failure -j "$(nproc)")
+    # the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer (and LeakSanitizer)
+    echo "== sanitizer build in $build-asan"
+    cmake -S "$root" -B "$build-asan" -DCMAKE_C_COMPILER=clang -DWSAUDIT_SANITIZE=ON \
+        -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON >/dev/null
+    cmake --build "$build-asan" -j "$(nproc)"
+    (cd "$build-asan" && ctest --output-on-failure -j "$(nproc)")
     ;;
 *)
     echo "usage: tests/dev.sh demo|test|build" >&2
