@@ -16,6 +16,7 @@
 struct early_chunk {
     uint32_t len;
     struct reasm_meta meta;
+    uint64_t cur_pkt; /* packet being processed when the bytes arrived in order */
 };
 
 struct wsconn {
@@ -117,10 +118,12 @@ static int ws_dir(const struct flow *f, int side)
 
 /* Client bytes sent before the server's 101 was received are early data (RFC 6455 §4.1). */
 static void feed_client(struct wsconn *c, const uint8_t *data, size_t len,
-                        const struct reasm_meta *m, int *flagged)
+                        const struct early_chunk *ec, int *flagged)
 {
     struct flow *f = c->f;
+    const struct reasm_meta *m = &ec->meta;
     struct ws_seg_ctx seg = seg_for(f, f->client_side, m);
+    seg.cur_pkt = ec->cur_pkt; /* the bytes were complete then; they waited for the 101 */
     if (!*flagged && !(seg.ack_valid && seg.ack_off >= c->resp_end_off)) {
         *flagged = 1;
         char detail[96];
@@ -179,7 +182,7 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
         size_t pos = 0;
         for (guint i = 0; i < c->early_chunks->len; i++) {
             struct early_chunk *ec = &g_array_index(c->early_chunks, struct early_chunk, i);
-            feed_client(c, c->early->data + pos, ec->len, &ec->meta, &flagged);
+            feed_client(c, c->early->data + pos, ec->len, ec, &flagged);
             pos += ec->len;
         }
         g_byte_array_free(c->early, TRUE);
@@ -209,7 +212,7 @@ static void keep_early(struct wsconn *c, const uint8_t *data, size_t len,
         return;
     }
     g_byte_array_append(c->early, data, (guint)len);
-    struct early_chunk ec = {(uint32_t)len, *m};
+    struct early_chunk ec = {(uint32_t)len, *m, c->f->cur_pkt};
     g_array_append_val(c->early_chunks, ec);
 }
 

@@ -55,15 +55,19 @@ def drain(sock, seconds=1.0):
         pass
 
 
-def raw_server_once(lsock, payload_frames):
-    """Accept one connection, answer the handshake, send frames, wait for the peer."""
+def raw_server_once(lsock, payload_frames, response=None):
+    """Accept one connection, answer the handshake, send frames, wait for the peer.
+    response(accept) may build a different handshake response."""
     conn, _ = lsock.accept()
     req = recv_until(conn, b"\r\n\r\n")
     key = [l.split(b":", 1)[1].strip() for l in req.split(b"\r\n")
            if l.lower().startswith(b"sec-websocket-key:")][0]
     accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
-    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    if response:
+        conn.sendall(response(accept))
+    else:
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
     for f in payload_frames:
         conn.sendall(f)
     drain(conn)
@@ -88,20 +92,24 @@ def server_scenario(port, cases):
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", port))
     lsock.listen(1)
-    for path, frames in cases:
-        t = threading.Thread(target=raw_server_once, args=(lsock, frames))
+    for case in cases:
+        path, frames = case[0], case[1]
+        response = case[2] if len(case) > 2 else None
+        t = threading.Thread(target=raw_server_once, args=(lsock, frames, response))
         t.start()
         asyncio.run(lib_client(port, path))
         t.join()
     lsock.close()
 
 
-def raw_client(port, path, frames, wait=1.0):
+def raw_client(port, path, frames, wait=1.0, early=b""):
+    """A client written by hand; `early` bytes go in the same write as the request, before the
+    server's response (RFC 6455 §4.1 says the client MUST wait for it)."""
     s = socket.create_connection(("127.0.0.1", port))
     key = base64.b64encode(os.urandom(16))
     s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port +
               b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
-              b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+              b"\r\nSec-WebSocket-Version: 13\r\n\r\n" + early)
     recv_until(s, b"\r\n\r\n")
     for f in frames:
         s.sendall(f)
@@ -189,6 +197,36 @@ def main():
         }
         for name, frames in cases.items():
             raw_client(port, f"/v/{name}", frames, wait=0.5)
+        stop()
+    elif scenario == "handshake-cases":
+        # RFC 6455 §4.1: what a client must check in the server's response
+        def resp(*lines):
+            return lambda acc: (b"\r\n".join(l.replace(b"ACCEPT", acc) for l in lines) +
+                                b"\r\n\r\n")
+        server_scenario(port, [
+            ("/wrong-accept", [], resp(b"HTTP/1.1 101 Switching Protocols", b"Upgrade: websocket",
+                                      b"Connection: Upgrade",
+                                      b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), ),
+            ("/no-accept", [], resp(b"HTTP/1.1 101 Switching Protocols", b"Upgrade: websocket",
+                                   b"Connection: Upgrade")),
+            ("/bad-connection", [], resp(b"HTTP/1.1 101 Switching Protocols",
+                                        b"Upgrade: websocket", b"Connection: keep-alive",
+                                        b"Sec-WebSocket-Accept: ACCEPT")),
+            ("/protocol-not-offered", [], resp(b"HTTP/1.1 101 Switching Protocols",
+                                              b"Upgrade: websocket", b"Connection: Upgrade",
+                                              b"Sec-WebSocket-Accept: ACCEPT",
+                                              b"Sec-WebSocket-Protocol: chat")),
+            ("/extension-not-offered", [], resp(b"HTTP/1.1 101 Switching Protocols",
+                                               b"Upgrade: websocket", b"Connection: Upgrade",
+                                               b"Sec-WebSocket-Accept: ACCEPT",
+                                               b"Sec-WebSocket-Extensions: permessage-deflate")),
+            # HS-01: a refusal whose body looks like a Close 1015 frame must not be read as one
+            ("/refused", [], lambda acc: b"HTTP/1.1 400 Bad Request\r\nContent-Length: 4\r\n"
+                                         b"Connection: close\r\n\r\n\x88\x02\x03\xf7"),
+        ])
+        stop = lib_server(port, echo)
+        raw_client(port, "/early-data", [frame(8, close_payload(1000), mask=True)],
+                   early=frame(1, b"too early", mask=True))
         stop()
     else:
         raise SystemExit(f"unknown scenario {scenario}")
