@@ -127,8 +127,7 @@ static void feed_client(struct wsconn *c, const uint8_t *data, size_t len,
     if (!*flagged && !(seg.ack_valid && seg.ack_off >= c->resp_end_off)) {
         *flagged = 1;
         char detail[96];
-        snprintf(detail, sizeof detail, "%zu bytes sent before the 101 response was received",
-                 len);
+        snprintf(detail, sizeof detail, "%zu bytes sent before the 101 response was received", len);
         report_finding(c->an->rep, &c->view, c->an->file, m->pkt, F_V_EARLY_DATA, detail);
     }
     ws_session_feed(&c->sess, WS_C2S, data, len, &seg);

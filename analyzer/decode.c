@@ -53,8 +53,13 @@ int decode_link_supported(int dlt)
     return 0;
 }
 
-enum { ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86DD, ETH_VLAN = 0x8100, ETH_QINQ = 0x88A8,
-       ETH_QINQ_OLD = 0x9100 };
+enum {
+    ETH_IPV4 = 0x0800,
+    ETH_IPV6 = 0x86DD,
+    ETH_VLAN = 0x8100,
+    ETH_QINQ = 0x88A8,
+    ETH_QINQ_OLD = 0x9100
+};
 
 static enum decode_result decode_tcp(struct rd *r, uint32_t ip_payload_len, uint32_t wire_extra,
                                      struct tcp_pkt *out, const char **why)
@@ -150,8 +155,8 @@ static enum decode_result decode_ipv6(struct rd *r, struct tcp_pkt *out, const c
             *why = "IPv6 extension header cut short";
             return DEC_ERR_TRUNC;
         }
-        uint32_t hlen = next == 51 ? ((uint32_t)rd_u8(r, 1) + 2) * 4
-                                   : ((uint32_t)rd_u8(r, 1) + 1) * 8;
+        uint32_t hlen =
+            next == 51 ? ((uint32_t)rd_u8(r, 1) + 2) * 4 : ((uint32_t)rd_u8(r, 1) + 1) * 8;
         if (hlen > plen) {
             *why = "bogus IPv6 extension header length";
             return DEC_ERR_BOGUS;

@@ -32,7 +32,7 @@ struct flow {
     struct flow *lru_prev, *lru_next;
     uint64_t id;
     double last_ts;
-    uint8_t init_is_a;   /* side 0 (initiator) is key endpoint a */
+    uint8_t init_is_a; /* side 0 (initiator) is key endpoint a */
     uint8_t state;
     uint8_t client_side; /* side that sent the HTTP request */
     uint8_t midstream;

@@ -70,8 +70,7 @@ static int explain(int argc, char **argv)
             printf(", range %u-%u", ci->lo, ci->hi);
         printf(")\n  meaning: %s\n  fix:     %s\n", ci->meaning, ci->hint);
         if (ci->finding >= 0)
-            printf("  on the wire: %s\n",
-                   wsa_finding_info((enum wsa_finding_id)ci->finding)->id);
+            printf("  on the wire: %s\n", wsa_finding_info((enum wsa_finding_id)ci->finding)->id);
     }
     return rc;
 }
@@ -125,8 +124,8 @@ static int run_file(struct analyzer *an, struct report *rep, const char *path, c
             break;
         if (r == PCAP_ERROR) {
             char msg[PCAP_ERRBUF_SIZE + 64];
-            snprintf(msg, sizeof msg, "read failed after packet %llu: %s",
-                     (unsigned long long)pkt, pcap_geterr(p));
+            snprintf(msg, sizeof msg, "read failed after packet %llu: %s", (unsigned long long)pkt,
+                     pcap_geterr(p));
             report_error(rep, name, pkt + 1, msg, 0);
             rc = -1;
             break;
@@ -163,11 +162,13 @@ static int run_file(struct analyzer *an, struct report *rep, const char *path, c
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'F'}, {"filter", required_argument, NULL, 'f'},
-        {"no-frames", no_argument, NULL, 'q'},    {"fail-on", required_argument, NULL, 1},
-        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'F'},
+                                             {"filter", required_argument, NULL, 'f'},
+                                             {"no-frames", no_argument, NULL, 'q'},
+                                             {"fail-on", required_argument, NULL, 1},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
     int show_frames = 1, fail_on = WSA_SEV_ERROR, c;

@@ -91,8 +91,7 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
                         ",\"opcode\":%u,\"opcode_name\":\"%s\",\"pkt\":%" PRIu64
                         ",\"complete\":%s,\"compressed\":%s,\"size\":%" PRIu64,
                         u->opcode, ws_opcode_name(u->opcode), u->pkt,
-                        u->complete ? "true" : "false", u->compressed ? "true" : "false",
-                        u->size);
+                        u->complete ? "true" : "false", u->compressed ? "true" : "false", u->size);
             fprintf(f, ",\"judged_by\":\"%s\"", u->by_ack ? "ack" : "capture_order");
             if (u->reason) {
                 fputs(",\"reason\":", f);
@@ -114,8 +113,8 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         if (ev->has_code) {
             fprintf(f, ",\"code\":%u,\"code_name\":", ev->code);
             str(f, ev->code_info->name);
-            fprintf(f, ",\"code_class\":\"%s\",\"reason\":",
-                    ws_close_class_name(ev->code_info->cls));
+            fprintf(f,
+                    ",\"code_class\":\"%s\",\"reason\":", ws_close_class_name(ev->code_info->cls));
             out_json_string(f, ev->reason, ev->reason_len);
             if (!out_is_utf8(ev->reason, ev->reason_len)) {
                 fputs(",\"reason_hex\":", f);
@@ -174,5 +173,5 @@ static void j_summary(struct report *r)
     fprintf(f, "},\"exit\":%d}\n", report_exit_status(r));
 }
 
-const struct out_format out_jsonl_format = {j_file, j_conn, j_ws_event, j_finding, j_error,
-                                            j_summary};
+const struct out_format out_jsonl_format = {j_file,    j_conn,  j_ws_event,
+                                            j_finding, j_error, j_summary};

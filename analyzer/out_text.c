@@ -33,8 +33,8 @@ static void t_conn(struct report *r, const struct conn_view *c, const struct han
     fputc('\n', f);
 }
 
-static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt,
-                           enum wsa_finding_id id, const char *detail)
+static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt, enum wsa_finding_id id,
+                           const char *detail)
 {
     const struct wsa_finding_info *fi = wsa_finding_info(id);
     if (c)
@@ -96,9 +96,8 @@ static void t_summary(struct report *r)
 {
     FILE *f = r->out;
     fprintf(f,
-            "\nSummary: %" PRIu64 " file(s), %" PRIu64 " packets, %" PRIu64
-            " TCP flows, %" PRIu64 " WebSocket connection(s), %" PRIu64 " frames, %" PRIu64
-            " close frames\n",
+            "\nSummary: %" PRIu64 " file(s), %" PRIu64 " packets, %" PRIu64 " TCP flows, %" PRIu64
+            " WebSocket connection(s), %" PRIu64 " frames, %" PRIu64 " close frames\n",
             r->files, r->packets, r->flows, r->ws_conns, r->frames, r->closes);
     for (int i = 0; i < 6; i++)
         if (r->by_close_class[i])
@@ -115,5 +114,5 @@ static void t_summary(struct report *r)
     fprintf(f, "exit status %d\n", report_exit_status(r));
 }
 
-const struct out_format out_text_format = {t_file, t_conn, t_ws_event, t_finding, t_error,
-                                           t_summary};
+const struct out_format out_text_format = {t_file,    t_conn,  t_ws_event,
+                                           t_finding, t_error, t_summary};

@@ -31,14 +31,14 @@ struct report {
     enum report_format fmt;
     FILE *out;
     int show_frames;
-    int fail_on;        /* severity at or above which findings make the exit status 1 */
+    int fail_on; /* severity at or above which findings make the exit status 1 */
     /* counts */
     uint64_t files, packets, tcp_packets, flows, ws_conns, frames, closes;
     uint64_t by_severity[4];
     uint64_t by_finding[F_FINDING_COUNT];
     uint64_t by_close_class[6];
-    uint64_t errors;    /* input that failed part-way */
-    uint64_t fatal;     /* input that could not be read at all */
+    uint64_t errors; /* input that failed part-way */
+    uint64_t fatal;  /* input that could not be read at all */
 };
 
 void report_init(struct report *r, enum report_format fmt, FILE *out);

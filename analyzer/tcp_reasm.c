@@ -67,8 +67,8 @@ static int conflicts_with_tail(const struct reasm_dir *r, const uint8_t *data, u
     return 0;
 }
 
-static void deliver(struct reasm_dir *r, const struct reasm_cb *cb, const uint8_t *data,
-                    size_t len, const struct reasm_meta *meta)
+static void deliver(struct reasm_dir *r, const struct reasm_cb *cb, const uint8_t *data, size_t len,
+                    const struct reasm_meta *meta)
 {
     if (!len)
         return;

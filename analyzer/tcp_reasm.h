@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 struct reasm_meta {
-    uint64_t pkt;     /* packet number */
+    uint64_t pkt; /* packet number */
     int has_ack;
-    uint32_t ack;     /* raw ACK number the segment carried */
+    uint32_t ack; /* raw ACK number the segment carried */
 };
 
 enum reasm_gap_reason { GAP_LOST, GAP_MEMCAP, GAP_END };
@@ -45,8 +45,8 @@ struct reasm_budget {
 struct reasm_dir {
     int dir;
     int base_known;
-    uint32_t base;     /* sequence number of offset 0 */
-    uint64_t next;     /* next offset expected */
+    uint32_t base;         /* sequence number of offset 0 */
+    uint64_t next;         /* next offset expected */
     struct reasm_seg *ooo; /* sorted by offset, non-overlapping */
     size_t ooo_bytes, ooo_segs;
     size_t cap;

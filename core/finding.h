@@ -60,10 +60,10 @@ enum wsa_finding_id {
 };
 
 struct wsa_finding_info {
-    const char *id;              /* stable id, e.g. "ws.close.reserved_code" */
+    const char *id; /* stable id, e.g. "ws.close.reserved_code" */
     enum wsa_severity severity;
-    const char *title;           /* one line, for text output and expert infos */
-    const char *reference;       /* RFC section or NULL */
+    const char *title;     /* one line, for text output and expert infos */
+    const char *reference; /* RFC section or NULL */
 };
 
 const struct wsa_finding_info *wsa_finding_info(enum wsa_finding_id id);

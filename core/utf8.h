@@ -13,11 +13,11 @@
 #include <stdint.h>
 
 struct utf8_state {
-    uint8_t need;      /* continuation bytes still expected */
-    uint8_t lo, hi;    /* allowed range of the next continuation byte */
-    uint8_t failed;    /* sticky */
-    uint64_t offset;   /* bytes consumed so far */
-    uint64_t bad_at;   /* offset of the first invalid byte, valid when failed */
+    uint8_t need;    /* continuation bytes still expected */
+    uint8_t lo, hi;  /* allowed range of the next continuation byte */
+    uint8_t failed;  /* sticky */
+    uint64_t offset; /* bytes consumed so far */
+    uint64_t bad_at; /* offset of the first invalid byte, valid when failed */
 };
 
 void utf8_init(struct utf8_state *s);

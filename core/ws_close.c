@@ -70,8 +70,7 @@ static const struct ws_close_info rows[] = {
     {4000, 4999, "Private Use", WS_CLOSE_PRIVATE, NONE,
      "Private use by applications by prior agreement.", "See the application's documentation."},
     {5000, 65535, "Undefined", WS_CLOSE_UNDEFINED, F_CLOSE_UNDEFINED_CODE,
-     "RFC 6455 defines nothing at or above 5000.",
-     "The sender should use a code below 5000."},
+     "RFC 6455 defines nothing at or above 5000.", "The sender should use a code below 5000."},
 };
 
 const struct ws_close_info *ws_close_lookup(uint16_t code)

@@ -23,12 +23,12 @@ enum ws_close_class {
 };
 
 struct ws_close_info {
-    uint16_t lo, hi;           /* inclusive range the row covers */
-    const char *name;          /* e.g. "Unsupported Data" */
+    uint16_t lo, hi;  /* inclusive range the row covers */
+    const char *name; /* e.g. "Unsupported Data" */
     enum ws_close_class cls;
-    int finding;               /* enum wsa_finding_id when sending it is wrong, else -1 */
-    const char *meaning;       /* what it means when you see it */
-    const char *hint;          /* what to do about it */
+    int finding;         /* enum wsa_finding_id when sending it is wrong, else -1 */
+    const char *meaning; /* what it means when you see it */
+    const char *hint;    /* what to do about it */
 };
 
 const struct ws_close_info *ws_close_lookup(uint16_t code);

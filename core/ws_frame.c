@@ -140,7 +140,7 @@ void ws_frame_skip(struct ws_frame_parser *p, uint64_t n)
 const char *ws_opcode_name(uint8_t op)
 {
     static const char *const names[16] = {
-        "CONT",    "TEXT",    "BINARY",  "RSV-0x3", "RSV-0x4", "RSV-0x5", "RSV-0x6", "RSV-0x7",
-        "CLOSE",   "PING",    "PONG",    "RSV-0xB", "RSV-0xC", "RSV-0xD", "RSV-0xE", "RSV-0xF"};
+        "CONT",  "TEXT", "BINARY", "RSV-0x3", "RSV-0x4", "RSV-0x5", "RSV-0x6", "RSV-0x7",
+        "CLOSE", "PING", "PONG",   "RSV-0xB", "RSV-0xC", "RSV-0xD", "RSV-0xE", "RSV-0xF"};
     return names[op & 0xF];
 }

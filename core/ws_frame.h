@@ -23,10 +23,10 @@ enum ws_opcode {
 };
 
 struct ws_frame_hdr {
-    uint8_t fin;        /* 0 or 1 */
-    uint8_t rsv;        /* RSV1..3 as bits 2..0 (RSV1 = 4) */
-    uint8_t opcode;     /* 0..15 */
-    uint8_t masked;     /* 0 or 1 */
+    uint8_t fin;    /* 0 or 1 */
+    uint8_t rsv;    /* RSV1..3 as bits 2..0 (RSV1 = 4) */
+    uint8_t opcode; /* 0..15 */
+    uint8_t masked; /* 0 or 1 */
     uint8_t mask[4];
     uint8_t hdr_len;    /* 2..14 */
     uint8_t nonminimal; /* length not minimally encoded (RFC 6455 §5.2) */

@@ -41,10 +41,10 @@ int ws_http_parse(const uint8_t *buf, size_t len, int is_response, struct ws_htt
 
 /* What the exchange negotiated, and what was wrong with it. */
 struct ws_handshake_result {
-    int upgraded;           /* status 101 */
-    int accept_ok;          /* Sec-WebSocket-Accept verified */
-    int pmd;                /* permessage-deflate accepted by the server */
-    int rsv_allowed;        /* RSV bits some negotiated extension defines (4 = RSV1) */
+    int upgraded;    /* status 101 */
+    int accept_ok;   /* Sec-WebSocket-Accept verified */
+    int pmd;         /* permessage-deflate accepted by the server */
+    int rsv_allowed; /* RSV bits some negotiated extension defines (4 = RSV1) */
     struct ws_slice protocol, extensions;
     /* findings, in order: enum wsa_finding_id values */
     int findings[12];

@@ -120,9 +120,8 @@ static void annotate_1003(struct ws_session *s, int closer, int at_end)
         snprintf(detail, sizeof detail,
                  "offending message: opcode 0x%x (%s) from the %s, first frame in packet %llu, "
                  "%s%s",
-                 u.opcode, ws_opcode_name(u.opcode), dir_sender(!closer),
-                 (unsigned long long)u.pkt, u.complete ? "complete" : "incomplete",
-                 u.compressed ? ", compressed" : "");
+                 u.opcode, ws_opcode_name(u.opcode), dir_sender(!closer), (unsigned long long)u.pkt,
+                 u.complete ? "complete" : "incomplete", u.compressed ? ", compressed" : "");
     else
         snprintf(detail, sizeof detail, "offending message %s: %s",
                  u.status == WS_UNSUP_UNKNOWN ? "unknown" : "none_observed", u.reason);

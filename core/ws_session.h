@@ -56,12 +56,12 @@ enum ws_event_type { WS_EV_FRAME, WS_EV_CLOSE, WS_EV_FINDING };
 
 struct ws_event {
     enum ws_event_type type;
-    int dir;              /* WS_C2S or WS_S2C */
-    uint64_t pkt;         /* packet of the first byte (frame) or where the finding applies */
-    uint64_t pkt_end;     /* packet in which the frame became complete (as tshark shows it) */
-    uint64_t offset;      /* stream offset of the frame start */
+    int dir;          /* WS_C2S or WS_S2C */
+    uint64_t pkt;     /* packet of the first byte (frame) or where the finding applies */
+    uint64_t pkt_end; /* packet in which the frame became complete (as tshark shows it) */
+    uint64_t offset;  /* stream offset of the frame start */
     const struct ws_frame_hdr *hdr; /* frames and closes */
-    int complete;         /* frame: whole payload seen */
+    int complete;                   /* frame: whole payload seen */
     /* WS_EV_CLOSE */
     int has_code;
     uint16_t code;
@@ -70,7 +70,7 @@ struct ws_event {
     size_t reason_len;
     /* WS_EV_FINDING */
     enum wsa_finding_id finding;
-    const char *detail; /* one line of specifics, may be empty */
+    const char *detail;                 /* one line of specifics, may be empty */
     const struct ws_unsupported *unsup; /* for F_CLOSE_UNSUPPORTED_DATA */
 };
 
@@ -80,7 +80,7 @@ typedef void (*ws_event_fn)(void *ctx, const struct ws_event *ev);
 #define WS_GAPS 4
 
 struct ws_msg_rec {
-    uint64_t hdr_end;   /* stream offset just past the first frame's header */
+    uint64_t hdr_end; /* stream offset just past the first frame's header */
     uint64_t pkt;
     uint64_t size;
     uint8_t opcode, complete, compressed;
@@ -88,8 +88,8 @@ struct ws_msg_rec {
 
 struct ws_dir {
     struct ws_frame_parser fp;
-    uint64_t off;         /* stream offset of the next byte */
-    uint64_t start_off;   /* where WebSocket data began in this direction */
+    uint64_t off;       /* stream offset of the next byte */
+    uint64_t start_off; /* where WebSocket data began in this direction */
     uint64_t frame_off, frame_pkt;
     struct ws_seg_ctx frame_seg; /* segment that carried the frame's first byte */
     int frame_started;
@@ -102,7 +102,7 @@ struct ws_dir {
     unsigned hist_count; /* total ever recorded; slot = count % WS_HISTORY */
     uint64_t gap_lo[WS_GAPS], gap_hi[WS_GAPS];
     unsigned gap_count;
-    uint64_t stop_off;   /* where decoding stopped, when stopped */
+    uint64_t stop_off; /* where decoding stopped, when stopped */
     /* a 1003 Close sent by this direction whose annotation waits for the peer's bytes */
     uint8_t pending_1003;
     struct ws_seg_ctx pending_seg;

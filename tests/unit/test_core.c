@@ -59,8 +59,8 @@ static void close_invalid_and_undefined_ranges(void **state)
     assert_int_equal(finding_for(5000), F_CLOSE_UNDEFINED_CODE);
     assert_int_equal(finding_for(65535), F_CLOSE_UNDEFINED_CODE);
     /* valid: RFC 6455 codes, IANA 1012-1014, registered and private ranges */
-    unsigned valid[] = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011,
-                        1012, 1013, 1014, 3000, 3999, 4000, 4999};
+    unsigned valid[] = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010,
+                        1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999};
     for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
         assert_int_equal(finding_for(valid[i]), -1);
     assert_string_equal(ws_close_class_name(ws_close_lookup(3000)->cls), "registered");
@@ -109,17 +109,17 @@ static void utf8_vectors_whole_and_bytewise(void **state)
         int want;
     } v[] = {
         {"hello", 5, 0},
-        {"\x00", 1, 0},                /* U+0000 is valid (CONFORMANCE U8-05) */
-        {"\xef\xbf\xbf", 3, 0},        /* U+FFFF noncharacter: valid */
-        {"\xf4\x8f\xbf\xbf", 4, 0},    /* U+10FFFF */
+        {"\x00", 1, 0},             /* U+0000 is valid (CONFORMANCE U8-05) */
+        {"\xef\xbf\xbf", 3, 0},     /* U+FFFF noncharacter: valid */
+        {"\xf4\x8f\xbf\xbf", 4, 0}, /* U+10FFFF */
         {"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5", 11, 0}, /* kosme */
-        {"\xed\xa0\x80", 3, -1},       /* surrogate */
-        {"\xc0\xaf", 2, -1},           /* overlong */
-        {"\xe0\x80\xaf", 3, -1},       /* overlong */
-        {"\xf4\x90\x80\x80", 4, -1},   /* > U+10FFFF */
+        {"\xed\xa0\x80", 3, -1},                                 /* surrogate */
+        {"\xc0\xaf", 2, -1},                                     /* overlong */
+        {"\xe0\x80\xaf", 3, -1},                                 /* overlong */
+        {"\xf4\x90\x80\x80", 4, -1},                             /* > U+10FFFF */
         {"\xf5\x80\x80\x80", 4, -1},
-        {"\x80", 1, -1},               /* lone continuation */
-        {"\xe2\x82", 2, 1},            /* truncated: incomplete at the end */
+        {"\x80", 1, -1},    /* lone continuation */
+        {"\xe2\x82", 2, 1}, /* truncated: incomplete at the end */
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         assert_int_equal(utf8_whole(v[i].s, v[i].n), v[i].want);
@@ -302,7 +302,7 @@ static void close_1003_after_binary_names_the_binary_message(void **state)
 {
     (void)state;
     const struct step st[] = {
-        {WS_C2S, B("\x81\x82" M0 "hi"), 10, 1, 0},       /* text, offsets 0..8 */
+        {WS_C2S, B("\x81\x82" M0 "hi"), 10, 1, 0},           /* text, offsets 0..8 */
         {WS_C2S, B("\x82\x83" M0 "\x01\x02\x03"), 11, 1, 0}, /* binary at 8..17 */
         {WS_S2C, B("\x88\x0b\x03\xebtext only"), 12, 1, 17},
         {WS_C2S, B("\x88\x82" M0 "\x03\xeb"), 13, 1, 13},
@@ -444,16 +444,23 @@ static void framing_violations(void **state)
 {
     (void)state;
     const struct step st[] = {
-        {WS_C2S, B("\x81\x01x"), 1, 0, 0},          /* unmasked client frame */
-        {WS_S2C, B("\x81\x81" M0 "y"), 2, 0, 0},    /* masked server frame */
-        {WS_S2C, B("\xc1\x01z"), 3, 0, 0},          /* RSV1 without extension */
-        {WS_S2C, B("\x09\x00"), 4, 0, 0},           /* fragmented ping */
-        {WS_S2C, B("\x80\x00"), 5, 0, 0},           /* continuation without start */
-        {WS_S2C, B("\x01\x01" "a\x02\x01" "b"), 6, 0, 0}, /* interleaved data */
+        {WS_C2S, B("\x81\x01x"), 1, 0, 0},       /* unmasked client frame */
+        {WS_S2C, B("\x81\x81" M0 "y"), 2, 0, 0}, /* masked server frame */
+        {WS_S2C, B("\xc1\x01z"), 3, 0, 0},       /* RSV1 without extension */
+        {WS_S2C, B("\x09\x00"), 4, 0, 0},        /* fragmented ping */
+        {WS_S2C, B("\x80\x00"), 5, 0, 0},        /* continuation without start */
+        {WS_S2C,
+         B("\x01\x01"
+           "a\x02\x01"
+           "b"),
+         6, 0, 0}, /* interleaved data */
     };
     char *ev = run_invariant(st, 6);
-    const char *want[] = {"c2s_unmasked pkt=1", "s2c_masked pkt=2", "rsv_bits pkt=3",
-                          "control_fragmented pkt=4", "continuation_without_start pkt=5",
+    const char *want[] = {"c2s_unmasked pkt=1",
+                          "s2c_masked pkt=2",
+                          "rsv_bits pkt=3",
+                          "control_fragmented pkt=4",
+                          "continuation_without_start pkt=5",
                           "interleaved_data pkt=6"};
     for (size_t i = 0; i < 6; i++)
         if (!strstr(ev, want[i]))
@@ -464,7 +471,10 @@ static void framing_violations(void **state)
 static void incomplete_frame_at_end_is_degraded(void **state)
 {
     (void)state;
-    const struct step st[] = {{WS_S2C, B("\x82\x05" "ab"), 9, 0, 0}};
+    const struct step st[] = {{WS_S2C,
+                               B("\x82\x05"
+                                 "ab"),
+                               9, 0, 0}};
     char *ev = run_invariant(st, 1);
     assert_non_null(strstr(ev, "ws.incomplete_frame pkt=9"));
     assert_non_null(strstr(ev, "frame s2c op=2 fin=1 len=5 pkt=9 complete=0"));
@@ -490,12 +500,12 @@ static int has_finding(const struct ws_handshake_result *r, int id)
     return 0;
 }
 
-#define REQ(extra)                                                                             \
-    "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"                 \
-    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                  \
+#define REQ(extra)                                                                                 \
+    "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"                     \
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                       \
     "Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n" extra "\r\n"
-#define RESP(accept, extra)                                                                    \
-    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"      \
+#define RESP(accept, extra)                                                                        \
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"            \
     "Sec-WebSocket-Accept: " accept "\r\n" extra "\r\n"
 
 static void handshake_rfc_example_accept(void **state)
@@ -521,21 +531,23 @@ static void handshake_violations(void **state)
     struct ws_handshake_result r;
     check_pair(REQ(""), RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo_", ""), &r);
     assert_true(has_finding(&r, F_V_ACCEPT_MISMATCH));
-    check_pair(REQ(""),
-               "HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\nConnection: keep-alive\r\n\r\n", &r);
+    check_pair(REQ(""), "HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\nConnection: keep-alive\r\n\r\n",
+               &r);
     assert_true(has_finding(&r, F_V_UPGRADE_HEADER));
     assert_true(has_finding(&r, F_V_CONNECTION_HEADER));
     assert_true(has_finding(&r, F_V_ACCEPT_MISSING));
     check_pair(REQ(""), RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol: other\r\n"),
                &r);
     assert_true(has_finding(&r, F_V_PROTOCOL_NOT_OFFERED));
-    check_pair(REQ(""),
-               RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
-               &r);
+    check_pair(
+        REQ(""),
+        RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+        &r);
     assert_true(has_finding(&r, F_V_EXTENSION_NOT_OFFERED));
-    check_pair(REQ("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
-               RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
-               &r);
+    check_pair(
+        REQ("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
+        RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+        &r);
     assert_int_equal(r.pmd, 1);
     assert_int_equal(r.rsv_allowed, 4);
     assert_int_equal(r.n_findings, 0);

@@ -129,7 +129,7 @@ static void hole_acknowledged_by_receiver_is_a_gap(void **state)
     struct fixture fx;
     setup_fx(&fx, 0, 1 << 20);
     seg(&fx, 1, "abc", 1);
-    seg(&fx, 8, "hij", 3); /* 4..7 missing */
+    seg(&fx, 8, "hij", 3);            /* 4..7 missing */
     reasm_acked(&fx.r, &fx.cb, 5, 4); /* receiver has bytes up to offset 4 only: still a hole */
     assert_string_equal(fx.sink.events->str, "");
     reasm_acked(&fx.r, &fx.cb, 11, 5); /* it has everything: the hole was lost by the capture */
