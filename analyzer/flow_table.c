@@ -2,6 +2,7 @@
  * flow_table.c - the table of TCP flows: lookup by 5-tuple, creation, TCP state (SYN, FIN,
  * RST, reuse), idle expiry in least-recently-used order, and the bound on the number of flows.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,9 +129,13 @@ static void expire(struct analyzer *an)
         if (an->now - f->last_ts <= limit && an->nflows < an->max_flows)
             break;
         if (!f->closed && an->nflows >= an->max_flows && f->state != FS_IGNORE &&
-            f->state != FS_DETECT)
-            report_finding(an->rep, NULL, an->file, an->pkt, F_D_FLOW_MEMCAP,
-                           "flow table full: the least recently active flow was finished early");
+            f->state != FS_DETECT) {
+            char name[160], detail[200];
+            conn_flow_name(f, name, sizeof name);
+            snprintf(detail, sizeof detail, "%s finished to make room (--max-flows %zu)", name,
+                     an->max_flows);
+            report_finding(an->rep, NULL, an->file, an->pkt, F_D_FLOW_MEMCAP, detail);
+        }
         finish_flow(an, f, 0, an->pkt);
         remove_flow(an, f);
     }

@@ -39,6 +39,10 @@ static void usage(FILE *f)
           "  -q, --no-frames           do not list every frame, only closes and findings\n"
           "      --fail-on LEVEL       note|warning|error: exit 1 when findings reach LEVEL\n"
           "                            (default error)\n"
+          "      --max-flows N         TCP flows followed at once (default 200000); past it the\n"
+          "                            least recently active flow is finished early (reported)\n"
+          "      --flow-timeout SEC    idle time after which a flow is finished (default 600)\n"
+          "      --stream-buffer KIB   out-of-order bytes buffered per direction (default 1024)\n"
           "  -V, --version             print the version\n"
           "  -h, --help                this text\n"
           "\n"
@@ -162,16 +166,16 @@ static int run_file(struct analyzer *an, struct report *rep, const char *path, c
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"format", required_argument, NULL, 'F'},
-                                             {"filter", required_argument, NULL, 'f'},
-                                             {"no-frames", no_argument, NULL, 'q'},
-                                             {"fail-on", required_argument, NULL, 1},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'F'},      {"filter", required_argument, NULL, 'f'},
+        {"no-frames", no_argument, NULL, 'q'},         {"fail-on", required_argument, NULL, 1},
+        {"version", no_argument, NULL, 'V'},           {"help", no_argument, NULL, 'h'},
+        {"max-flows", required_argument, NULL, 2},     {"flow-timeout", required_argument, NULL, 3},
+        {"stream-buffer", required_argument, NULL, 4}, {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
     int show_frames = 1, fail_on = WSA_SEV_ERROR, c;
+    double max_flows = 0, flow_timeout = 0, stream_kib = 0;
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
@@ -200,6 +204,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 2:
+        case 3:
+        case 4: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (*end || !(v > 0) || v > 1e9) {
+                fprintf(stderr, "wsaudit: %s takes a positive number\n", argv[optind - 1]);
+                return 2;
+            }
+            *(c == 2 ? &max_flows : c == 3 ? &flow_timeout : &stream_kib) = v;
+            break;
+        }
         case 'V':
             printf("wsaudit %s (%s)\n", WSAUDIT_VERSION, pcap_lib_version());
             return 0;
@@ -226,6 +242,12 @@ int main(int argc, char **argv)
     rep.show_frames = show_frames;
     rep.fail_on = fail_on;
     analyzer_init(&an, &rep);
+    if (max_flows >= 1)
+        an.max_flows = (size_t)max_flows;
+    if (flow_timeout > 0)
+        an.idle_timeout = an.closed_timeout = flow_timeout;
+    if (stream_kib > 0)
+        an.ooo_cap = (size_t)(stream_kib * 1024);
     for (int i = optind; i < argc && !stop_requested; i++)
         run_file(&an, &rep, argv[i], filter);
     analyzer_free(&an);

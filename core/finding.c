@@ -103,7 +103,8 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
                          "IP fragment not reassembled; its bytes are missing from the stream",
                          NULL},
     [F_D_FLOW_MEMCAP] = {"capture.flow_memcap", WSA_SEV_DEGRADED,
-                         "Flow table full; new connection not followed", NULL},
+                         "Flow table full; the least recently active flow was finished early",
+                         NULL},
 };
 
 const struct wsa_finding_info *wsa_finding_info(enum wsa_finding_id id)

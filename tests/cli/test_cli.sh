@@ -89,6 +89,19 @@ run 3 "$tmp/o" "$caps/ws-gap-in-payload.pcap"; check "gap: exit 3 (partial)" $?
 run 2 "$tmp/o"; check "no file: usage, exit 2" $?
 run 2 "$tmp/o" -F xml "$caps/ws-1003-binary-to-text.pcap"; check "bad format: exit 2" $?
 
+# --- the flow table is bounded: past --max-flows the least recent flow is finished, reported ---
+t1=$(capinfos -a -S -T -r "$caps/ws-big-message.pcap" | cut -f2)
+t2=$(capinfos -a -S -T -r "$caps/ws-fragmented-pings.pcap" | cut -f2)
+editcap -t "$(awk "BEGIN{print $t1 - $t2 + 0.0001}")" "$caps/ws-fragmented-pings.pcap" "$tmp/shifted.pcap"
+mergecap -w "$tmp/both.pcap" "$caps/ws-big-message.pcap" "$tmp/shifted.pcap"
+run 0 "$tmp/o" -F jsonl "$tmp/both.pcap"
+check "two overlapping connections: clean by default" $?
+[ "$(grep -c '"type":"close"' "$tmp/o")" -eq 4 ]; check "two overlapping connections: 4 closes" $?
+run 3 "$tmp/o" -F jsonl --max-flows 1 "$tmp/both.pcap"
+check "--max-flows 1 with two connections: partial (exit 3)" $?
+grep -q '"id":"capture.flow_memcap"' "$tmp/o"; check "flow table full is reported" $?
+run 2 "$tmp/o" --max-flows 0 "$caps/ws-1003-binary-to-text.pcap"; check "--max-flows 0 is a usage error" $?
+
 # --- explain ---
 run 0 "$tmp/o" explain 1015 && grep -q "MUST NOT be sent" "$tmp/o" && grep -q reserved_code "$tmp/o"
 check "explain 1015" $?
