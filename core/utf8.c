@@ -45,22 +45,6 @@ static inline int step(struct utf8_state *s, uint8_t b)
     return 0;
 }
 
-int utf8_feed(struct utf8_state *s, const uint8_t *p, size_t n)
-{
-    if (s->failed)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (step(s, p[i]) < 0) {
-            s->failed = 1;
-            s->bad_at = s->offset + i;
-            s->offset += n;
-            return -1;
-        }
-    }
-    s->offset += n;
-    return 0;
-}
-
 int utf8_feed_masked(struct utf8_state *s, const uint8_t *p, size_t n, const uint8_t key[4],
                      uint64_t pos)
 {
@@ -77,6 +61,12 @@ int utf8_feed_masked(struct utf8_state *s, const uint8_t *p, size_t n, const uin
     }
     s->offset += n;
     return 0;
+}
+
+int utf8_feed(struct utf8_state *s, const uint8_t *p, size_t n)
+{
+    static const uint8_t no_mask[4];
+    return utf8_feed_masked(s, p, n, no_mask, 0);
 }
 
 int utf8_finish(const struct utf8_state *s)
