@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/tls_alert.h"
 #include "../core/ws_close.h"
 #include "decode.h"
 #include "flow.h"
@@ -51,10 +52,14 @@ static void usage(FILE *f)
           f);
 }
 
+/* `wsaudit explain X`: a number is a close status code; a word is a TLS alert name. Both come
+ * from the same tables the findings use. */
 static int explain(int argc, char **argv)
 {
     if (argc < 1) {
-        fputs("wsaudit explain: name a close code, e.g. 'wsaudit explain 1015'\n", stderr);
+        fputs("wsaudit explain: name a close code or a TLS alert, e.g. 'wsaudit explain 1015' or "
+              "'wsaudit explain certificate_expired'\n",
+              stderr);
         return 2;
     }
     int rc = 0;
@@ -62,19 +67,36 @@ static int explain(int argc, char **argv)
         char *end;
         errno = 0;
         long v = strtol(argv[i], &end, 10);
-        if (errno || *end || v < 0 || v > 65535) {
-            fprintf(stderr, "wsaudit explain: '%s' is not a close status code (0-65535)\n",
+        if (end != argv[i] && !*end) {
+            if (errno || v < 0 || v > 65535) {
+                fprintf(stderr, "wsaudit explain: %s is not a close status code (0-65535)\n",
+                        argv[i]);
+                rc = 2;
+                continue;
+            }
+            const struct ws_close_info *ci = ws_close_lookup((uint16_t)v);
+            printf("close %ld %s (%s", v, ci->name, ws_close_class_name(ci->cls));
+            if (ci->lo != ci->hi)
+                printf(", range %u-%u", ci->lo, ci->hi);
+            printf(")\n  meaning: %s\n  fix:     %s\n", ci->meaning, ci->hint);
+            if (ci->finding >= 0)
+                printf("  on the wire: %s\n",
+                       wsa_finding_info((enum wsa_finding_id)ci->finding)->id);
+            continue;
+        }
+        const struct tls_alert_info *ai = tls_alert_by_name(argv[i]);
+        if (!ai) {
+            fprintf(stderr,
+                    "wsaudit explain: '%s' is neither a close status code nor a TLS alert name\n",
                     argv[i]);
             rc = 2;
             continue;
         }
-        const struct ws_close_info *ci = ws_close_lookup((uint16_t)v);
-        printf("%ld %s (%s", v, ci->name, ws_close_class_name(ci->cls));
-        if (ci->lo != ci->hi)
-            printf(", range %u-%u", ci->lo, ci->hi);
-        printf(")\n  meaning: %s\n  fix:     %s\n", ci->meaning, ci->hint);
-        if (ci->finding >= 0)
-            printf("  on the wire: %s\n", wsa_finding_info((enum wsa_finding_id)ci->finding)->id);
+        printf("TLS alert %u %s (%s)\n  meaning: %s\n  fix:     %s\n", ai->value, ai->name,
+               tls_alert_class_name(ai->cls), ai->meaning, ai->hint);
+        if (ai->cls == TLS_ALERT_ERROR)
+            printf("  a WebSocket client whose wss:// handshake ends with this alert reports close "
+                   "status 1015 (TLS Handshake Failure); 1015 itself never appears on the wire\n");
     }
     return rc;
 }

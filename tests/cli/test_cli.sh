@@ -107,6 +107,9 @@ run 0 "$tmp/o" explain 1015 && grep -q "MUST NOT be sent" "$tmp/o" && grep -q re
 check "explain 1015" $?
 run 0 "$tmp/o" explain 1003 && grep -q "Unsupported Data" "$tmp/o"; check "explain 1003" $?
 run 2 "$tmp/o" explain banana; check "explain of a non-code exits 2" $?
+run 0 "$tmp/o" explain certificate_expired && grep -q "TLS alert 45" "$tmp/o" &&
+    grep -q "Renew the server's certificate" "$tmp/o" && grep -q "1015" "$tmp/o"
+check "explain certificate_expired: meaning, fix, and the 1015 a client reports" $?
 
 # --- text output names the same facts ---
 "$bin" "$caps/ws-1003-binary-to-text.pcap" > "$tmp/t"

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "finding.h"
+#include "tls_alert.h"
 #include "utf8.h"
 #include "ws_close.h"
 #include "ws_frame.h"
@@ -79,6 +80,31 @@ static void finding_table_is_complete(void **state)
         for (int j = 0; j < i; j++)
             assert_string_not_equal(fi->id, wsa_finding_info((enum wsa_finding_id)j)->id);
     }
+}
+
+/* ---------------- TLS alert registry (CONFORMANCE.md §8.1) ---------------- */
+
+static void tls_alert_table_decodes_registry_values(void **state)
+{
+    (void)state;
+    unsigned n;
+    const struct tls_alert_info *t = tls_alert_table(&n);
+    for (unsigned i = 1; i < n; i++) {
+        assert_true(t[i].value > t[i - 1].value);
+        for (unsigned j = 0; j < i; j++)
+            assert_string_not_equal(t[i].name, t[j].name);
+    }
+    assert_string_equal(tls_alert_lookup(45)->name, "certificate_expired");
+    assert_string_equal(tls_alert_lookup(48)->name, "unknown_ca");
+    assert_string_equal(tls_alert_lookup(70)->name, "protocol_version");
+    assert_string_equal(tls_alert_lookup(40)->name, "handshake_failure");
+    assert_string_equal(tls_alert_lookup(112)->name, "unrecognized_name");
+    assert_string_equal(tls_alert_lookup(120)->name, "no_application_protocol");
+    assert_int_equal(tls_alert_lookup(0)->cls, TLS_ALERT_CLOSURE);
+    assert_int_equal(tls_alert_lookup(21)->cls, TLS_ALERT_RETIRED);
+    assert_int_equal(tls_alert_lookup(200)->cls, TLS_ALERT_UNKNOWN);
+    assert_int_equal(tls_alert_by_name("Certificate_Expired")->value, 45);
+    assert_null(tls_alert_by_name("no_such_alert"));
 }
 
 /* ---------------- UTF-8 ---------------- */
@@ -567,6 +593,7 @@ int main(void)
         cmocka_unit_test(close_1005_1006_1015_on_wire_are_reserved_code),
         cmocka_unit_test(close_invalid_and_undefined_ranges),
         cmocka_unit_test(finding_table_is_complete),
+        cmocka_unit_test(tls_alert_table_decodes_registry_values),
         cmocka_unit_test(utf8_vectors_whole_and_bytewise),
         cmocka_unit_test(utf8_reports_offset_of_first_bad_byte),
         cmocka_unit_test(frame_rfc_examples),
