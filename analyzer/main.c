@@ -31,7 +31,8 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
     fputs("usage: wsaudit [options] FILE...       analyze pcap/pcapng files ('-' = stdin)\n"
-          "       wsaudit explain CODE             explain a close status code (e.g. 1003)\n"
+          "       wsaudit explain CODE|ALERT       explain a close status code (e.g. 1003) or a\n"
+          "                                        TLS alert (e.g. certificate_expired)\n"
           "\n"
           "options:\n"
           "  -F, --format text|jsonl   output format (default text)\n"
