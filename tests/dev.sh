@@ -8,9 +8,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WSAUDIT_BUILD_DIR:-$root/build}
 what=${1:-test}
 
+# what building and testing need (tshark brings editcap, mergecap and capinfos); the tools
+# that regenerate captures are installed by captures/gen/make_all.sh itself
 packages="build-essential cmake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev libcmocka-dev
-          clang libclang-rt-dev tshark python3 python3-scapy python3-websockets tcpdump nodejs
-          node-ws"
+          clang libclang-rt-dev tshark python3"
 
 install_missing() {
     local missing=()
