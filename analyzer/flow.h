@@ -49,6 +49,8 @@ struct analyzer {
     size_t nflows, max_flows;
     size_t ooo_cap;
     struct reasm_budget budget; /* out-of-order bytes of all flows */
+    struct reasm_cb cb;         /* reassembly callbacks; their ctx is this analyzer */
+    struct flow *cur;           /* the flow whose bytes the callbacks receive */
     double idle_timeout, closed_timeout, now;
     uint64_t next_id;
     const char *file;

@@ -27,6 +27,27 @@ static gboolean key_equal(gconstpointer x, gconstpointer y)
     return memcmp(x, y, sizeof(struct flow_key)) == 0;
 }
 
+/* Reassembly hands in-order bytes, gaps and conflicts of the current flow to conn.c. */
+static void cb_deliver(void *ctx, int dir, const uint8_t *data, size_t len, uint64_t off,
+                       const struct reasm_meta *meta)
+{
+    struct analyzer *an = ctx;
+    conn_deliver(an, an->cur, dir, data, len, off, meta);
+}
+
+static void cb_gap(void *ctx, int dir, uint64_t off, uint64_t len, enum reasm_gap_reason why,
+                   uint64_t pkt)
+{
+    struct analyzer *an = ctx;
+    conn_gap(an, an->cur, dir, off, len, why, pkt);
+}
+
+static void cb_conflict(void *ctx, int dir, uint64_t off, uint64_t pkt)
+{
+    struct analyzer *an = ctx;
+    conn_conflict(an, an->cur, dir, off, pkt);
+}
+
 void analyzer_init(struct analyzer *an, struct report *rep)
 {
     memset(an, 0, sizeof *an);
@@ -35,6 +56,7 @@ void analyzer_init(struct analyzer *an, struct report *rep)
     an->max_flows = MAX_FLOWS_DEFAULT;
     an->ooo_cap = OOO_CAP_DEFAULT;
     an->budget.cap = OOO_BUDGET_DEFAULT;
+    an->cb = (struct reasm_cb){cb_deliver, cb_gap, cb_conflict, an};
     an->idle_timeout = 600;
     an->closed_timeout = 120;
 }
@@ -85,24 +107,16 @@ static void lru_append(struct analyzer *an, struct flow *f)
     an->lru_tail = f;
 }
 
-static const struct reasm_cb *callbacks(void);
-
-struct cb_ctx {
-    struct analyzer *an;
-    struct flow *f;
-};
-static struct cb_ctx cur_ctx; /* the flow being processed; single-threaded per analyzer run */
-
 /* Finish a flow: deliver what is buffered (holes become gaps), close the session. */
 static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
 {
     if (f->closed)
         return;
-    struct cb_ctx saved = cur_ctx;
+    struct flow *saved = an->cur;
     f->cur_pkt = pkt;
-    cur_ctx = (struct cb_ctx){an, f};
+    an->cur = f;
     for (int side = 0; side < 2; side++) {
-        reasm_flush(&f->rd[side], callbacks(), pkt);
+        reasm_flush(&f->rd[side], &an->cb, pkt);
         conn_side_end(an, f, side, pkt);
     }
     conn_finish(an, f, by_tcp, pkt);
@@ -110,7 +124,7 @@ static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_
         reasm_free(&f->rd[side]);
     conn_free(f);
     f->closed = 1;
-    cur_ctx = saved;
+    an->cur = saved;
 }
 
 static void remove_flow(struct analyzer *an, struct flow *f)
@@ -161,32 +175,6 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
     return f;
 }
 
-static void cb_deliver(void *ctx, int dir, const uint8_t *data, size_t len, uint64_t off,
-                       const struct reasm_meta *meta)
-{
-    struct cb_ctx *c = ctx;
-    conn_deliver(c->an, c->f, dir, data, len, off, meta);
-}
-
-static void cb_gap(void *ctx, int dir, uint64_t off, uint64_t len, enum reasm_gap_reason why,
-                   uint64_t pkt)
-{
-    struct cb_ctx *c = ctx;
-    conn_gap(c->an, c->f, dir, off, len, why, pkt);
-}
-
-static void cb_conflict(void *ctx, int dir, uint64_t off, uint64_t pkt)
-{
-    struct cb_ctx *c = ctx;
-    conn_conflict(c->an, c->f, dir, off, pkt);
-}
-
-static const struct reasm_cb *callbacks(void)
-{
-    static struct reasm_cb cb = {cb_deliver, cb_gap, cb_conflict, &cur_ctx};
-    return &cb;
-}
-
 void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts)
 {
     struct flow_key k;
@@ -227,7 +215,7 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
     int side = (sender_is_a == f->init_is_a) ? 0 : 1;
     struct reasm_dir *rd = &f->rd[side];
     struct reasm_meta meta = {pkt, ackf != 0, tp->ack};
-    cur_ctx = (struct cb_ctx){an, f};
+    an->cur = f;
 
     if (syn) {
         f->syn[side] = 1;
@@ -253,12 +241,12 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
                      name, tp->len, tp->wire_len);
             report_finding(an->rep, NULL, an->file, pkt, F_D_CAPTURE_TRUNCATED, detail);
         }
-        reasm_segment(rd, callbacks(), seq, tp->payload, tp->len, &meta);
+        reasm_segment(rd, &an->cb, seq, tp->payload, tp->len, &meta);
     }
     if (f->closed)
         return;
     if (ackf)
-        reasm_acked(&f->rd[!side], callbacks(), tp->ack, pkt);
+        reasm_acked(&f->rd[!side], &an->cb, tp->ack, pkt);
     if (tp->flags & TCP_FIN) {
         uint32_t end = tp->seq + (syn ? 1 : 0) + tp->wire_len;
         if (!rd->base_known)
