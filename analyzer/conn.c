@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/tls_alert.h"
+#include "../core/tls_session.h"
 #include "../core/ws_handshake.h"
 #include "flow.h"
 
@@ -29,6 +31,7 @@ struct wsconn {
     uint64_t req_end_off, resp_end_off;
     int req_confirmed;
     struct ws_session sess;
+    struct tls_session *tls; /* FS_TLS only */
 };
 
 static void endpoint(char *out, size_t n, int family, const uint8_t *addr, uint16_t port)
@@ -59,7 +62,13 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
     report_ws_event(c->an->rep, &c->view, ev);
 }
 
-static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_side)
+static void on_tls_event(void *ctx, const struct tls_event *ev)
+{
+    struct wsconn *c = ctx;
+    report_tls_event(c->an->rep, &c->view, ev);
+}
+
+static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_side, int tls)
 {
     struct wsconn *c = calloc(1, sizeof *c);
     if (!c)
@@ -70,8 +79,17 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
     c->view.file = an->file;
     side_endpoint(f, client_side, c->view.client, sizeof c->view.client);
     side_endpoint(f, !client_side, c->view.server, sizeof c->view.server);
-    c->req = g_byte_array_new();
-    c->resp = g_byte_array_new();
+    if (tls) {
+        c->tls = malloc(sizeof *c->tls);
+        if (!c->tls) {
+            free(c);
+            return NULL;
+        }
+        tls_session_init(c->tls, on_tls_event, c);
+    } else {
+        c->req = g_byte_array_new();
+        c->resp = g_byte_array_new();
+    }
     f->client_side = (uint8_t)client_side;
     f->ws = c;
     return c;
@@ -90,6 +108,10 @@ void conn_free(struct flow *f)
         g_byte_array_free(c->early, TRUE);
     if (c->early_chunks)
         g_array_free(c->early_chunks, TRUE);
+    if (c->tls) {
+        tls_session_free(c->tls);
+        free(c->tls);
+    }
     free(c);
     f->ws = NULL;
     f->state = FS_DONE;
@@ -229,6 +251,28 @@ static long append_header(GByteArray *buf, const uint8_t *data, size_t len)
     return (long)(len - (end - before));
 }
 
+/* The server answered an HTTP request with a TLS record: plain HTTP sent to a TLS port. */
+static int server_answers_tls(struct wsconn *c, const uint8_t *p, size_t len, uint64_t pkt)
+{
+    if (len < 3 || (p[0] != 0x15 && p[0] != 0x16) || p[1] != 3 || p[2] > 4)
+        return 0;
+    char detail[256];
+    if (p[0] == 0x15 && len >= 7 && p[3] == 0 && p[4] == 2) {
+        const struct tls_alert_info *ai = tls_alert_lookup(p[6]);
+        snprintf(detail, sizeof detail,
+                 "the server answered with TLS alert %s %s (%u): the client must use TLS "
+                 "(wss:// / https://) on this port",
+                 p[5] == 2 ? "fatal" : "warning", ai->name, p[6]);
+    } else {
+        snprintf(detail, sizeof detail,
+                 "the server answered with a TLS %s record: the client must use TLS (wss:// / "
+                 "https://) on this port",
+                 p[0] == 0x15 ? "alert" : "handshake");
+    }
+    report_finding(c->an->rep, &c->view, c->an->file, pkt, F_TLS_PLAINTEXT_TO_TLS, detail);
+    return 1;
+}
+
 void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
                   uint64_t off, const struct reasm_meta *meta)
 {
@@ -236,8 +280,16 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
 
     if (f->state == FS_DETECT) {
         int looks = ws_http_looks_like_request(data, len);
-        if (looks != 0 && off == 0) {
-            c = conn_new(an, f, side);
+        if (off == 0 && looks == 0 && tls_looks_like_client_hello(data, len) != 0) {
+            /* TLS on any port, recognised by its first record */
+            c = conn_new(an, f, side, 1);
+            if (!c) {
+                ignore_flow(f);
+                return;
+            }
+            f->state = FS_TLS;
+        } else if (looks != 0 && off == 0) {
+            c = conn_new(an, f, side, 0);
             if (!c) {
                 ignore_flow(f);
                 return;
@@ -245,7 +297,7 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
             c->req_pkt = meta->pkt;
             f->state = FS_HTTP_REQ;
         } else {
-            if (f->midstream && !(len >= 1 && data[0] == 0x16)) {
+            if (f->midstream) {
                 char name[160], detail[256];
                 conn_flow_name(f, name, sizeof name);
                 snprintf(detail, sizeof detail,
@@ -253,9 +305,23 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
                          name);
                 report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
             }
-            ignore_flow(f); /* TLS flows: see issue 3; everything else is not ours */
+            ignore_flow(f); /* not HTTP, not TLS: not ours */
             return;
         }
+    }
+
+    if (f->state == FS_TLS) {
+        struct tls_seg ts = {meta->pkt, an->cur_ts};
+        tls_session_feed(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, data, len, &ts);
+        return;
+    }
+
+    if (f->state == FS_HTTP_PLAIN) {
+        if (side != f->client_side) {
+            server_answers_tls(c, data, len, meta->pkt);
+            ignore_flow(f); /* plain HTTP is not followed further */
+        }
+        return;
     }
 
     if (f->state == FS_WS) {
@@ -291,7 +357,11 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
         }
         struct ws_http_msg req;
         if (ws_http_parse(c->req->data, c->req->len, 0, &req) < 0 || !req.upgrade_is_websocket) {
-            ignore_flow(f); /* plain HTTP: not followed */
+            /* plain HTTP: only the server's first bytes are looked at (a TLS port?) */
+            f->state = FS_HTTP_PLAIN;
+            g_byte_array_free(c->req, TRUE);
+            g_byte_array_free(c->resp, TRUE);
+            c->req = c->resp = NULL;
             return;
         }
         c->req_end_off = off + len - (size_t)rest;
@@ -305,8 +375,13 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
             keep_early(c, data, len, meta);
             return;
         }
-        if (!c->resp->len)
+        if (!c->resp->len) {
             c->resp_pkt = meta->pkt;
+            if (server_answers_tls(c, data, len, meta->pkt)) {
+                ignore_flow(f);
+                return;
+            }
+        }
         long rest = append_header(c->resp, data, len);
         if (rest == -1)
             return;
@@ -326,7 +401,8 @@ void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint6
 {
     struct wsconn *c = f->ws;
     char detail[160];
-    if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP)
+    if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP &&
+        f->state != FS_TLS)
         return; /* flows we do not follow lose nothing we report on */
     snprintf(detail, sizeof detail, "%llu bytes missing from the %s stream at offset %llu%s",
              (unsigned long long)len, side == f->client_side ? "client" : "server",
@@ -338,6 +414,8 @@ void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint6
                    why == GAP_MEMCAP ? F_D_STREAM_MEMCAP : F_D_STREAM_GAP, detail);
     if (f->state == FS_WS)
         ws_session_gap(&c->sess, ws_dir(f, side), len, pkt);
+    else if (f->state == FS_TLS)
+        tls_session_gap(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, len, pkt);
     else
         ignore_flow(f); /* a handshake with a hole cannot be judged */
 }
@@ -345,7 +423,8 @@ void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint6
 void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t pkt)
 {
     char detail[128];
-    if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP)
+    if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP &&
+        f->state != FS_TLS)
         return;
     snprintf(detail, sizeof detail, "%s stream offset %llu; the first copy was used",
              side == f->client_side ? "client" : "server", (unsigned long long)off);
@@ -354,9 +433,18 @@ void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, 
 
 void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
 {
-    (void)an;
+    struct wsconn *c = f->ws;
     if (f->state == FS_WS)
-        ws_session_end_dir(&f->ws->sess, ws_dir(f, side), pkt);
+        ws_session_end_dir(&c->sess, ws_dir(f, side), pkt);
+    else if (f->state == FS_TLS)
+        tls_session_end_dir(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, pkt);
+    else if (f->state == FS_HTTP_RESP && side != f->client_side && !c->resp->len &&
+             (f->fin_done[side] || f->rst)) {
+        report_finding(an->rep, &c->view, an->file, pkt, F_HTTP_NO_RESPONSE,
+                       "the server closed the connection without a byte of response; if the "
+                       "port serves TLS, the client must use wss://");
+        ignore_flow(f);
+    }
 }
 
 void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
@@ -364,4 +452,6 @@ void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
     (void)an;
     if (f->state == FS_WS)
         ws_session_end(&f->ws->sess, by_tcp, pkt);
+    else if (f->state == FS_TLS)
+        tls_session_end(f->ws->tls, by_tcp, pkt);
 }

@@ -23,7 +23,16 @@ struct flow_key {
     uint16_t pa, pb; /* a/b ordered so both directions give one key */
 };
 
-enum flow_state { FS_DETECT, FS_HTTP_REQ, FS_HTTP_RESP, FS_WS, FS_TLS, FS_IGNORE, FS_DONE };
+enum flow_state {
+    FS_DETECT,
+    FS_HTTP_REQ,
+    FS_HTTP_RESP,
+    FS_HTTP_PLAIN, /* a plain HTTP request: only the server's first bytes are looked at */
+    FS_WS,
+    FS_TLS,
+    FS_IGNORE,
+    FS_DONE
+};
 
 struct wsconn; /* conn.c */
 
@@ -36,7 +45,7 @@ struct flow {
     uint8_t state;
     uint8_t client_side; /* side that sent the HTTP request */
     uint8_t midstream;
-    uint8_t syn[2], fin_done[2], rst, closed, truncated_reported;
+    uint8_t syn[2], fin_done[2], rst, rst_side, closed, truncated_reported;
     struct reasm_dir rd[2];
     uint64_t cur_pkt; /* packet being processed */
     struct wsconn *ws;
@@ -52,6 +61,7 @@ struct analyzer {
     struct reasm_cb cb;         /* reassembly callbacks; their ctx is this analyzer */
     struct flow *cur;           /* the flow whose bytes the callbacks receive */
     double idle_timeout, closed_timeout, now;
+    double cur_ts; /* capture time of the packet being processed */
     uint64_t next_id;
     const char *file;
     uint64_t pkt;

@@ -115,7 +115,8 @@ static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_
     struct flow *saved = an->cur;
     f->cur_pkt = pkt;
     an->cur = f;
-    for (int side = 0; side < 2; side++) {
+    for (int k = 0; k < 2; k++) { /* the side that sent a RST ends first */
+        int side = k ^ f->rst_side;
         reasm_flush(&f->rd[side], &an->cb, pkt);
         conn_side_end(an, f, side, pkt);
     }
@@ -182,6 +183,7 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
     int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
 
     an->pkt = pkt;
+    an->cur_ts = ts;
     if (ts > an->now)
         an->now = ts; /* timestamps that go backwards never make flows expire early */
     expire(an);
@@ -262,6 +264,7 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
     }
     if (tp->flags & TCP_RST) {
         f->rst = 1;
+        f->rst_side = (uint8_t)side;
         finish_flow(an, f, 1, pkt);
     } else if (f->fin_done[0] && f->fin_done[1]) {
         finish_flow(an, f, 1, pkt);

@@ -8,6 +8,7 @@ struct out_format {
     void (*file)(struct report *r, const char *file, const char *linktype);
     void (*conn)(struct report *r, const struct conn_view *c, const struct handshake_view *h);
     void (*ws_event)(struct report *r, const struct conn_view *c, const struct ws_event *ev);
+    void (*tls_event)(struct report *r, const struct conn_view *c, const struct tls_event *ev);
     void (*finding)(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail);
     void (*error)(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal);

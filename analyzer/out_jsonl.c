@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "../core/tls_alert.h"
 #include "out_formats.h"
 
 static void str(FILE *f, const char *s)
@@ -127,6 +128,157 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
     fputs("}\n", f);
 }
 
+static void opt_str(FILE *f, const char *key, int present, const char *v)
+{
+    fprintf(f, ",\"%s\":", key);
+    if (present)
+        str(f, v);
+    else
+        fputs("null", f);
+}
+
+static void list(FILE *f, const char *key, const char *csv)
+{
+    fprintf(f, ",\"%s\":[", key);
+    const char *p = csv;
+    int first = 1;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (!first)
+            fputc(',', f);
+        out_json_string(f, (const uint8_t *)p, n);
+        first = 0;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    fputc(']', f);
+}
+
+static void versions(FILE *f, const struct tls_hello *h)
+{
+    char b[24];
+    fputs(",\"versions\":[", f);
+    if (h->has_sv)
+        for (unsigned i = 0; i < h->n_versions; i++) {
+            if (i)
+                fputc(',', f);
+            str(f, tls_version_name(h->versions[i], b, sizeof b));
+        }
+    fputc(']', f);
+}
+
+static void msgs(FILE *f, const char *key, const struct tls_dir *d)
+{
+    fprintf(f, ",\"%s\":[", key);
+    for (unsigned i = 0; i < d->n_msgs; i++)
+        fprintf(f, "%s%u", i ? "," : "", d->msgs[i]);
+    fputc(']', f);
+}
+
+static void j_tls_summary(FILE *f, const struct conn_view *c, const struct tls_session *s,
+                          uint64_t pkt)
+{
+    char b[24], t[40];
+    head(f, "tls", NULL, c, s->ch.seen ? s->ch.pkt : pkt);
+    fputs(",\"client\":", f);
+    str(f, c->client);
+    fputs(",\"server\":", f);
+    str(f, c->server);
+    fprintf(f, ",\"outcome\":\"%s\"", tls_outcome_name(s->outcome));
+    opt_str(f, "version", s->sh.seen, tls_version_name(s->version, b, sizeof b));
+    if (s->ch.seen) {
+        const struct tls_hello *h = &s->ch;
+        fprintf(f, ",\"client_hello\":{\"pkt\":%" PRIu64 ",\"legacy_version\":", h->pkt);
+        str(f, tls_version_name(h->legacy_version, b, sizeof b));
+        versions(f, h);
+        opt_str(f, "sni", h->has_sni, h->sni);
+        if (h->has_alpn)
+            list(f, "alpn", h->alpn);
+        else
+            fputs(",\"alpn\":null", f);
+        fprintf(f, ",\"alpn_http11\":%s,\"cipher_suites\":%u,\"fallback_scsv\":%s}",
+                h->alpn_http11 ? "true" : "false", h->n_suites,
+                h->fallback_scsv ? "true" : "false");
+    } else {
+        fputs(",\"client_hello\":null", f);
+    }
+    if (s->sh.seen) {
+        const struct tls_hello *h = &s->sh;
+        fprintf(f, ",\"server_hello\":{\"pkt\":%" PRIu64 ",\"cipher_suite\":\"0x%04x\"", h->pkt,
+                h->suite);
+        opt_str(f, "alpn", h->has_alpn, h->alpn);
+        fprintf(f, ",\"hello_retry\":%s}", s->hrr_seen ? "true" : "false");
+    } else {
+        fputs(",\"server_hello\":null", f);
+    }
+    if (s->cert.decoded) {
+        const struct tls_cert *ce = &s->cert;
+        fprintf(f, ",\"certificate\":{\"pkt\":%" PRIu64 ",\"subject\":", ce->pkt);
+        str(f, ce->leaf.subject);
+        fputs(",\"issuer\":", f);
+        str(f, ce->leaf.issuer);
+        x509_format_time(ce->leaf.not_before, t, sizeof t);
+        fputs(",\"not_before\":", f);
+        str(f, t);
+        x509_format_time(ce->leaf.not_after, t, sizeof t);
+        fputs(",\"not_after\":", f);
+        str(f, t);
+        list(f, "dns", ce->leaf.san_dns);
+        fprintf(f, ",\"self_signed\":%s,\"chain_len\":%u,\"days_expired\":%ld}",
+                ce->leaf.self_issued ? "true" : "false", ce->chain_len, tls_cert_days_expired(ce));
+    } else {
+        fputs(",\"certificate\":null", f);
+    }
+    msgs(f, "client_messages", &s->d[TLS_C2S]);
+    msgs(f, "server_messages", &s->d[TLS_S2C]);
+    fprintf(f, ",\"alerts\":%" PRIu64, s->n_alerts);
+    if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
+        fprintf(f, ",\"failure\":{\"cause\":\"%s\",\"by\":\"%s\",\"pkt\":%" PRIu64 "}}\n",
+                tls_cause_name(s), s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);
+    else
+        fputs(",\"failure\":null}\n", f);
+}
+
+static void j_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev)
+{
+    FILE *f = r->out;
+    if (ev->type == TLS_EV_FINDING) {
+        head(f, "finding", NULL, c, ev->pkt);
+        if (ev->dir >= 0)
+            fprintf(f, ",\"dir\":\"%s\"", ev->dir == TLS_C2S ? "c2s" : "s2c");
+        finding_body(f, ev->finding, ev->detail);
+        fputs("}\n", f);
+        return;
+    }
+    if (ev->type == TLS_EV_SUMMARY) {
+        j_tls_summary(f, c, ev->s, ev->pkt);
+        return;
+    }
+    const struct tls_alert_rec *a = ev->alert;
+    head(f, "alert", NULL, c, a->pkt);
+    fprintf(f, ",\"dir\":\"%s\",\"sender\":\"%s\",\"kind\":\"%s\"",
+            a->dir == TLS_C2S ? "c2s" : "s2c", a->dir == TLS_C2S ? "client" : "server",
+            tls_alert_kind_name(a->kind));
+    if (a->kind == TLS_AK_PLAIN) {
+        const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
+        fprintf(f, ",\"level\":%u,\"level_name\":\"%s\",\"desc\":%u,\"name\":", a->level,
+                a->level == 2   ? "fatal"
+                : a->level == 1 ? "warning"
+                                : "unknown",
+                a->desc);
+        str(f, ai->name);
+        fprintf(f, ",\"class\":\"%s\"", tls_alert_class_name(ai->cls));
+    } else {
+        fputs(",\"level\":null,\"level_name\":null,\"desc\":null,\"name\":null", f);
+        fprintf(f, ",\"likely\":\"%s\"",
+                a->in_handshake ? "handshake_failure_alert" : "close_notify");
+    }
+    fprintf(f, ",\"record_len\":%u,\"during_handshake\":%s}\n", a->record_len,
+            a->in_handshake ? "true" : "false");
+}
+
 static void j_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                       enum wsa_finding_id id, const char *detail)
 {
@@ -152,6 +304,8 @@ static void j_summary(struct report *r)
             ",\"frames\":%" PRIu64 ",\"closes\":%" PRIu64 ",\"errors\":%" PRIu64,
             r->files, r->packets, r->tcp_packets, r->flows, r->ws_conns, r->frames, r->closes,
             r->errors + r->fatal);
+    fprintf(f, ",\"tls_conns\":%" PRIu64 ",\"tls_failed\":%" PRIu64 ",\"tls_alerts\":%" PRIu64,
+            r->tls_conns, r->tls_failed, r->tls_alerts);
     fputs(",\"close_classes\":{", f);
     int first = 1;
     for (int i = 0; i < 6; i++) {
@@ -173,5 +327,5 @@ static void j_summary(struct report *r)
     fprintf(f, "},\"exit\":%d}\n", report_exit_status(r));
 }
 
-const struct out_format out_jsonl_format = {j_file,    j_conn,  j_ws_event,
+const struct out_format out_jsonl_format = {j_file,    j_conn,  j_ws_event, j_tls_event,
                                             j_finding, j_error, j_summary};

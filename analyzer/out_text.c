@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "../core/tls_alert.h"
 #include "out_formats.h"
 
 static void t_file(struct report *r, const char *file, const char *linktype)
@@ -76,6 +77,76 @@ static void t_ws_event(struct report *r, const struct conn_view *c, const struct
     fputc('\n', f);
 }
 
+static void t_tls_summary(FILE *f, const struct conn_view *c, const struct tls_session *s)
+{
+    char v[96], b[24];
+    fprintf(f, "#%" PRIu64 " tls %s -> %s  pkt %" PRIu64, c->id, c->client, c->server, s->ch.pkt);
+    if (s->ch.seen) {
+        tls_hello_versions(&s->ch, v, sizeof v);
+        fprintf(f, "  client offers %s%s", s->ch.has_sv ? "" : "up to ", v);
+        if (s->ch.has_sni)
+            fprintf(f, " sni=%s", s->ch.sni);
+        if (s->ch.has_alpn)
+            fprintf(f, " alpn=%s", s->ch.alpn);
+    }
+    if (s->sh.seen)
+        fprintf(f, "; server chose %s suite 0x%04x%s%s%s",
+                tls_version_name(s->version, b, sizeof b), s->sh.suite,
+                s->sh.has_alpn ? " alpn=" : "", s->sh.has_alpn ? s->sh.alpn : "",
+                s->hrr_seen ? " (after HelloRetryRequest)" : "");
+    fprintf(f, "; handshake %s", tls_outcome_name(s->outcome));
+    if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
+        fprintf(f, " (%s, %s, pkt %" PRIu64 ")", tls_cause_name(s),
+                s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);
+    fputc('\n', f);
+    if (s->cert.decoded) {
+        char nb[40], na[40];
+        x509_format_time(s->cert.leaf.not_before, nb, sizeof nb);
+        x509_format_time(s->cert.leaf.not_after, na, sizeof na);
+        long days = tls_cert_days_expired(&s->cert);
+        fprintf(f,
+                "#%" PRIu64 " pkt %" PRIu64
+                "  certificate subject=\"%s\" issuer=\"%s\" valid %s .. %s",
+                c->id, s->cert.pkt, s->cert.leaf.subject, s->cert.leaf.issuer, nb, na);
+        if (s->cert.leaf.san_dns[0])
+            fprintf(f, " dns=%s", s->cert.leaf.san_dns);
+        fprintf(f, " chain=%u", s->cert.chain_len);
+        if (days > 0)
+            fprintf(f, " (expired %ld days before this capture)", days);
+        else if (days < 0)
+            fprintf(f, " (not yet valid: starts %ld days after this capture)", -days);
+        fputc('\n', f);
+    }
+}
+
+static void t_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev)
+{
+    FILE *f = r->out;
+    if (ev->type == TLS_EV_FINDING) {
+        t_finding_line(f, c, ev->pkt, ev->finding, ev->detail);
+        return;
+    }
+    if (ev->type == TLS_EV_SUMMARY) {
+        t_tls_summary(f, c, ev->s);
+        return;
+    }
+    const struct tls_alert_rec *a = ev->alert;
+    fprintf(f, "#%" PRIu64 " pkt %" PRIu64 "  alert %s ", c->id, a->pkt,
+            a->dir == TLS_C2S ? "c->s" : "s->c");
+    if (a->kind == TLS_AK_PLAIN) {
+        const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
+        fprintf(f, "%s %s (%u) plaintext",
+                a->level == 2   ? "fatal"
+                : a->level == 1 ? "warning"
+                                : "level?",
+                ai->name, a->desc);
+    } else {
+        fprintf(f, "%s (%u-byte record, description hidden%s)", tls_alert_kind_name(a->kind),
+                a->record_len, a->in_handshake ? "" : ", probably close_notify");
+    }
+    fputs(a->in_handshake ? ", during the handshake\n" : "\n", f);
+}
+
 static void t_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                       enum wsa_finding_id id, const char *detail)
 {
@@ -99,6 +170,10 @@ static void t_summary(struct report *r)
             "\nSummary: %" PRIu64 " file(s), %" PRIu64 " packets, %" PRIu64 " TCP flows, %" PRIu64
             " WebSocket connection(s), %" PRIu64 " frames, %" PRIu64 " close frames\n",
             r->files, r->packets, r->flows, r->ws_conns, r->frames, r->closes);
+    if (r->tls_conns)
+        fprintf(
+            f, "  TLS connections %" PRIu64 ", failed handshakes %" PRIu64 ", alerts %" PRIu64 "\n",
+            r->tls_conns, r->tls_failed, r->tls_alerts);
     for (int i = 0; i < 6; i++)
         if (r->by_close_class[i])
             fprintf(f, "  close codes %-10s %" PRIu64 "\n",
@@ -114,5 +189,5 @@ static void t_summary(struct report *r)
     fprintf(f, "exit status %d\n", report_exit_status(r));
 }
 
-const struct out_format out_text_format = {t_file,    t_conn,  t_ws_event,
+const struct out_format out_text_format = {t_file,    t_conn,  t_ws_event, t_tls_event,
                                            t_finding, t_error, t_summary};

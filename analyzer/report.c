@@ -54,6 +54,20 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
     formats[r->fmt]->ws_event(r, c, ev);
 }
 
+void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev)
+{
+    if (ev->type == TLS_EV_FINDING) {
+        count_finding(r, ev->finding);
+    } else if (ev->type == TLS_EV_ALERT) {
+        r->tls_alerts++;
+    } else {
+        r->tls_conns++;
+        if (ev->s->outcome == TLS_OUT_FAILED || ev->s->outcome == TLS_OUT_ABANDONED)
+            r->tls_failed++;
+    }
+    formats[r->fmt]->tls_event(r, c, ev);
+}
+
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail)
 {

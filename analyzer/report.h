@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "../core/finding.h"
+#include "../core/tls_session.h"
 #include "../core/ws_handshake.h"
 #include "../core/ws_session.h"
 
@@ -34,6 +35,7 @@ struct report {
     int fail_on; /* severity at or above which findings make the exit status 1 */
     /* counts */
     uint64_t files, packets, tcp_packets, flows, ws_conns, frames, closes;
+    uint64_t tls_conns, tls_failed, tls_alerts;
     uint64_t by_severity[4];
     uint64_t by_finding[F_FINDING_COUNT];
     uint64_t by_close_class[6];
@@ -45,6 +47,7 @@ void report_init(struct report *r, enum report_format fmt, FILE *out);
 void report_file(struct report *r, const char *file, const char *linktype);
 void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h);
 void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev);
+void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev);
 /* A finding outside the WebSocket layer (stream, capture); c may be NULL. */
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail);

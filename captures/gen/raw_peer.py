@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 import socket
+import time
 import struct
 import sys
 import threading
@@ -228,6 +229,45 @@ def main():
         raw_client(port, "/early-data", [frame(8, close_payload(1000), mask=True)],
                    early=frame(1, b"too early", mask=True))
         stop()
+    elif scenario == "silent-close-server":
+        # a server that reads the ClientHello and closes without answering (no alert)
+        lsock = socket.socket()
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", port))
+        lsock.listen(1)
+        lsock.settimeout(10)
+        conn, _ = lsock.accept()
+        conn.recv(65536)
+        time.sleep(0.2)
+        conn.close()
+        lsock.close()
+    elif scenario == "silent-client":
+        # a TLS client that reads the server's flight and closes without any alert, as clients
+        # that reject a certificate silently do (the ClientHello is made by Python's ssl module)
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = ctx.wrap_bio(inc, out, server_hostname="localhost")
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(out.read())
+        drain(s, 1.0)
+        s.close()
+    elif scenario == "plain-upgrade-client":
+        # a ws:// client pointed at a TLS (wss://) port: the request goes out in plaintext
+        s = socket.create_connection(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16))
+        s.sendall(b"GET /chat HTTP/1.1\r\nHost: localhost:%d\r\n" % port +
+                  b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+                  b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        drain(s, 2.0)
+        s.close()
     else:
         raise SystemExit(f"unknown scenario {scenario}")
 

@@ -2,9 +2,10 @@
 """Scenarios with python3-websockets (10.x) on loopback, one per sub-command.
 
 Each scenario runs a server and a client in one process and exits when the connection is over.
-Usage: ws_peers.py SCENARIO PORT [HOST]
+Usage: ws_peers.py SCENARIO PORT [HOST [TLS_VERSION CERT_DIR]]
 """
 import asyncio
+import ssl
 import sys
 
 import websockets
@@ -45,6 +46,34 @@ async def run(scenario, port, host):
                 await ws.send(bytes(range(256)) * 273 + b"x" * 112)
                 await ws.recv()
                 await ws.close(1000, "done")
+    elif scenario == "wss-echo":
+        # a successful wss:// session: TLS (version from argv), upgrade, one echo, close 1000
+        version = {"1_2": ssl.TLSVersion.TLSv1_2, "1_3": ssl.TLSVersion.TLSv1_3}[sys.argv[4]]
+        certs = sys.argv[5]
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.load_cert_chain(f"{certs}/good.chain.pem", f"{certs}/good.key")
+        sctx.set_alpn_protocols(["http/1.1"])
+        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        cctx.load_verify_locations(f"{certs}/root.pem")
+        cctx.set_alpn_protocols(["http/1.1"])
+        for c in (sctx, cctx):
+            c.minimum_version = c.maximum_version = version
+        async with websockets.serve(echo_server, host, port, ssl=sctx, compression=None):
+            async with websockets.connect(f"wss://localhost:{port}/secure", ssl=cctx,
+                                          compression=None) as ws:
+                await ws.send("hello over TLS")
+                await ws.recv()
+                await ws.close(1000, "done")
+    elif scenario == "wss-to-plain":
+        # a wss:// client pointed at a plain ws:// server: the server reads the ClientHello as HTTP
+        cctx = ssl.create_default_context(cafile=f"{sys.argv[5]}/root.pem")
+        async with websockets.serve(echo_server, host, port, compression=None):
+            try:
+                async with websockets.connect(f"wss://localhost:{port}/", ssl=cctx,
+                                              open_timeout=5):
+                    pass
+            except (ssl.SSLError, OSError, websockets.InvalidHandshake, asyncio.TimeoutError):
+                pass
     else:
         raise SystemExit(f"unknown scenario {scenario}")
 

@@ -1,0 +1,394 @@
+/*
+ * tls_explain.c - names and the failure explanation of a TLS session (tls_session.h): what went
+ * wrong, the evidence the capture holds for it, and what fixes it. The wording is built from
+ * the alert registry (tls_alert.c) and what the handshake showed (versions, SNI, ALPN, the
+ * certificate when it travelled in plaintext).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tls_alert.h"
+#include "tls_session.h"
+
+const char *tls_version_name(uint16_t v, char *buf, size_t n)
+{
+    static const char *const names[] = {"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"};
+    if (v >= 0x0300 && v <= 0x0304)
+        snprintf(buf, n, "%s", names[v - 0x0300]);
+    else if ((v >> 8) == 0x7F)
+        snprintf(buf, n, "TLS 1.3 draft %u", v & 0xFF);
+    else if (v == 0x0002)
+        snprintf(buf, n, "SSL 2.0");
+    else
+        snprintf(buf, n, "0x%04x", v);
+    return buf;
+}
+
+const char *tls_outcome_name(enum tls_outcome o)
+{
+    static const char *const names[] = {"pending", "completed", "failed", "abandoned",
+                                        "incomplete"};
+    return (unsigned)o < 5 ? names[o] : "?";
+}
+
+const char *tls_cause_name(const struct tls_session *s)
+{
+    switch (s->cause) {
+    case TLS_CAUSE_ALERT:
+        return tls_alert_lookup(s->fail_alert.desc)->name;
+    case TLS_CAUSE_ENCRYPTED_ALERT:
+        return "encrypted_alert";
+    case TLS_CAUSE_PROBABLE_ALERT:
+        return "probable_encrypted_alert";
+    case TLS_CAUSE_NO_ALERT:
+        return "no_alert";
+    case TLS_CAUSE_NOT_TLS:
+        return "not_tls";
+    default:
+        return "none";
+    }
+}
+
+const char *tls_alert_kind_name(enum tls_alert_kind k)
+{
+    static const char *const names[] = {"plaintext", "encrypted", "probable_encrypted"};
+    return (unsigned)k < 3 ? names[k] : "?";
+}
+
+const char *tls_hs_type_name(uint8_t t)
+{
+    switch (t) {
+    case 0:
+        return "hello_request";
+    case 1:
+        return "client_hello";
+    case 2:
+        return "server_hello";
+    case 4:
+        return "new_session_ticket";
+    case 8:
+        return "encrypted_extensions";
+    case 11:
+        return "certificate";
+    case 12:
+        return "server_key_exchange";
+    case 13:
+        return "certificate_request";
+    case 14:
+        return "server_hello_done";
+    case 15:
+        return "certificate_verify";
+    case 16:
+        return "client_key_exchange";
+    case 20:
+        return "finished";
+    case 22:
+        return "certificate_status";
+    default:
+        return "other";
+    }
+}
+
+void tls_hello_versions(const struct tls_hello *h, char *out, size_t n)
+{
+    char b[24];
+    out[0] = 0;
+    if (!h->seen)
+        return;
+    if (h->has_sv && h->n_versions) {
+        size_t used = 0;
+        for (unsigned i = 0; i < h->n_versions && used < n; i++)
+            used += (size_t)snprintf(out + used, n - used, "%s%s", i ? ", " : "",
+                                     tls_version_name(h->versions[i], b, sizeof b));
+    } else {
+        snprintf(out, n, "%s", tls_version_name(h->legacy_version, b, sizeof b));
+    }
+}
+
+/* bounded appender */
+struct sb {
+    char *p;
+    size_t n, used;
+};
+
+static void add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct sb *b, const char *fmt, ...)
+{
+    if (b->used + 1 >= b->n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->p + b->used, b->n - b->used, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->used += (size_t)k < b->n - b->used ? (size_t)k : b->n - b->used - 1;
+}
+
+static const char *who(int dir)
+{
+    return dir == TLS_C2S ? "client" : "server";
+}
+
+/* the client's offer in words: "TLS 1.2 only", "TLS 1.3, TLS 1.2" */
+static void offer_text(const struct tls_session *s, char *out, size_t n)
+{
+    char v[96];
+    tls_hello_versions(&s->ch, v, sizeof v);
+    if (!s->ch.seen)
+        snprintf(out, n, "(ClientHello not captured)");
+    else if (s->ch.has_sv)
+        snprintf(out, n, "%s", v);
+    else
+        snprintf(out, n, "up to %s (no supported_versions extension)", v);
+}
+
+static int offers(const struct tls_hello *h, uint16_t v)
+{
+    if (!h->has_sv)
+        return h->legacy_version >= v && v < 0x0304;
+    for (unsigned i = 0; i < h->n_versions; i++)
+        if (h->versions[i] == v)
+            return 1;
+    return 0;
+}
+
+static void cert_facts(const struct tls_session *s, struct sb *b)
+{
+    const struct tls_cert *c = &s->cert;
+    char na[40];
+    if (!c->decoded) {
+        if (s->version == 0x0304)
+            add(b, " (the certificate travels encrypted in TLS 1.3: inspect it with "
+                   "`openssl s_client -connect HOST:PORT -servername NAME -showcerts`)");
+        return;
+    }
+    x509_format_time(c->leaf.not_after, na, sizeof na);
+    add(b, " (certificate subject \"%s\", issuer \"%s\", valid until %s", c->leaf.subject,
+        c->leaf.issuer, na);
+    long days = tls_cert_days_expired(c);
+    if (days > 0)
+        add(b, ": expired %ld days before this capture", days);
+    else if (days < 0)
+        add(b, ": not valid until %ld days after this capture", -days);
+    add(b, "; the server sent %u certificate%s)", c->chain_len, c->chain_len == 1 ? "" : "s");
+}
+
+static void explain_certificate(const struct tls_session *s, uint8_t desc, struct sb *b)
+{
+    const struct tls_cert *c = &s->cert;
+    long days = tls_cert_days_expired(c);
+    int name_bad = c->decoded && s->ch.has_sni && !x509_host_matches(&c->leaf, s->ch.sni);
+    if (desc == 45 || (desc == 42 && days != 0)) {
+        add(b, "the client rejected the server's certificate as %s",
+            days < 0 ? "not yet valid" : "expired");
+        cert_facts(s, b);
+        add(b, ". Fix: renew the server's certificate (and check the client's clock).");
+    } else if (desc == 48 || (desc == 42 && c->decoded &&
+                              (c->leaf.self_issued || c->chain_len == 1) && !name_bad)) {
+        add(b, "the client does not trust the issuer of the server's certificate");
+        cert_facts(s, b);
+        if (c->decoded && c->leaf.self_issued)
+            add(b, "; the certificate is self-signed");
+        else if (c->decoded && c->chain_len == 1)
+            add(b,
+                "; the server sends no intermediate certificate, so if \"%s\" is an "
+                "intermediate CA the chain is incomplete",
+                c->leaf.issuer);
+        add(b, ". Fix: install the full chain (leaf + intermediates) on the server, or add "
+               "the issuing CA to the client's trust store.");
+    } else if (desc == 42 && name_bad) {
+        add(b,
+            "the host name the client asked for (SNI \"%s\") is not in the server's "
+            "certificate (subjectAltName DNS: %s)",
+            s->ch.sni, c->leaf.san_dns[0] ? c->leaf.san_dns : "none");
+        cert_facts(s, b);
+        add(b, ". Fix: use a certificate that names this host, or connect with a host name "
+               "the certificate names.");
+    } else {
+        const struct tls_alert_info *ai = tls_alert_lookup(desc);
+        add(b, "the client rejected the server's certificate: %s", ai->meaning);
+        cert_facts(s, b);
+        add(b, " Fix: %s", ai->hint);
+    }
+}
+
+static void explain_versions(const struct tls_session *s, uint8_t desc, int dir, struct sb *b)
+{
+    char off[160], chosen[32];
+    offer_text(s, off, sizeof off);
+    if (s->sh.seen && dir == TLS_C2S) {
+        add(b,
+            "no common TLS version: the server chose %s but the client offered %s. Fix: "
+            "enable %s on the client or a version the client offers on the server.",
+            tls_version_name(s->version, chosen, sizeof chosen), off, chosen);
+        return;
+    }
+    int limited = s->ch.seen && (!offers(&s->ch, 0x0304) || !offers(&s->ch, 0x0303));
+    if (desc == 40 && limited) {
+        /* GnuTLS servers answer a version mismatch with handshake_failure, OpenSSL a missing
+         * cipher suite: with a version-limited hello both are possible */
+        add(b,
+            "no common TLS version or no shared cipher suite/group: the client offered "
+            "versions %s only, with %u cipher suites, and the server accepted neither "
+            "combination. Fix: enable a common version (TLS 1.2 and 1.3 on both sides) and "
+            "a cipher suite both support.",
+            off, s->ch.n_suites);
+    } else if (desc == 70) {
+        add(b,
+            "no common TLS version: the client offered %s and the server accepts none of "
+            "them%s. Fix: enable a common version (TLS 1.2 and 1.3 on both sides).",
+            off,
+            !offers(&s->ch, 0x0304)   ? " (it probably requires TLS 1.3)"
+            : !offers(&s->ch, 0x0303) ? " (it probably supports TLS 1.2 at most)"
+                                      : "");
+    } else {
+        add(b,
+            "the server found no acceptable cipher suite, group or signature algorithm in "
+            "the ClientHello (versions %s, %u cipher suites offered). Fix: enable a cipher "
+            "suite and key-exchange group both sides support.",
+            off, s->ch.n_suites);
+    }
+}
+
+static void explain_alert(const struct tls_session *s, struct sb *b)
+{
+    const struct tls_alert_rec *a = &s->fail_alert;
+    const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
+    add(b, "The %s sent %s alert %s (%u) in pkt %llu: ", who(a->dir),
+        a->level == 2   ? "fatal"
+        : a->level == 1 ? "warning"
+                        : "an",
+        ai->name, a->desc, (unsigned long long)a->pkt);
+    switch (a->desc) {
+    case 42:
+    case 43:
+    case 44:
+    case 45:
+    case 46:
+    case 48:
+        if (a->dir == TLS_C2S) {
+            explain_certificate(s, a->desc, b);
+            return;
+        }
+        add(b, "the server rejected the client's certificate: %s Fix: %s", ai->meaning, ai->hint);
+        return;
+    case 40:
+    case 70:
+        explain_versions(s, a->desc, a->dir, b);
+        return;
+    case 112:
+        add(b,
+            "the server has no certificate for the host name the client asked for (SNI "
+            "\"%s\"). Fix: connect with a host name the server is configured for, or add "
+            "this name to the server.",
+            s->ch.has_sni ? s->ch.sni : "(none sent)");
+        return;
+    case 120:
+        add(b,
+            "no ALPN protocol in common: the client offered %s. A WebSocket client needs "
+            "http/1.1 (RFC 8441 WebSocket over HTTP/2 needs h2 and extended CONNECT). Fix: "
+            "enable http/1.1 in the server's ALPN list.",
+            s->ch.has_alpn ? s->ch.alpn : "no ALPN");
+        return;
+    case 10:
+        if (a->dir == TLS_S2C && !s->sh.seen) {
+            add(b, "the server could not read the client's first message as a TLS "
+                   "ClientHello. Fix: check that the client speaks TLS to this port.");
+            return;
+        }
+        break;
+    case 50:
+        if (a->dir == TLS_S2C && s->cert.seen) {
+            add(b, "the server could not decode a client message; GnuTLS servers send this "
+                   "when a required client certificate is missing. Fix: configure the client "
+                   "certificate, or check the client's TLS stack.");
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    add(b, "%s Fix: %s", ai->meaning, ai->hint);
+}
+
+void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
+{
+    struct sb b = {out, n, 0};
+    out[0] = 0;
+    switch (s->cause) {
+    case TLS_CAUSE_NOT_TLS:
+        add(&b,
+            "The server answered the ClientHello with bytes that are not TLS (\"%s\"): a "
+            "wss:// client is talking to a plain ws:// or HTTP port (OpenSSL clients "
+            "report \"wrong version number\"). Fix: use ws:// for this port or connect to "
+            "the server's TLS port.",
+            s->not_tls);
+        break;
+    case TLS_CAUSE_ALERT:
+        explain_alert(s, &b);
+        break;
+    case TLS_CAUSE_ENCRYPTED_ALERT:
+        add(&b,
+            "The %s sent an encrypted alert (record of %u bytes) after ChangeCipherSpec in "
+            "pkt %llu, before the handshake completed: the description is hidden; at "
+            "this point it is usually a failed Finished or MAC check (bad_record_mac, "
+            "decrypt_error): mismatched keys, a broken middlebox or a TLS stack bug.",
+            who(s->fail_alert.dir), s->fail_alert.record_len,
+            (unsigned long long)s->fail_alert.pkt);
+        break;
+    case TLS_CAUSE_PROBABLE_ALERT:
+        if (s->fail_alert.dir == TLS_C2S) {
+            add(&b,
+                "The client sent one encrypted record of alert size (%u bytes) in pkt "
+                "%llu instead of its Finished, then closed: a TLS 1.3 client that rejects "
+                "the server's certificate does this (GnuTLS clients send the alert "
+                "encrypted; OpenSSL clients send it in plaintext): expired certificate, "
+                "untrusted CA, missing intermediate or wrong host name",
+                s->fail_alert.record_len, (unsigned long long)s->fail_alert.pkt);
+            cert_facts(s, &b);
+            add(&b, ". The description is encrypted: inspect the certificate with `openssl "
+                    "s_client -connect HOST:PORT -servername NAME -showcerts`, or capture "
+                    "with SSLKEYLOGFILE to decrypt.");
+        } else {
+            add(&b,
+                "The server sent one encrypted record of alert size (%u bytes) in pkt "
+                "%llu after the client's Finished, then closed: it rejected the client's "
+                "authentication, typically certificate_required (a client certificate is "
+                "mandatory and none or an unacceptable one was sent). Fix: configure the "
+                "client certificate the server expects.",
+                s->fail_alert.record_len, (unsigned long long)s->fail_alert.pkt);
+        }
+        break;
+    case TLS_CAUSE_NO_ALERT:
+        if (!s->sh.seen && s->fail_dir == TLS_S2C) {
+            add(&b, "The server closed the connection after the ClientHello without a "
+                    "ServerHello or any alert: it does not speak TLS on this port, or it "
+                    "rejects the hello silently (check the server's logs).");
+        } else if (s->fail_dir == TLS_C2S) {
+            add(&b,
+                "The client closed the connection %s without sending any alert: clients "
+                "that reject the server's certificate silently do this (GnuTLS-based "
+                "applications that do not call gnutls_alert_send_appropriate(), custom "
+                "verifiers)",
+                s->sh.seen ? "after the server's hello flight" : "before any ServerHello");
+            cert_facts(s, &b);
+            add(&b, ".");
+        } else {
+            add(&b, "The server closed the connection during the handshake without any alert "
+                    "(check the server's logs).");
+        }
+        if (s->fail_alert.pkt && s->fail_alert.after_peer_close)
+            add(&b,
+                " The %s then sent %s (%u) in pkt %llu: its reaction to the unexpected end "
+                "of the connection (OpenSSL sends decode_error), not the cause.",
+                who(s->fail_alert.dir), tls_alert_lookup(s->fail_alert.desc)->name,
+                s->fail_alert.desc, (unsigned long long)s->fail_alert.pkt);
+        break;
+    default:
+        add(&b, "The handshake did not complete.");
+        break;
+    }
+    add(&b, " A WebSocket client reports this connection as close status 1015 (TLS handshake "
+            "failure); 1015 itself is never sent in a Close frame.");
+}

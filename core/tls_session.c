@@ -1,0 +1,788 @@
+/*
+ * tls_session.c - passive TLS handshake observer; see tls_session.h.
+ *
+ * Records are parsed per direction with a 5-byte header buffer, so any split of the stream
+ * gives the same result. Plaintext handshake messages are reassembled across records (TLS <= 1.2
+ * certificates often span several) into a per-direction buffer that is freed when the session
+ * ends. What is encrypted is judged only by record type, length and position.
+ */
+#include "tls_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls_alert.h"
+
+#define REC_TYPE_CCS 20
+#define REC_TYPE_ALERT 21
+#define REC_TYPE_HANDSHAKE 22
+#define REC_TYPE_APP 23
+#define REC_TYPE_HEARTBEAT 24
+#define REC_TYPE_SSLV2 0x80 /* pseudo type: the SSLv2-compatible ClientHello */
+
+#define PLAIN_MAX 16384u
+#define HS_MSG_MAX (256u * 1024u) /* larger handshake messages are skipped (reported) */
+
+#define TLS13 0x0304
+
+static const uint8_t hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
+/* ---- small helpers ---- */
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be24(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static int is_grease(uint16_t v)
+{
+    return (v & 0x0F0F) == 0x0A0A && (v >> 8) == (v & 0xFF);
+}
+
+static int is_tls13(uint16_t v)
+{
+    return v == TLS13 || (v >> 8) == 0x7F; /* drafts */
+}
+
+/* bounded reader over a message body */
+struct rd {
+    const uint8_t *p;
+    size_t len;
+    int bad;
+};
+
+static const uint8_t *rd_take(struct rd *r, size_t n)
+{
+    if (r->bad || n > r->len) {
+        r->bad = 1;
+        return NULL;
+    }
+    const uint8_t *p = r->p;
+    r->p += n;
+    r->len -= n;
+    return p;
+}
+
+static unsigned rd_u8(struct rd *r)
+{
+    const uint8_t *p = rd_take(r, 1);
+    return p ? p[0] : 0;
+}
+
+static unsigned rd_u16(struct rd *r)
+{
+    const uint8_t *p = rd_take(r, 2);
+    return p ? be16(p) : 0;
+}
+
+/* a sub-reader of n bytes */
+static struct rd rd_sub(struct rd *r, size_t n)
+{
+    struct rd s = {NULL, 0, 0};
+    const uint8_t *p = rd_take(r, n);
+    if (!p)
+        s.bad = 1;
+    else {
+        s.p = p;
+        s.len = n;
+    }
+    return s;
+}
+
+static void append_list(char *out, size_t n, const uint8_t *s, size_t len)
+{
+    size_t have = strlen(out);
+    if (have && have + 1 < n)
+        out[have++] = ',';
+    for (size_t i = 0; i < len && have + 1 < n; i++)
+        out[have++] = (s[i] >= 0x20 && s[i] < 0x7F && s[i] != ',') ? (char)s[i] : '?';
+    out[have] = 0;
+}
+
+/* ---- events ---- */
+
+static void emit(struct tls_session *s, const struct tls_event *ev)
+{
+    if (s->cb)
+        s->cb(s->cb_ctx, ev);
+}
+
+static void finding(struct tls_session *s, int dir, uint64_t pkt, enum wsa_finding_id id,
+                    const char *detail)
+{
+    struct tls_event ev = {TLS_EV_FINDING, dir, pkt, NULL, id, detail ? detail : "", s};
+    emit(s, &ev);
+}
+
+static void emit_alert(struct tls_session *s, const struct tls_alert_rec *a)
+{
+    s->n_alerts++;
+    if (a->kind == TLS_AK_PLAIN)
+        s->n_alerts_plain++;
+    struct tls_event ev = {TLS_EV_ALERT, a->dir, a->pkt, a, F_FINDING_COUNT, "", s};
+    emit(s, &ev);
+}
+
+static void summary(struct tls_session *s, uint64_t pkt)
+{
+    if (s->summary_sent)
+        return;
+    s->summary_sent = 1;
+    struct tls_event ev = {TLS_EV_SUMMARY, -1, pkt, NULL, F_FINDING_COUNT, "", s};
+    emit(s, &ev);
+}
+
+long tls_cert_days_expired(const struct tls_cert *c)
+{
+    if (!c->decoded || c->ts <= 0)
+        return 0;
+    double now = c->ts;
+    if (now > (double)c->leaf.not_after)
+        return (long)((now - (double)c->leaf.not_after) / 86400.0) + 1;
+    if (now < (double)c->leaf.not_before)
+        return -((long)(((double)c->leaf.not_before - now) / 86400.0) + 1);
+    return 0;
+}
+
+/* The outcome is known: write the summary, then (for a failure) the one failure finding. */
+static void settle(struct tls_session *s, enum tls_outcome o, enum tls_cause cause, int dir,
+                   uint64_t pkt)
+{
+    if (s->outcome != TLS_OUT_PENDING)
+        return;
+    s->outcome = o;
+    s->cause = cause;
+    s->fail_dir = dir;
+    s->fail_pkt = pkt;
+    summary(s, pkt);
+    if (o == TLS_OUT_FAILED || o == TLS_OUT_ABANDONED) {
+        char text[1024];
+        tls_explain_failure(s, text, sizeof text);
+        finding(s, dir, pkt, F_TLS_HANDSHAKE_FAILURE, text);
+    } else if (o == TLS_OUT_COMPLETED && s->cert.decoded) {
+        long days = tls_cert_days_expired(&s->cert);
+        if (days != 0) {
+            char text[512], when[40];
+            x509_format_time(days > 0 ? s->cert.leaf.not_after : s->cert.leaf.not_before, when,
+                             sizeof when);
+            snprintf(text, sizeof text,
+                     "%s: %s %s (%ld days %s this capture); the client accepted it, so it does "
+                     "not verify certificates",
+                     s->cert.leaf.subject, days > 0 ? "expired" : "valid only from", when,
+                     days > 0 ? days : -days, days > 0 ? "before" : "after");
+            finding(s, TLS_S2C, s->cert.pkt, F_TLS_CERT_EXPIRED, text);
+        }
+    }
+}
+
+/* ---- handshake messages ---- */
+
+static void parse_hello_exts(struct tls_session *s, struct tls_hello *h, struct rd *r, int server)
+{
+    if (!r->len)
+        return;
+    struct rd exts = rd_sub(r, rd_u16(r));
+    while (!exts.bad && exts.len) {
+        unsigned type = rd_u16(&exts);
+        struct rd e = rd_sub(&exts, rd_u16(&exts));
+        if (e.bad)
+            break;
+        if (type == 0 && !server) { /* server_name (RFC 6066 §3) */
+            struct rd list = rd_sub(&e, rd_u16(&e));
+            while (!list.bad && list.len) {
+                unsigned nt = rd_u8(&list);
+                struct rd name = rd_sub(&list, rd_u16(&list));
+                if (!name.bad && nt == 0 && !h->has_sni) {
+                    h->has_sni = 1;
+                    h->sni[0] = 0;
+                    append_list(h->sni, sizeof h->sni, name.p, name.len);
+                }
+            }
+        } else if (type == 16) { /* ALPN (RFC 7301 §3.1) */
+            struct rd list = rd_sub(&e, rd_u16(&e));
+            h->has_alpn = 1;
+            while (!list.bad && list.len) {
+                struct rd name = rd_sub(&list, rd_u8(&list));
+                if (name.bad)
+                    break;
+                append_list(h->alpn, sizeof h->alpn, name.p, name.len);
+                if (name.len == 8 && memcmp(name.p, "http/1.1", 8) == 0)
+                    h->alpn_http11 = 1;
+            }
+        } else if (type == 43) { /* supported_versions (RFC 8446 §4.2.1) */
+            h->has_sv = 1;
+            h->n_versions = 0;
+            if (server) {
+                h->versions[h->n_versions++] = (uint16_t)rd_u16(&e);
+            } else {
+                struct rd list = rd_sub(&e, rd_u8(&e));
+                while (!list.bad && list.len >= 2) {
+                    uint16_t v = (uint16_t)rd_u16(&list);
+                    if (!is_grease(v) && h->n_versions < TLS_MAX_VERSIONS)
+                        h->versions[h->n_versions++] = v;
+                }
+            }
+        }
+    }
+    if (exts.bad)
+        r->bad = 1;
+    (void)s;
+}
+
+static void check_legacy_version(struct tls_session *s, int dir, const struct tls_hello *h)
+{
+    if (h->legacy_version <= 0x0300) {
+        char d[96];
+        snprintf(d, sizeof d, "%s legacy_version 0x%04x",
+                 dir == TLS_C2S ? "ClientHello" : "ServerHello", h->legacy_version);
+        finding(s, dir, h->pkt, F_TLS_V_LEGACY_VERSION, d);
+    }
+}
+
+static void undecoded(struct tls_session *s, int dir, uint64_t pkt, const char *what)
+{
+    char d[160];
+    snprintf(d, sizeof d, "%s from the %s", what, dir == TLS_C2S ? "client" : "server");
+    finding(s, dir, pkt, F_D_TLS_UNDECODED, d);
+}
+
+static void client_hello(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
+{
+    if (s->ch.seen)
+        return; /* the second ClientHello after a HelloRetryRequest repeats the offer */
+    struct tls_hello *h = &s->ch;
+    struct rd r = {b, len, 0};
+    h->seen = 1;
+    h->pkt = pkt;
+    h->legacy_version = (uint16_t)rd_u16(&r);
+    rd_take(&r, 32);
+    rd_sub(&r, rd_u8(&r)); /* session id */
+    struct rd suites = rd_sub(&r, rd_u16(&r));
+    h->n_suites = (uint16_t)(suites.len / 2);
+    while (!suites.bad && suites.len >= 2)
+        if (rd_u16(&suites) == 0x5600)
+            h->fallback_scsv = 1; /* TLS_FALLBACK_SCSV (RFC 7507) */
+    rd_sub(&r, rd_u8(&r));        /* compression methods */
+    parse_hello_exts(s, h, &r, 0);
+    if (r.bad)
+        undecoded(s, TLS_C2S, pkt, "malformed ClientHello");
+    check_legacy_version(s, TLS_C2S, h);
+}
+
+static void server_hello(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
+{
+    struct tls_hello *h = &s->sh;
+    struct rd r = {b, len, 0};
+    int again = h->seen;
+    memset(h, 0, sizeof *h);
+    h->seen = 1;
+    h->pkt = pkt;
+    h->legacy_version = (uint16_t)rd_u16(&r);
+    const uint8_t *random = rd_take(&r, 32);
+    rd_sub(&r, rd_u8(&r));
+    h->suite = (uint16_t)rd_u16(&r);
+    rd_u8(&r);
+    parse_hello_exts(s, h, &r, 1);
+    if (r.bad)
+        undecoded(s, TLS_S2C, pkt, "malformed ServerHello");
+    if (random && memcmp(random, hrr_random, 32) == 0)
+        h->hrr = s->hrr_seen = 1;
+    s->version = h->has_sv && h->n_versions ? h->versions[0] : h->legacy_version;
+    if (!again)
+        check_legacy_version(s, TLS_S2C, h);
+}
+
+static void certificate(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
+{
+    if (s->cert.seen || is_tls13(s->version))
+        return; /* TLS 1.3 certificates are encrypted; this would be a different format */
+    struct tls_cert *c = &s->cert;
+    struct rd r = {b, len, 0};
+    c->seen = 1;
+    c->pkt = pkt;
+    c->ts = s->seg.ts;
+    const uint8_t *total = rd_take(&r, 3);
+    struct rd list = rd_sub(&r, total ? be24(total) : 0);
+    while (!list.bad && list.len >= 3) {
+        const uint8_t *lp = rd_take(&list, 3);
+        struct rd der = rd_sub(&list, be24(lp));
+        if (der.bad)
+            break;
+        struct x509_info xi;
+        int ok = x509_parse(der.p, der.len, &xi) == 0;
+        if (c->chain_len == 0) {
+            if (ok) {
+                c->leaf = xi;
+                c->decoded = 1;
+            } else {
+                undecoded(s, TLS_S2C, pkt, "server certificate not decoded");
+            }
+        }
+        if (ok)
+            snprintf(c->top_issuer, sizeof c->top_issuer, "%s", xi.issuer);
+        c->chain_len++;
+    }
+}
+
+static void handshake_msg(struct tls_session *s, int dir, uint8_t type, const uint8_t *b,
+                          size_t len, uint64_t pkt)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (d->n_msgs < TLS_MAX_MSGS)
+        d->msgs[d->n_msgs++] = type;
+    if (type == 1 && dir == TLS_C2S)
+        client_hello(s, b, len, pkt);
+    else if (type == 2 && dir == TLS_S2C)
+        server_hello(s, b, len, pkt);
+    else if (type == 11 && dir == TLS_S2C)
+        certificate(s, b, len, pkt);
+}
+
+static int hs_reserve(struct tls_dir *d, uint32_t need)
+{
+    if (need <= d->hs_cap)
+        return 0;
+    uint32_t cap = d->hs_cap ? d->hs_cap : 1024;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *p = realloc(d->hs, cap);
+    if (!p)
+        return -1;
+    d->hs = p;
+    d->hs_cap = cap;
+    return 0;
+}
+
+/* plaintext handshake bytes: messages may span records and records may hold several */
+static void hs_bytes(struct tls_session *s, int dir, const uint8_t *p, size_t n)
+{
+    struct tls_dir *d = &s->d[dir];
+    while (n) {
+        if (d->hs_skip) {
+            size_t k = n < d->hs_skip ? n : d->hs_skip;
+            d->hs_skip -= (uint32_t)k;
+            p += k;
+            n -= k;
+            continue;
+        }
+        uint32_t target = d->hs_len < 4 ? 4 : d->hs_need;
+        size_t k = target - d->hs_len;
+        if (k > n)
+            k = n;
+        if (hs_reserve(d, target) < 0) {
+            d->hs_skip = target - d->hs_len;
+            d->hs_len = 0;
+            continue;
+        }
+        memcpy(d->hs + d->hs_len, p, k);
+        d->hs_len += (uint32_t)k;
+        p += k;
+        n -= k;
+        if (d->hs_len == 4 && !d->hs_need) {
+            uint32_t mlen = be24(d->hs + 1);
+            if (mlen > HS_MSG_MAX) {
+                undecoded(s, dir, d->rec_pkt, "handshake message larger than 256 KiB skipped");
+                d->hs_skip = mlen;
+                d->hs_len = 0;
+                continue;
+            }
+            d->hs_need = 4 + mlen;
+        }
+        if (d->hs_need && d->hs_len == d->hs_need) {
+            handshake_msg(s, dir, d->hs[0], d->hs + 4, d->hs_len - 4, d->rec_pkt);
+            d->hs_len = d->hs_need = 0;
+        }
+    }
+}
+
+/* ---- alerts ---- */
+
+static void plain_alert(struct tls_session *s, int dir, uint8_t level, uint8_t desc)
+{
+    struct tls_dir *d = &s->d[dir];
+    struct tls_alert_rec a = {dir,
+                              d->rec_pkt,
+                              TLS_AK_PLAIN,
+                              level,
+                              desc,
+                              d->rec_len,
+                              s->outcome == TLS_OUT_PENDING,
+                              s->d[!dir].ended};
+    emit_alert(s, &a);
+    const struct tls_alert_info *ai = tls_alert_lookup(desc);
+    char det[96];
+    snprintf(det, sizeof det, "%s alert %u", dir == TLS_C2S ? "client" : "server", desc);
+    if (ai->cls == TLS_ALERT_UNKNOWN)
+        finding(s, dir, a.pkt, F_TLS_ALERT_UNKNOWN, det);
+    else if (ai->cls == TLS_ALERT_RETIRED && !(desc == 100 && !is_tls13(s->version)))
+        finding(s, dir, a.pkt, F_TLS_ALERT_RETIRED, det);
+    if (is_tls13(s->version) && level == 1 && ai->cls != TLS_ALERT_CLOSURE) {
+        snprintf(det, sizeof det, "%s with level warning", ai->name);
+        finding(s, dir, a.pkt, F_TLS_V_ALERT_LEVEL, det);
+    }
+    /* RFC 8446 §6: unknown alerts and every error alert in TLS 1.3 end the connection */
+    int fatal = level == 2 || (is_tls13(s->version) && ai->cls != TLS_ALERT_CLOSURE);
+    if (fatal && !d->fatal_sent) {
+        d->fatal_sent = 1;
+        if (s->outcome == TLS_OUT_PENDING) {
+            s->fail_alert = a;
+            if (a.after_peer_close) /* a reaction to the peer's silent close, not the cause */
+                settle(s, TLS_OUT_ABANDONED, TLS_CAUSE_NO_ALERT, !dir, s->d[!dir].end_pkt);
+            else
+                settle(s, TLS_OUT_FAILED, TLS_CAUSE_ALERT, dir, a.pkt);
+        }
+    } else if (ai->cls == TLS_ALERT_CLOSURE && s->outcome == TLS_OUT_PENDING &&
+               !s->fail_alert.pkt) {
+        s->fail_alert = a; /* a cancelled handshake, if nothing completes it */
+    }
+}
+
+/* ---- records ---- */
+
+static const char *side(int dir)
+{
+    return dir == TLS_C2S ? "client" : "server";
+}
+
+static void stop_dir(struct tls_session *s, int dir, uint64_t pkt, const char *why)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (d->stopped)
+        return;
+    d->stopped = 1;
+    d->lost = 1;
+    char det[192];
+    snprintf(det, sizeof det, "%s stream offset %llu: %s", side(dir), (unsigned long long)d->off,
+             why);
+    finding(s, dir, pkt, F_D_TLS_STOPPED, det);
+}
+
+static int header_ok(const uint8_t *h)
+{
+    return h[0] >= REC_TYPE_CCS && h[0] <= REC_TYPE_HEARTBEAT && h[1] == 3 && h[2] <= 4;
+}
+
+static void record_start(struct tls_session *s, int dir, const uint8_t *rest, size_t rest_len)
+{
+    struct tls_dir *d = &s->d[dir];
+    const uint8_t *h = d->hdr;
+    d->rec_pkt = s->seg.pkt;
+    if (d->records == 0 && dir == TLS_C2S && (h[0] & 0x80) && h[2] == 1) {
+        /* SSLv2-compatible CLIENT-HELLO: 2-byte length, msg type, version (RFC 5246 App. E.2) */
+        d->type = REC_TYPE_SSLV2;
+        d->rec_len = (uint16_t)(((h[0] & 0x7F) << 8) | h[1]);
+        d->rec_left = d->rec_len >= 3 ? d->rec_len - 3u : 0;
+        s->ch.seen = 1;
+        s->ch.pkt = d->rec_pkt;
+        s->ch.legacy_version = be16(h + 3);
+        d->records++;
+        finding(s, dir, d->rec_pkt, F_TLS_SSLV2_HELLO, "");
+        return;
+    }
+    if (!header_ok(h)) {
+        if (d->records == 0 && dir == TLS_S2C) {
+            /* the server does not speak TLS: show what it said */
+            uint8_t buf[sizeof s->not_tls];
+            size_t k = 0;
+            for (; k < 5; k++)
+                buf[k] = h[k];
+            for (size_t i = 0; i < rest_len && k < sizeof buf - 1; i++)
+                buf[k++] = rest[i];
+            size_t o = 0;
+            for (size_t i = 0; i < k && o < sizeof s->not_tls - 1; i++) {
+                if (buf[i] == '\r' || buf[i] == '\n')
+                    break;
+                s->not_tls[o++] = buf[i] >= 0x20 && buf[i] < 0x7F ? (char)buf[i] : '.';
+            }
+            s->not_tls[o] = 0;
+            d->stopped = 1;
+            char det[96];
+            snprintf(det, sizeof det, "the server's first bytes: \"%s\"", s->not_tls);
+            finding(s, dir, d->rec_pkt, F_TLS_NOT_TLS_ANSWER, det);
+            settle(s, TLS_OUT_FAILED, TLS_CAUSE_NOT_TLS, dir, d->rec_pkt);
+            return;
+        }
+        char why[96];
+        snprintf(why, sizeof why, "invalid record header %02x %02x %02x %02x %02x", h[0], h[1],
+                 h[2], h[3], h[4]);
+        stop_dir(s, dir, d->rec_pkt, why);
+        return;
+    }
+    d->type = h[0];
+    d->rec_len = be16(h + 3);
+    d->rec_left = d->rec_len;
+    d->records++;
+    if (d->fatal_sent && !d->data_after_fatal) {
+        d->data_after_fatal = 1;
+        finding(s, dir, d->rec_pkt, F_TLS_V_DATA_AFTER_FATAL,
+                dir == TLS_C2S ? "client record after its fatal alert"
+                               : "server record after its fatal alert");
+    }
+    int protected_rec = d->enc || d->type == REC_TYPE_APP;
+    uint32_t limit = !protected_rec         ? PLAIN_MAX
+                     : is_tls13(s->version) ? PLAIN_MAX + 256
+                                            : PLAIN_MAX + 2048;
+    if (d->rec_len > limit) {
+        char det[96];
+        snprintf(det, sizeof det, "record of %u bytes (limit %u)", d->rec_len, limit);
+        finding(s, dir, d->rec_pkt, F_TLS_V_RECORD_OVERFLOW, det);
+    }
+}
+
+static void record_payload(struct tls_session *s, int dir, const uint8_t *p, size_t n)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (d->type == REC_TYPE_HANDSHAKE && !d->enc && !d->lost) {
+        hs_bytes(s, dir, p, n);
+    } else if (d->type == REC_TYPE_SSLV2) {
+        /* cipher_spec_length is the first field after the version */
+        for (size_t i = 0; i < n; i++) {
+            uint32_t at = d->rec_len - 3u - d->rec_left + (uint32_t)i;
+            if (at == 0)
+                s->ch.n_suites = (uint16_t)(p[i] << 8);
+            else if (at == 1)
+                s->ch.n_suites = (uint16_t)((s->ch.n_suites | p[i]) / 3);
+        }
+    } else if (d->type == REC_TYPE_ALERT && !d->enc) {
+        for (size_t i = 0; i < n; i++) {
+            if (!d->alert_part_len) {
+                d->alert_part = p[i];
+                d->alert_part_len = 1;
+            } else {
+                d->alert_part_len = 0;
+                plain_alert(s, dir, d->alert_part, p[i]);
+            }
+        }
+    }
+}
+
+static void completed(struct tls_session *s, uint64_t pkt)
+{
+    settle(s, TLS_OUT_COMPLETED, TLS_CAUSE_NONE, -1, pkt);
+}
+
+static void record_end(struct tls_session *s, int dir)
+{
+    struct tls_dir *d = &s->d[dir];
+    struct tls_dir *peer = &s->d[!dir];
+    int v13 = is_tls13(s->version);
+    switch (d->type) {
+    case REC_TYPE_CCS:
+        d->ccs = 1;
+        /* TLS 1.3's ChangeCipherSpec is a compatibility dummy (RFC 8446 App. D.4) */
+        if (s->version && !v13)
+            d->enc = 1;
+        else if (!s->version && !s->sh.seen && s->ch.seen) {
+            int offers13 = 0;
+            for (unsigned i = 0; i < s->ch.n_versions; i++)
+                offers13 |= is_tls13(s->ch.versions[i]);
+            d->enc = !offers13;
+        }
+        break;
+    case REC_TYPE_HANDSHAKE:
+        if (d->enc && !d->finished) {
+            d->finished = 1; /* the first protected handshake message is Finished */
+            if (peer->finished)
+                completed(s, d->rec_pkt);
+        }
+        break;
+    case REC_TYPE_ALERT:
+        if (d->enc) {
+            struct tls_alert_rec a = {dir,
+                                      d->rec_pkt,
+                                      TLS_AK_ENCRYPTED,
+                                      0,
+                                      0,
+                                      d->rec_len,
+                                      s->outcome == TLS_OUT_PENDING,
+                                      peer->ended};
+            emit_alert(s, &a);
+            if (a.in_handshake) {
+                s->fail_alert = a;
+                settle(s, TLS_OUT_FAILED, TLS_CAUSE_ENCRYPTED_ALERT, dir, a.pkt);
+            }
+        } else if (d->rec_len != 2 && v13) {
+            char det[64];
+            snprintf(det, sizeof det, "alert record of %u bytes", d->rec_len);
+            finding(s, dir, d->rec_pkt, F_TLS_V_ALERT_RECORD_LENGTH, det);
+        }
+        break;
+    case REC_TYPE_APP:
+        if (!d->enc_records)
+            d->first_enc_pkt = d->rec_pkt;
+        d->enc_records++;
+        if (v13) {
+            int alert_sized = d->rec_len == 19 || d->rec_len == 11;
+            if (dir == TLS_S2C && s->d[TLS_C2S].enc_records &&
+                s->d[TLS_C2S].first_enc_pkt <= d->rec_pkt && (!alert_sized || d->cand))
+                completed(s, d->rec_pkt); /* the server went on after the client's Finished */
+            d->cand = (uint8_t)alert_sized;
+            if (alert_sized) {
+                d->cand_len = d->rec_len;
+                d->cand_pkt = d->rec_pkt;
+                d->cand_in_hs = s->outcome == TLS_OUT_PENDING;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+    if (d->type != REC_TYPE_APP)
+        d->cand = 0;
+}
+
+void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_t len,
+                      const struct tls_seg *seg)
+{
+    struct tls_dir *d = &s->d[dir];
+    s->seg = *seg;
+    while (len && !d->stopped) {
+        if (d->hdr_len < 5) {
+            size_t k = 5u - d->hdr_len;
+            if (k > len)
+                k = len;
+            memcpy(d->hdr + d->hdr_len, data, k);
+            d->hdr_len = (uint8_t)(d->hdr_len + k);
+            data += k;
+            len -= k;
+            d->off += k;
+            if (d->hdr_len < 5)
+                break;
+            record_start(s, dir, data, len);
+            if (d->stopped)
+                break;
+            if (d->rec_left == 0) {
+                record_end(s, dir);
+                d->hdr_len = 0;
+            }
+            continue;
+        }
+        size_t k = len < d->rec_left ? len : d->rec_left;
+        record_payload(s, dir, data, k);
+        d->rec_left -= (uint32_t)k;
+        data += k;
+        len -= k;
+        d->off += k;
+        if (d->rec_left == 0) {
+            record_end(s, dir);
+            d->hdr_len = 0;
+        }
+    }
+}
+
+void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (d->stopped)
+        return;
+    if (d->hdr_len == 5 && len <= d->rec_left) {
+        /* inside one record's payload: boundaries stay known */
+        if (d->type == REC_TYPE_HANDSHAKE && !d->enc) {
+            d->lost = 1; /* handshake messages from here on are not decoded */
+            d->hs_len = d->hs_need = d->hs_skip = 0;
+        }
+        d->rec_left -= (uint32_t)len;
+        d->off += len;
+        if (d->rec_left == 0) {
+            record_end(s, dir);
+            d->hdr_len = 0;
+        }
+        return;
+    }
+    d->off += len;
+    stop_dir(s, dir, pkt, "bytes missing across a record boundary");
+}
+
+static void resolve_candidate(struct tls_session *s, int dir)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (!d->cand)
+        return;
+    d->cand = 0;
+    int in_hs = d->cand_in_hs && s->outcome == TLS_OUT_PENDING;
+    struct tls_alert_rec a = {dir, d->cand_pkt, TLS_AK_PROBABLE, 0, 0, d->cand_len, in_hs, 0};
+    emit_alert(s, &a);
+    if (in_hs) {
+        char det[256];
+        snprintf(det, sizeof det,
+                 "%s record of %u bytes in pkt %llu, %s, then the %s closed the connection",
+                 side(dir), d->cand_len, (unsigned long long)d->cand_pkt,
+                 dir == TLS_C2S ? "its first encrypted record (before its Finished)"
+                                : "after the client's Finished, before any application data",
+                 side(dir));
+        finding(s, dir, d->cand_pkt, F_TLS_ALERT_PROBABLE_ENCRYPTED, det);
+        s->fail_alert = a;
+        settle(s, TLS_OUT_FAILED, TLS_CAUSE_PROBABLE_ALERT, dir, d->cand_pkt);
+    }
+}
+
+void tls_session_end_dir(struct tls_session *s, int dir, uint64_t pkt)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (d->ended)
+        return;
+    d->ended = 1;
+    d->end_pkt = pkt;
+    d->end_order = ++s->ends;
+    if (!d->stopped && !d->lost)
+        resolve_candidate(s, dir);
+}
+
+void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt)
+{
+    if (s->ended)
+        return;
+    s->ended = 1;
+    if (s->outcome == TLS_OUT_PENDING) {
+        int lost = s->d[0].lost || s->d[1].lost;
+        int closer = -1;
+        for (int i = 0; i < 2; i++)
+            if (s->d[i].ended && (closer < 0 || s->d[i].end_order < s->d[closer].end_order))
+                closer = i;
+        if (by_tcp && !lost && closer >= 0) {
+            if (s->fail_alert.pkt) /* only a closure alert was seen: the handshake was cancelled */
+                settle(s, TLS_OUT_FAILED, TLS_CAUSE_ALERT, s->fail_alert.dir, s->fail_alert.pkt);
+            else
+                settle(s, TLS_OUT_ABANDONED, TLS_CAUSE_NO_ALERT, closer, s->d[closer].end_pkt);
+        } else {
+            settle(s, TLS_OUT_INCOMPLETE, TLS_CAUSE_NONE, -1, pkt);
+        }
+    }
+    summary(s, pkt);
+}
+
+void tls_session_init(struct tls_session *s, tls_event_fn cb, void *ctx)
+{
+    memset(s, 0, sizeof *s);
+    s->cb = cb;
+    s->cb_ctx = ctx;
+    s->fail_dir = -1;
+}
+
+void tls_session_free(struct tls_session *s)
+{
+    for (int i = 0; i < 2; i++) {
+        free(s->d[i].hs);
+        s->d[i].hs = NULL;
+        s->d[i].hs_cap = 0;
+    }
+}
+
+int tls_looks_like_client_hello(const uint8_t *p, size_t len)
+{
+    if (len < 3)
+        return len && (p[0] == REC_TYPE_HANDSHAKE || (p[0] & 0x80)) ? -1 : 0;
+    if (p[0] == REC_TYPE_HANDSHAKE && p[1] == 3 && p[2] <= 4)
+        return len < 6 ? -1 : p[5] == 1; /* handshake type client_hello */
+    if ((p[0] & 0x80) && p[2] == 1)      /* SSLv2-compatible CLIENT-HELLO */
+        return len < 4 ? -1 : p[3] == 3 || p[3] == 2;
+    return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * tls_session.h - a passive TLS observer for one TCP connection, both directions, without keys:
+ * record layer, plaintext handshake messages (ClientHello, ServerHello, Certificate), alerts
+ * (plaintext, encrypted in TLS <= 1.2, probable encrypted in TLS 1.3 judged by position), and
+ * the handshake's outcome with an explanation of a failure (the 1015 a WebSocket client sees).
+ *
+ * Contract (as ws_session.h): the caller owns the struct; tls_session_feed() takes the next
+ * in-order bytes of one direction; any split of the streams gives the same events;
+ * tls_session_gap() reports bytes never captured; tls_session_end_dir() says one side closed
+ * (FIN/RST); tls_session_end() finishes the connection. tls_session_free() releases the
+ * handshake reassembly buffers (the only allocation). Events are valid during the callback.
+ */
+#ifndef WSAUDIT_TLS_SESSION_H
+#define WSAUDIT_TLS_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finding.h"
+#include "x509.h"
+
+enum { TLS_C2S = 0, TLS_S2C = 1 };
+
+struct tls_seg {
+    uint64_t pkt;
+    double ts; /* capture time of that packet, seconds since 1970 */
+};
+
+enum tls_alert_kind {
+    TLS_AK_PLAIN,     /* level and description read from the record */
+    TLS_AK_ENCRYPTED, /* TLS <= 1.2 alert record after ChangeCipherSpec: description hidden */
+    TLS_AK_PROBABLE,  /* TLS 1.3 application_data record of alert size followed by FIN/RST */
+};
+
+struct tls_alert_rec {
+    int dir;
+    uint64_t pkt;
+    enum tls_alert_kind kind;
+    uint8_t level, desc; /* TLS_AK_PLAIN only */
+    uint16_t record_len;
+    int in_handshake;     /* sent before the handshake completed */
+    int after_peer_close; /* the peer had already closed its side (FIN/RST) */
+};
+
+#define TLS_MAX_VERSIONS 8
+#define TLS_MAX_MSGS 16
+
+struct tls_hello {
+    int seen;
+    uint64_t pkt;
+    uint16_t legacy_version;
+    uint16_t versions[TLS_MAX_VERSIONS]; /* supported_versions without GREASE (server: chosen) */
+    uint8_t n_versions, has_sv, has_sni, has_alpn, alpn_http11, fallback_scsv, hrr;
+    char sni[256];
+    char alpn[128]; /* offered list (client) or chosen protocol (server), comma separated */
+    uint16_t n_suites, suite;
+};
+
+struct tls_cert {
+    int seen, decoded;
+    uint64_t pkt;
+    double ts;
+    unsigned chain_len;
+    struct x509_info leaf;
+    char top_issuer[256]; /* issuer of the last certificate sent */
+};
+
+enum tls_outcome {
+    TLS_OUT_PENDING,
+    TLS_OUT_COMPLETED,
+    TLS_OUT_FAILED,     /* an alert, a probable encrypted alert, or a non-TLS peer */
+    TLS_OUT_ABANDONED,  /* closed before completion without any alert */
+    TLS_OUT_INCOMPLETE, /* the capture ended (or lost bytes) before the outcome was visible */
+};
+
+enum tls_cause {
+    TLS_CAUSE_NONE,
+    TLS_CAUSE_ALERT,           /* fail_alert is a plaintext alert */
+    TLS_CAUSE_ENCRYPTED_ALERT, /* TLS <= 1.2, after ChangeCipherSpec */
+    TLS_CAUSE_PROBABLE_ALERT,  /* TLS 1.3 by position */
+    TLS_CAUSE_NO_ALERT,        /* abandoned: fail_dir closed first */
+    TLS_CAUSE_NOT_TLS,         /* the server answered with something that is not TLS */
+};
+
+struct tls_dir {
+    uint8_t hdr[5], hdr_len;
+    uint8_t type;
+    uint16_t rec_len;
+    uint32_t rec_left;
+    uint64_t rec_pkt;
+    uint8_t *hs; /* handshake message being assembled (plaintext only) */
+    uint32_t hs_len, hs_cap, hs_need, hs_skip;
+    uint8_t alert_part, alert_part_len; /* alert split across records (TLS <= 1.2) */
+    uint8_t ccs, enc, finished, fatal_sent, data_after_fatal, stopped, ended, lost;
+    uint8_t msgs[TLS_MAX_MSGS]; /* plaintext handshake message types, in order */
+    uint8_t n_msgs;
+    uint64_t records, enc_records, plain_bytes_seen;
+    uint64_t first_enc_pkt;
+    uint64_t off;
+    /* TLS 1.3: an alert-sized encrypted record; an alert if nothing follows it from this side */
+    uint8_t cand, cand_in_hs;
+    uint16_t cand_len;
+    uint64_t cand_pkt;
+    uint64_t end_pkt;
+    unsigned end_order;
+};
+
+struct tls_event;
+typedef void (*tls_event_fn)(void *ctx, const struct tls_event *ev);
+
+struct tls_session {
+    struct tls_dir d[2];
+    struct tls_hello ch, sh;
+    struct tls_cert cert;
+    uint16_t version; /* negotiated, 0 while unknown */
+    enum tls_outcome outcome;
+    enum tls_cause cause;
+    struct tls_alert_rec fail_alert;
+    int fail_dir;
+    uint64_t fail_pkt;
+    uint64_t n_alerts, n_alerts_plain;
+    uint8_t summary_sent, ended, hrr_seen;
+    char not_tls[40]; /* printable start of the server's non-TLS answer */
+    unsigned ends;
+    tls_event_fn cb;
+    void *cb_ctx;
+    struct tls_seg seg;
+};
+
+enum tls_event_type { TLS_EV_ALERT, TLS_EV_FINDING, TLS_EV_SUMMARY };
+
+struct tls_event {
+    enum tls_event_type type;
+    int dir;
+    uint64_t pkt;
+    const struct tls_alert_rec *alert; /* TLS_EV_ALERT */
+    enum wsa_finding_id finding;       /* TLS_EV_FINDING */
+    const char *detail;
+    const struct tls_session *s; /* always */
+};
+
+/* 1 when the bytes start like a TLS record or an SSLv2-compatible ClientHello, 0 when not,
+ * -1 when more bytes are needed to say. */
+int tls_looks_like_client_hello(const uint8_t *p, size_t len);
+
+void tls_session_init(struct tls_session *s, tls_event_fn cb, void *ctx);
+void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_t len,
+                      const struct tls_seg *seg);
+void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt);
+void tls_session_end_dir(struct tls_session *s, int dir, uint64_t pkt);
+/* by_tcp: the connection ended with FIN/RST (else the capture ended). */
+void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt);
+void tls_session_free(struct tls_session *s);
+
+const char *tls_version_name(uint16_t v, char *buf, size_t n);
+const char *tls_outcome_name(enum tls_outcome o);
+const char *tls_cause_name(const struct tls_session *s); /* short machine word */
+const char *tls_alert_kind_name(enum tls_alert_kind k);
+/* The failure explained: cause, evidence and fix, one paragraph. */
+void tls_explain_failure(const struct tls_session *s, char *out, size_t n);
+/* "TLS 1.2, TLS 1.3" from a hello (client: offered; server: chosen) */
+void tls_hello_versions(const struct tls_hello *h, char *out, size_t n);
+/* Days the leaf certificate was expired at its capture time (>0), or 0 when valid or unknown;
+ * negative when not yet valid (days before notBefore). */
+long tls_cert_days_expired(const struct tls_cert *c);
+const char *tls_hs_type_name(uint8_t t);
+
+#endif
