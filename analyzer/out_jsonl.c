@@ -159,13 +159,16 @@ static void list(FILE *f, const char *key, const char *csv)
 static void versions(FILE *f, const struct tls_hello *h)
 {
     char b[24];
+    if (!h->has_sv) { /* no supported_versions extension: legacy_version is the maximum */
+        fputs(",\"versions\":null", f);
+        return;
+    }
     fputs(",\"versions\":[", f);
-    if (h->has_sv)
-        for (unsigned i = 0; i < h->n_versions; i++) {
-            if (i)
-                fputc(',', f);
-            str(f, tls_version_name(h->versions[i], b, sizeof b));
-        }
+    for (unsigned i = 0; i < h->n_versions; i++) {
+        if (i)
+            fputc(',', f);
+        str(f, tls_version_name(h->versions[i], b, sizeof b));
+    }
     fputc(']', f);
 }
 

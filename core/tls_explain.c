@@ -346,7 +346,8 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
                 "encrypted; OpenSSL clients send it in plaintext): expired certificate, "
                 "untrusted CA, missing intermediate or wrong host name",
                 s->fail_alert.record_len, (unsigned long long)s->fail_alert.pkt);
-            cert_facts(s, &b);
+            if (s->cert.decoded)
+                cert_facts(s, &b);
             add(&b, ". The description is encrypted: inspect the certificate with `openssl "
                     "s_client -connect HOST:PORT -servername NAME -showcerts`, or capture "
                     "with SSLKEYLOGFILE to decrypt.");

@@ -145,10 +145,15 @@ long tls_cert_days_expired(const struct tls_cert *c)
     if (!c->decoded || c->ts <= 0)
         return 0;
     double now = c->ts;
-    if (now > (double)c->leaf.not_after)
-        return (long)((now - (double)c->leaf.not_after) / 86400.0) + 1;
-    if (now < (double)c->leaf.not_before)
-        return -((long)(((double)c->leaf.not_before - now) / 86400.0) + 1);
+    /* whole days, at least 1 once outside the validity period */
+    if (now > (double)c->leaf.not_after) {
+        long d = (long)((now - (double)c->leaf.not_after) / 86400.0);
+        return d > 0 ? d : 1;
+    }
+    if (now < (double)c->leaf.not_before) {
+        long d = (long)(((double)c->leaf.not_before - now) / 86400.0);
+        return d > 0 ? -d : -1;
+    }
     return 0;
 }
 
@@ -470,7 +475,33 @@ static int header_ok(const uint8_t *h)
     return h[0] >= REC_TYPE_CCS && h[0] <= REC_TYPE_HEARTBEAT && h[1] == 3 && h[2] <= 4;
 }
 
-static void record_start(struct tls_session *s, int dir, const uint8_t *rest, size_t rest_len)
+/* The server's answer is not TLS: gather its first line (up to CR/LF or the buffer's size),
+ * then report. The verdict waits for those bytes so any segmentation gives the same text. */
+static void not_tls_done(struct tls_session *s)
+{
+    struct tls_dir *d = &s->d[TLS_S2C];
+    if (!d->collecting)
+        return;
+    d->collecting = 0;
+    d->stopped = 1;
+    char det[96];
+    snprintf(det, sizeof det, "the server's first bytes: \"%s\"", s->not_tls);
+    finding(s, TLS_S2C, d->rec_pkt, F_TLS_NOT_TLS_ANSWER, det);
+    settle(s, TLS_OUT_FAILED, TLS_CAUSE_NOT_TLS, TLS_S2C, d->rec_pkt);
+}
+
+static void not_tls_byte(struct tls_session *s, uint8_t c)
+{
+    size_t o = strlen(s->not_tls);
+    if (c == '\r' || c == '\n' || o + 1 >= sizeof s->not_tls) {
+        not_tls_done(s);
+        return;
+    }
+    s->not_tls[o] = c >= 0x20 && c < 0x7F ? (char)c : '.';
+    s->not_tls[o + 1] = 0;
+}
+
+static void record_start(struct tls_session *s, int dir)
 {
     struct tls_dir *d = &s->d[dir];
     const uint8_t *h = d->hdr;
@@ -489,25 +520,10 @@ static void record_start(struct tls_session *s, int dir, const uint8_t *rest, si
     }
     if (!header_ok(h)) {
         if (d->records == 0 && dir == TLS_S2C) {
-            /* the server does not speak TLS: show what it said */
-            uint8_t buf[sizeof s->not_tls];
-            size_t k = 0;
-            for (; k < 5; k++)
-                buf[k] = h[k];
-            for (size_t i = 0; i < rest_len && k < sizeof buf - 1; i++)
-                buf[k++] = rest[i];
-            size_t o = 0;
-            for (size_t i = 0; i < k && o < sizeof s->not_tls - 1; i++) {
-                if (buf[i] == '\r' || buf[i] == '\n')
-                    break;
-                s->not_tls[o++] = buf[i] >= 0x20 && buf[i] < 0x7F ? (char)buf[i] : '.';
-            }
-            s->not_tls[o] = 0;
-            d->stopped = 1;
-            char det[96];
-            snprintf(det, sizeof det, "the server's first bytes: \"%s\"", s->not_tls);
-            finding(s, dir, d->rec_pkt, F_TLS_NOT_TLS_ANSWER, det);
-            settle(s, TLS_OUT_FAILED, TLS_CAUSE_NOT_TLS, dir, d->rec_pkt);
+            /* the server does not speak TLS: keep its first line to show it */
+            d->collecting = 1;
+            for (int k = 0; k < 5; k++)
+                not_tls_byte(s, h[k]);
             return;
         }
         char why[96];
@@ -628,7 +644,10 @@ static void record_end(struct tls_session *s, int dir)
             if (alert_sized) {
                 d->cand_len = d->rec_len;
                 d->cand_pkt = d->rec_pkt;
-                d->cand_in_hs = s->outcome == TLS_OUT_PENDING;
+                /* the client's first protected record is its Finished: anything after it is
+                 * sent once the handshake is over from the client's point of view */
+                d->cand_in_hs =
+                    s->outcome == TLS_OUT_PENDING && (dir == TLS_S2C || d->enc_records == 1);
             }
         }
         break;
@@ -645,6 +664,12 @@ void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_
     struct tls_dir *d = &s->d[dir];
     s->seg = *seg;
     while (len && !d->stopped) {
+        if (d->collecting) {
+            not_tls_byte(s, *data++);
+            len--;
+            d->off++;
+            continue;
+        }
         if (d->hdr_len < 5) {
             size_t k = 5u - d->hdr_len;
             if (k > len)
@@ -656,9 +681,9 @@ void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_
             d->off += k;
             if (d->hdr_len < 5)
                 break;
-            record_start(s, dir, data, len);
-            if (d->stopped)
-                break;
+            record_start(s, dir);
+            if (d->stopped || d->collecting)
+                continue;
             if (d->rec_left == 0) {
                 record_end(s, dir);
                 d->hdr_len = 0;
@@ -732,8 +757,8 @@ void tls_session_end_dir(struct tls_session *s, int dir, uint64_t pkt)
     d->ended = 1;
     d->end_pkt = pkt;
     d->end_order = ++s->ends;
-    if (!d->stopped && !d->lost)
-        resolve_candidate(s, dir);
+    if (dir == TLS_S2C)
+        not_tls_done(s);
 }
 
 void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt)
@@ -741,6 +766,17 @@ void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt)
     if (s->ended)
         return;
     s->ended = 1;
+    not_tls_done(s);
+    /* Alert-sized last records are judged once both sides are over: the peer may still have
+     * shown that the handshake completed (a server's tickets after the client's close_notify).
+     * Only a record followed by that side's FIN/RST counts; earlier packet first. */
+    int first = s->d[TLS_S2C].cand_pkt < s->d[TLS_C2S].cand_pkt ? TLS_S2C : TLS_C2S;
+    for (int k = 0; k < 2; k++) {
+        int dir = k ? !first : first;
+        struct tls_dir *d = &s->d[dir];
+        if (d->ended && !d->stopped && !d->lost)
+            resolve_candidate(s, dir);
+    }
     if (s->outcome == TLS_OUT_PENDING) {
         int lost = s->d[0].lost || s->d[1].lost;
         int closer = -1;

@@ -92,6 +92,7 @@ struct tls_dir {
     uint32_t hs_len, hs_cap, hs_need, hs_skip;
     uint8_t alert_part, alert_part_len; /* alert split across records (TLS <= 1.2) */
     uint8_t ccs, enc, finished, fatal_sent, data_after_fatal, stopped, ended, lost;
+    uint8_t collecting;         /* gathering a non-TLS answer's first line */
     uint8_t msgs[TLS_MAX_MSGS]; /* plaintext handshake message types, in order */
     uint8_t n_msgs;
     uint64_t records, enc_records, plain_bytes_seen;
