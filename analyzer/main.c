@@ -79,7 +79,8 @@ static int explain(int argc, char **argv)
             printf("close %ld %s (%s", v, ci->name, ws_close_class_name(ci->cls));
             if (ci->lo != ci->hi)
                 printf(", range %u-%u", ci->lo, ci->hi);
-            printf(")\n  meaning: %s\n  fix:     %s\n", ci->meaning, ci->hint);
+            printf(")\n  meaning: %s\n  seen:    %s\n  fix:     %s\n", ci->meaning,
+                   ws_close_when((uint16_t)v), ci->hint);
             if (ci->finding >= 0)
                 printf("  on the wire: %s\n",
                        wsa_finding_info((enum wsa_finding_id)ci->finding)->id);
@@ -93,8 +94,9 @@ static int explain(int argc, char **argv)
             rc = 2;
             continue;
         }
-        printf("TLS alert %u %s (%s)\n  meaning: %s\n  fix:     %s\n", ai->value, ai->name,
-               tls_alert_class_name(ai->cls), ai->meaning, ai->hint);
+        printf("TLS alert %u %s (%s)\n  meaning: %s\n  seen:    %s\n  fix:     %s\n", ai->value,
+               ai->name, tls_alert_class_name(ai->cls), ai->meaning, tls_alert_when(ai->value),
+               ai->hint);
         if (ai->cls == TLS_ALERT_ERROR)
             printf("  a WebSocket client whose wss:// handshake ends with this alert reports close "
                    "status 1015 (TLS Handshake Failure); 1015 itself never appears on the wire\n");

@@ -136,3 +136,54 @@ const struct tls_alert_info *tls_alert_table(unsigned *count)
     *count = (unsigned)(sizeof rows / sizeof rows[0]);
     return rows;
 }
+
+const char *tls_alert_when(uint8_t value)
+{
+    switch (value) {
+    case 0:
+        return "At the end of a connection, by each side (encrypted: after TLS 1.2's "
+               "ChangeCipherSpec a 26-byte type-21 record with AES-GCM; in TLS 1.3 a 19-byte "
+               "application_data record).";
+    case 10:
+        return "By a GnuTLS server that receives plain HTTP on its TLS port (OpenSSL servers "
+               "just close).";
+    case 40:
+        return "By the server right after the ClientHello: no shared cipher suite or group, "
+               "and from GnuTLS servers also no common version.";
+    case 42:
+        return "By the client after the server's Certificate: GnuTLS clients for every "
+               "verification failure (TLS 1.2 in plaintext, TLS 1.3 encrypted), OpenSSL "
+               "clients for a host name mismatch or a certificate not yet valid.";
+    case 45:
+        return "By an OpenSSL client after the server's Certificate when the certificate has "
+               "expired (in plaintext even in TLS 1.3); GnuTLS clients send bad_certificate.";
+    case 46:
+        return "By OpenSSL for verification errors without a more specific alert.";
+    case 48:
+        return "By an OpenSSL client after the server's Certificate: untrusted or self-signed "
+               "issuer, or an intermediate missing from the chain; GnuTLS clients send "
+               "bad_certificate.";
+    case 50:
+        return "By a GnuTLS server when a required client certificate is missing; by OpenSSL "
+               "when the peer closed in the middle of the handshake.";
+    case 70:
+        return "By an OpenSSL server right after a ClientHello with no version it accepts (a "
+               "GnuTLS server sends handshake_failure), or by a client whose server chose a "
+               "version it does not accept.";
+    case 112:
+        return "By a server configured to reject unknown SNI names (OpenSSL -servername_fatal, "
+               "GnuTLS --sni-hostname-fatal); as a warning it does not end the handshake.";
+    case 116:
+        return "By a TLS 1.3 server that requires a client certificate (encrypted, so seen "
+               "as a 19-byte record followed by the end of the connection).";
+    case 120:
+        return "By the server right after the ClientHello when no offered ALPN protocol is "
+               "acceptable.";
+    default:
+        break;
+    }
+    const struct tls_alert_info *ai = tls_alert_lookup(value);
+    if (ai->cls == TLS_ALERT_RETIRED)
+        return "Never on the wire from current implementations.";
+    return "By whichever side detects the problem; a fatal alert ends the connection.";
+}

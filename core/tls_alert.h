@@ -29,5 +29,7 @@ const struct tls_alert_info *tls_alert_lookup(uint8_t value);
 const struct tls_alert_info *tls_alert_by_name(const char *name);
 const char *tls_alert_class_name(enum tls_alert_class cls);
 const struct tls_alert_info *tls_alert_table(unsigned *count);
+/* Who sends it and when, as OpenSSL 3.0 and GnuTLS 3.7 do (CONFORMANCE.md §8.2). */
+const char *tls_alert_when(uint8_t value);
 
 #endif

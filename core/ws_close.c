@@ -100,3 +100,37 @@ const struct ws_close_info *ws_close_table(unsigned *count)
     *count = (unsigned)(sizeof rows / sizeof rows[0]);
     return rows;
 }
+
+const char *ws_close_when(uint16_t code)
+{
+    switch (code) {
+    case 1002:
+        return "In a Close frame from the endpoint that saw a protocol violation; wsaudit shows "
+               "the violation as a ws.violation.* finding on the peer's frames.";
+    case 1003:
+        return "In a Close frame right after the peer sent a message of a type the closer does "
+               "not accept; wsaudit's ws.close.unsupported_data finding names that message, its "
+               "opcode and packet.";
+    case 1005:
+        return "Only in an API's close event when the peer's Close frame had no status code; in "
+               "a capture the Close frame simply has an empty body.";
+    case 1006:
+        return "Only in an API's close event when the TCP connection ended without a Close "
+               "frame; in a capture you see FIN or RST and no Close.";
+    case 1015:
+        return "Only in a client API's close event after the TLS handshake of a wss:// "
+               "connection failed; the capture shows the TLS exchange instead, which wsaudit "
+               "reports as tls.handshake_failure with the alert that caused it.";
+    default:
+        break;
+    }
+    const struct ws_close_info *ci = ws_close_lookup(code);
+    switch (ci->cls) {
+    case WS_CLOSE_STANDARD:
+    case WS_CLOSE_REGISTERED:
+    case WS_CLOSE_PRIVATE:
+        return "In a Close frame, sent by the endpoint that closes the connection.";
+    default:
+        return "Should not be seen: an endpoint that sends it in a Close frame is broken.";
+    }
+}

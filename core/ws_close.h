@@ -35,5 +35,7 @@ const struct ws_close_info *ws_close_lookup(uint16_t code);
 const char *ws_close_class_name(enum ws_close_class cls);
 /* Rows in order, for `explain` and for tests; *count receives the number of rows. */
 const struct ws_close_info *ws_close_table(unsigned *count);
+/* When and where you see this code: in a Close frame on the wire, or only from an API. */
+const char *ws_close_when(uint16_t code);
 
 #endif

@@ -110,6 +110,24 @@ run 2 "$tmp/o" explain banana; check "explain of a non-code exits 2" $?
 run 0 "$tmp/o" explain certificate_expired && grep -q "TLS alert 45" "$tmp/o" &&
     grep -q "Renew the server's certificate" "$tmp/o" && grep -q "1015" "$tmp/o"
 check "explain certificate_expired: meaning, fix, and the 1015 a client reports" $?
+run 0 "$tmp/o" explain 1015 && grep -q "^  seen: .*tls.handshake_failure" "$tmp/o"
+check "explain 1015 says where it is seen (an API, not the wire)" $?
+run 0 "$tmp/o" explain unknown_ca bad_certificate &&
+    grep -q "GnuTLS clients send bad_certificate" "$tmp/o" && grep -q "TLS alert 42" "$tmp/o"
+check "explain of several alert names, with who sends them" $?
+
+# --- TLS (issue 3) ---
+run 1 "$tmp/t" "$caps/tls-ossl-expired-1_2.pcap"
+check "a failed TLS handshake is an error finding (exit 1)" $?
+grep -q 'handshake failed (certificate_expired, client, pkt 8)' "$tmp/t" &&
+    grep -q 'expired [0-9]* days before this capture' "$tmp/t" &&
+    grep -q 'close status 1015' "$tmp/t"
+check "text output: TLS summary, certificate expiry and the 1015 story" $?
+run 0 "$tmp/t" --fail-on error "$caps/tls-wss-ok-1_3.pcap" && grep -q 'handshake completed' "$tmp/t" &&
+    grep -q 'probably close_notify' "$tmp/t"
+check "a completed wss session with close_notify is not a failure (exit 0)" $?
+cat "$caps/tls-gnutls-expired-1_3.pcap" | "$bin" -F jsonl - | grep -q '"kind":"probable_encrypted"'
+check "TLS 1.3 encrypted alert by position, also from stdin" $?
 
 # --- text output names the same facts ---
 "$bin" "$caps/ws-1003-binary-to-text.pcap" > "$tmp/t"
