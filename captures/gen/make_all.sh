@@ -3,7 +3,7 @@
 # Ports are fixed per capture so captures can be filtered; each run makes new captures (new
 # ports of the clients, keys, timestamps), so expected outputs must be reviewed again after it.
 set -euo pipefail
-for p in tcpdump tshark python3-scapy python3-websockets nodejs node-ws; do
+for p in tcpdump tshark python3-scapy python3-websockets nodejs node-ws openssl gnutls-bin; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
 done
@@ -29,3 +29,5 @@ mkdir -p "$out/variants"
 $py "$here/relink.py" "$out/ws-1003-binary-to-text.pcap" "$out/variants"
 $py "$here/relink.py" "$out/ws-ipv6-1003.pcap" "$out/variants"
 editcap -F pcapng "$out/ws-1003-binary-to-text.pcap" "$out/variants/ws-1003-binary-to-text.pcapng.pcapng"
+# TLS handshakes: OpenSSL and GnuTLS failures and successes (issue 3)
+bash "$here/tls_cases.sh" "$out"
