@@ -647,6 +647,32 @@ static void record_overflow_and_sslv2_hello(void **state)
     free_scenario(&s2);
 }
 
+/* TLS-09: a warning unrecognized_name lets a TLS 1.2 handshake go on (RFC 6066 §3) */
+static void tls12_warning_unrecognized_name_is_not_a_failure(void **state)
+{
+    (void)state;
+    struct scenario sc = {.end_by_tcp = 1};
+    add_data(&sc, TLS_C2S, 1, client_hello(NULL, "nobody.example", NULL, NULL));
+    GByteArray *flight = alert(1, 112), *sh = server_hello(0, 0xC02F);
+    put(flight, sh->data, sh->len);
+    g_byte_array_free(sh, TRUE);
+    add_data(&sc, TLS_S2C, 2, flight);
+    GByteArray *fin = opaque_record(22, 40);
+    GByteArray *c = opaque_record(20, 1);
+    put(c, fin->data, fin->len);
+    add_data(&sc, TLS_C2S, 3, c);
+    GByteArray *sv = opaque_record(20, 1);
+    put(sv, fin->data, fin->len);
+    add_data(&sc, TLS_S2C, 4, sv);
+    g_byte_array_free(fin, TRUE);
+    GString *log = run_all(&sc);
+    assert_contains(log, "alert dir=1 pkt=2 kind=plaintext level=1 desc=112 hs=1");
+    assert_contains(log, "summary outcome=completed");
+    assert_lacks(log, "finding");
+    g_string_free(log, TRUE);
+    free_scenario(&sc);
+}
+
 static void x509_decodes_unit_certificate(void **state)
 {
     (void)state;
@@ -694,6 +720,7 @@ int main(void)
         cmocka_unit_test(abandoned_without_alert),
         cmocka_unit_test(gaps_inside_and_across_records),
         cmocka_unit_test(record_overflow_and_sslv2_hello),
+        cmocka_unit_test(tls12_warning_unrecognized_name_is_not_a_failure),
         cmocka_unit_test(x509_decodes_unit_certificate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
