@@ -254,21 +254,9 @@ static long append_header(GByteArray *buf, const uint8_t *data, size_t len)
 /* The server answered an HTTP request with a TLS record: plain HTTP sent to a TLS port. */
 static int server_answers_tls(struct wsconn *c, const uint8_t *p, size_t len, uint64_t pkt)
 {
-    if (len < 3 || (p[0] != 0x15 && p[0] != 0x16) || p[1] != 3 || p[2] > 4)
-        return 0;
     char detail[256];
-    if (p[0] == 0x15 && len >= 7 && p[3] == 0 && p[4] == 2) {
-        const struct tls_alert_info *ai = tls_alert_lookup(p[6]);
-        snprintf(detail, sizeof detail,
-                 "the server answered with TLS alert %s %s (%u): the client must use TLS "
-                 "(wss:// / https://) on this port",
-                 p[5] == 2 ? "fatal" : "warning", ai->name, p[6]);
-    } else {
-        snprintf(detail, sizeof detail,
-                 "the server answered with a TLS %s record: the client must use TLS (wss:// / "
-                 "https://) on this port",
-                 p[0] == 0x15 ? "alert" : "handshake");
-    }
+    if (!tls_plaintext_answer(p, len, detail, sizeof detail))
+        return 0;
     report_finding(c->an->rep, &c->view, c->an->file, pkt, F_TLS_PLAINTEXT_TO_TLS, detail);
     return 1;
 }
@@ -441,8 +429,7 @@ void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
     else if (f->state == FS_HTTP_RESP && side != f->client_side && !c->resp->len &&
              (f->fin_done[side] || f->rst)) {
         report_finding(an->rep, &c->view, an->file, pkt, F_HTTP_NO_RESPONSE,
-                       "the server closed the connection without a byte of response; if the "
-                       "port serves TLS, the client must use wss://");
+                       tls_no_response_detail);
         ignore_flow(f);
     }
 }

@@ -393,3 +393,26 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
     add(&b, " A WebSocket client reports this connection as close status 1015 (TLS handshake "
             "failure); 1015 itself is never sent in a Close frame.");
 }
+
+int tls_plaintext_answer(const uint8_t *p, size_t len, char *detail, size_t n)
+{
+    if (len < 3 || (p[0] != 0x15 && p[0] != 0x16) || p[1] != 3 || p[2] > 4)
+        return 0;
+    if (p[0] == 0x15 && len >= 7 && p[3] == 0 && p[4] == 2) {
+        const struct tls_alert_info *ai = tls_alert_lookup(p[6]);
+        snprintf(detail, n,
+                 "the server answered with TLS alert %s %s (%u): the client must use TLS "
+                 "(wss:// / https://) on this port",
+                 p[5] == 2 ? "fatal" : "warning", ai->name, p[6]);
+    } else {
+        snprintf(detail, n,
+                 "the server answered with a TLS %s record: the client must use TLS (wss:// / "
+                 "https://) on this port",
+                 p[0] == 0x15 ? "alert" : "handshake");
+    }
+    return 1;
+}
+
+const char tls_no_response_detail[] =
+    "the server closed the connection without a byte of response; if the port serves TLS, the "
+    "client must use wss://";

@@ -1,0 +1,729 @@
+/*
+ * wsaudit_plugin.c - Wireshark 4.0 postdissector that adds wsaudit's verdicts to Wireshark and
+ * tshark, on top of Wireshark's own TCP reassembly, HTTP, WebSocket and TLS dissectors.
+ *
+ * Every verdict comes from core/: the raw bytes of each WebSocket frame Wireshark dissected (the
+ * `websocket` item's data source), of the HTTP Upgrade request and response, and of each TLS
+ * record are fed, in order, to the same ws_session / tls_session the analyzer uses.
+ *
+ * Passes: the core runs once, on the first pass over the file (frames in order); what it says is
+ * stored per frame (file scope) and replayed on every later dissection, so the GUI's random
+ * access and tshark's -2 show the same as the first pass. A verdict is shown on the frame being
+ * dissected when the core produced it (a 1003 annotation waiting for the peer's bytes, or a TLS
+ * 1.3 alert judged at the end of the connection, appears there and links to the packet it is
+ * about), so one-pass and two-pass output are identical.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <epan/expert.h>
+#include <epan/ftypes/ftypes.h>
+#include <epan/packet.h>
+#include <epan/proto.h>
+#include <epan/stats_tree.h>
+#include <epan/tap.h>
+#include <epan/wmem_scopes.h>
+#include <ws_symbol_export.h>
+#include <ws_version.h>
+
+#include "finding.h"
+#include "tls_alert.h"
+#include "tls_session.h"
+#include "ws_close.h"
+#include "ws_handshake.h"
+#include "ws_session.h"
+
+#ifndef WSAUDIT_VERSION
+#define WSAUDIT_VERSION "0.0.0"
+#endif
+
+WS_DLL_PUBLIC_DEF const gchar plugin_version[] = WSAUDIT_VERSION;
+WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+WS_DLL_PUBLIC void plugin_register(void);
+
+static int proto_wsaudit = -1;
+static int hf_close_code = -1, hf_close_class = -1, hf_close_illegal = -1;
+static int hf_unsup_opcode = -1, hf_unsup_frame = -1, hf_unsup_status = -1;
+static int hf_tls_alert = -1, hf_tls_alert_sender = -1, hf_tls_alert_kind = -1;
+static int hf_tls_failed = -1, hf_tls_outcome = -1, hf_tls_summary = -1;
+static int hf_finding = -1, hf_finding_detail = -1, hf_ref_frame = -1;
+static gint ett_wsaudit = -1, ett_finding = -1;
+static expert_field ei_findings[F_FINDING_COUNT];
+static int wsaudit_tap = -1;
+static dissector_handle_t wsaudit_handle;
+
+/* Wireshark fields read from the tree. Several registered fields can share one name (TLS and
+ * its relatives do), so every id with the name is primed and read. */
+struct field_ref {
+    const char *name;
+    int ids[8];
+    int n;
+};
+static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_ack = {"tcp.ack"},
+                        f_tcp_nxtseq = {"tcp.nxtseq"}, f_tcp_fin = {"tcp.flags.fin"},
+                        f_tcp_rst = {"tcp.flags.reset"}, f_ws = {"websocket"}, f_http = {"http"},
+                        f_tls_record = {"tls.record"}, f_tcp_payload = {"tcp.payload"},
+                        f_tcp_len = {"tcp.len"}, f_ack_lost = {"tcp.analysis.ack_lost_segment"};
+static struct field_ref *const all_refs[] = {
+    &f_tcp_stream, &f_tcp_ack,    &f_tcp_nxtseq,  &f_tcp_fin, &f_tcp_rst, &f_ws,
+    &f_http,       &f_tls_record, &f_tcp_payload, &f_tcp_len, &f_ack_lost};
+
+/* ---- what the core said, per frame ---- */
+
+enum wa_kind { WA_CLOSE, WA_FINDING, WA_ALERT, WA_TLS };
+
+struct wa_item {
+    enum wa_kind kind;
+    int finding; /* WA_FINDING */
+    uint16_t code;
+    uint8_t code_cls, has_code;
+    uint8_t opcode, unsup_status, alert_desc, alert_kind, alert_sender, tls_outcome;
+    uint32_t ref_frame;
+    const char *text; /* file scope */
+};
+
+/* per-frame results: frame number -> wmem_array_t of struct wa_item */
+static wmem_map_t *frame_results;
+/* per-connection core state: tcp.stream -> struct wa_conn */
+static wmem_map_t *conns;
+
+struct wa_conn {
+    address client;
+    guint32 client_port;
+    int kind; /* 0 undecided, 1 WebSocket, 2 TLS, 3 neither */
+    uint8_t *req;
+    size_t req_len;
+    uint32_t req_frame;
+    uint64_t req_end;
+    int ws_started;
+    struct ws_session ws;
+    struct tls_session tls;
+    int tls_started, fin[2], ended;
+    int server_spoke, tls_server_records;
+    uint32_t frame;
+};
+
+static void add_item(uint32_t frame, const struct wa_item *it)
+{
+    wmem_array_t *a = wmem_map_lookup(frame_results, GUINT_TO_POINTER(frame));
+    if (!a) {
+        a = wmem_array_new(wmem_file_scope(), sizeof(struct wa_item));
+        wmem_map_insert(frame_results, GUINT_TO_POINTER(frame), a);
+    }
+    wmem_array_append_one(a, *it);
+}
+
+static void add_finding(struct wa_conn *c, int id, const char *detail, uint32_t ref)
+{
+    struct wa_item it = {0};
+    it.kind = WA_FINDING;
+    it.finding = id;
+    it.ref_frame = ref;
+    it.text = wmem_strdup(wmem_file_scope(), detail ? detail : "");
+    add_item(c->frame, &it);
+}
+
+static void on_ws_event(void *ctx, const struct ws_event *ev)
+{
+    struct wa_conn *c = ctx;
+    if (ev->type == WS_EV_CLOSE) {
+        struct wa_item it = {0};
+        it.kind = WA_CLOSE;
+        it.has_code = (uint8_t)ev->has_code;
+        it.code = ev->code;
+        it.code_cls = ev->has_code ? (uint8_t)ev->code_info->cls : 0;
+        add_item(c->frame, &it);
+    } else if (ev->type == WS_EV_FINDING) {
+        struct wa_item it = {0};
+        it.kind = WA_FINDING;
+        it.finding = ev->finding;
+        it.ref_frame = (uint32_t)ev->pkt;
+        const struct ws_unsupported *u = ev->unsup;
+        if (u) {
+            static const char *const st[] = {"observed", "none_observed", "unknown", "reply"};
+            it.unsup_status = (uint8_t)(u->status + 1);
+            it.opcode = u->opcode;
+            it.ref_frame = (uint32_t)u->pkt;
+            if (u->status == WS_UNSUP_OBSERVED)
+                it.text = wmem_strdup_printf(wmem_file_scope(),
+                                             "offending message: opcode 0x%x (%s) in frame %u%s",
+                                             u->opcode, ws_opcode_name(u->opcode), (unsigned)u->pkt,
+                                             u->complete ? "" : " (incomplete)");
+            else
+                it.text = wmem_strdup_printf(wmem_file_scope(), "%s%s%s", st[u->status],
+                                             u->reason ? ": " : "", u->reason ? u->reason : "");
+        } else {
+            it.text = wmem_strdup(wmem_file_scope(), ev->detail ? ev->detail : "");
+        }
+        add_item(c->frame, &it);
+    }
+}
+
+static void on_tls_event(void *ctx, const struct tls_event *ev)
+{
+    struct wa_conn *c = ctx;
+    struct wa_item it = {0};
+    if (ev->type == TLS_EV_ALERT) {
+        it.kind = WA_ALERT;
+        it.alert_desc = ev->alert->desc;
+        it.alert_kind = (uint8_t)ev->alert->kind;
+        it.alert_sender = (uint8_t)ev->alert->dir;
+        it.ref_frame = (uint32_t)ev->alert->pkt;
+    } else if (ev->type == TLS_EV_FINDING) {
+        it.kind = WA_FINDING;
+        it.finding = ev->finding;
+        it.ref_frame = (uint32_t)ev->pkt;
+        it.text = wmem_strdup(wmem_file_scope(), ev->detail);
+    } else {
+        char v[64], b[24];
+        const struct tls_session *s = ev->s;
+        tls_hello_versions(&s->ch, v, sizeof v);
+        it.kind = WA_TLS;
+        it.tls_outcome = (uint8_t)s->outcome;
+        it.text = wmem_strdup_printf(
+            wmem_file_scope(), "client offers %s%s%s%s; server chose %s; handshake %s",
+            s->ch.has_sv ? "" : "up to ", v, s->ch.has_sni ? ", SNI " : "",
+            s->ch.has_sni ? s->ch.sni : "",
+            s->sh.seen ? tls_version_name(s->version, b, sizeof b) : "(no ServerHello)",
+            tls_outcome_name(s->outcome));
+    }
+    add_item(c->frame, &it);
+}
+
+/* ---- reading Wireshark's tree ---- */
+
+static GPtrArray *finfos(proto_tree *tree, const struct field_ref *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        GPtrArray *a = proto_get_finfo_ptr_array(tree, f->ids[i]);
+        if (a && a->len)
+            return a;
+    }
+    return NULL;
+}
+
+static void resolve_ref(struct field_ref *f)
+{
+    header_field_info *h = proto_registrar_get_byname(f->name);
+    f->n = 0;
+    if (!h)
+        return;
+    while (h->same_name_prev_id != -1)
+        h = proto_registrar_get_nth((guint)h->same_name_prev_id);
+    for (; h && f->n < 8; h = h->same_name_next)
+        f->ids[f->n++] = h->id;
+}
+
+static int first_uint(proto_tree *tree, const struct field_ref *hf, guint32 *out)
+{
+    GPtrArray *a = finfos(tree, hf);
+    if (!a || !a->len)
+        return 0;
+    field_info *fi = g_ptr_array_index(a, 0);
+    if (fi->hfinfo->type == FT_BOOLEAN) /* booleans are 64-bit values in 4.0 */
+        *out = fvalue_get_uinteger64(&fi->value) != 0;
+    else
+        *out = fvalue_get_uinteger(&fi->value);
+    return 1;
+}
+
+static int is_client(const struct wa_conn *c, const packet_info *pinfo)
+{
+    return pinfo->srcport == c->client_port && addresses_equal(&pinfo->src, &c->client);
+}
+
+/* the stream offset just past an item that ends this frame's data (minus bytes after it) */
+static uint64_t end_offset(proto_tree *tree, const field_info *fi)
+{
+    guint32 nxt = 0;
+    if (!first_uint(tree, &f_tcp_nxtseq, &nxt) || nxt == 0)
+        return 0;
+    gint total = (gint)tvb_captured_length(fi->ds_tvb);
+    gint after = total - (fi->start + fi->length);
+    return (uint64_t)(nxt - 1) - (uint64_t)(after > 0 ? after : 0);
+}
+
+static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *a = finfos(tree, &f_http);
+    if (!a)
+        return;
+    for (guint i = 0; i < a->len; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        if (fi->length <= 0 || !fi->ds_tvb)
+            continue;
+        const uint8_t *p = tvb_get_ptr(fi->ds_tvb, fi->start, fi->length);
+        size_t hend = ws_http_header_end(p, (size_t)fi->length);
+        if (!hend)
+            continue;
+        if (!c->req && ws_http_looks_like_request(p, hend) == 1) {
+            struct ws_http_msg m;
+            if (ws_http_parse(p, hend, 0, &m) < 0 || !m.upgrade_is_websocket)
+                continue;
+            c->req = wmem_memdup(wmem_file_scope(), p, hend);
+            c->req_len = hend;
+            c->req_frame = pinfo->num;
+            copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
+            c->client_port = pinfo->srcport;
+            c->req_end = end_offset(tree, fi) - ((size_t)fi->length - hend);
+            c->kind = 1;
+        } else if (c->req && !c->ws_started && !is_client(c, pinfo)) {
+            struct ws_http_msg req, resp;
+            struct ws_handshake_result res;
+            ws_http_parse(c->req, c->req_len, 0, &req);
+            if (ws_http_parse(p, hend, 1, &resp) < 0)
+                continue;
+            ws_handshake_check(&req, &resp, &res);
+            for (unsigned k = 0; k < res.n_findings; k++) {
+                char detail[96] = "";
+                if (res.findings[k] == F_UPGRADE_REFUSED)
+                    snprintf(detail, sizeof detail, "status %d", resp.status);
+                int id = res.findings[k];
+                add_finding(c, id, detail,
+                            id == F_V_BAD_REQUEST || id == F_V_BAD_KEY ? c->req_frame : pinfo->num);
+            }
+            if (!res.upgraded) {
+                c->kind = 3;
+                continue;
+            }
+            c->ws_started = 1;
+            ws_session_init(&c->ws, res.rsv_allowed, res.pmd, on_ws_event, c);
+            ws_session_start(&c->ws, c->req_end,
+                             end_offset(tree, fi) - ((size_t)fi->length - hend));
+        }
+    }
+}
+
+/* The `websocket` item covers the frame header only: the frame is the header and the payload
+ * length it announces (RFC 6455 §5.2), bounded by the data source. */
+static gint ws_frame_length(tvbuff_t *tvb, gint start)
+{
+    gint avail = (gint)tvb_captured_length_remaining(tvb, start);
+    if (avail < 2)
+        return avail;
+    guint8 b1 = tvb_get_guint8(tvb, start + 1);
+    guint64 len = b1 & 0x7F;
+    gint hdr = 2;
+    if (len == 126) {
+        if (avail < 4)
+            return avail;
+        len = tvb_get_ntohs(tvb, start + 2);
+        hdr = 4;
+    } else if (len == 127) {
+        if (avail < 10)
+            return avail;
+        len = tvb_get_ntoh64(tvb, start + 2);
+        hdr = 10;
+    }
+    if (b1 & 0x80)
+        hdr += 4;
+    guint64 total = (guint64)hdr + len;
+    return total < (guint64)avail ? (gint)total : avail;
+}
+
+static void websocket_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *a = finfos(tree, &f_ws);
+    if (!a || !c->ws_started)
+        return;
+    guint32 ack = 0;
+    struct ws_seg_ctx seg = {pinfo->num, 0, 0, pinfo->num};
+    if (first_uint(tree, &f_tcp_ack, &ack) && ack > 0) {
+        seg.ack_valid = 1;
+        seg.ack_off = ack - 1;
+    }
+    int dir = is_client(c, pinfo) ? WS_C2S : WS_S2C;
+    for (guint i = 0; i < a->len; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        if (fi->length <= 0 || !fi->ds_tvb)
+            continue;
+        gint n = ws_frame_length(fi->ds_tvb, fi->start);
+        ws_session_feed(&c->ws, dir, tvb_get_ptr(fi->ds_tvb, fi->start, n), (size_t)n, &seg);
+    }
+}
+
+static void tls_records(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *a = finfos(tree, &f_tls_record);
+    if (!a || !a->len)
+        return;
+    if (c->kind == 0) {
+        field_info *fi = g_ptr_array_index(a, 0);
+        if (fi->length < 6 || !fi->ds_tvb || tvb_get_guint8(fi->ds_tvb, fi->start) != 22 ||
+            tvb_get_guint8(fi->ds_tvb, fi->start + 5) != 1) {
+            c->kind = 3; /* the capture did not start with a ClientHello */
+            return;
+        }
+        c->kind = 2;
+        copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
+        c->client_port = pinfo->srcport;
+        tls_session_init(&c->tls, on_tls_event, c);
+        c->tls_started = 1;
+    }
+    if (c->kind != 2)
+        return;
+    struct tls_seg seg = {pinfo->num, nstime_to_sec(&pinfo->abs_ts)};
+    int dir = is_client(c, pinfo) ? TLS_C2S : TLS_S2C;
+    if (dir == TLS_S2C)
+        c->tls_server_records++;
+    for (guint i = 0; i < a->len; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        if (fi->length <= 0 || !fi->ds_tvb)
+            continue;
+        tls_session_feed(&c->tls, dir, tvb_get_ptr(fi->ds_tvb, fi->start, fi->length),
+                         (size_t)fi->length, &seg);
+    }
+}
+
+/* the first payload bytes of this frame, as Wireshark captured them */
+static const uint8_t *payload(proto_tree *tree, size_t *len)
+{
+    GPtrArray *a = finfos(tree, &f_tcp_payload);
+    if (!a)
+        return NULL;
+    field_info *fi = g_ptr_array_index(a, 0);
+    if (fi->length <= 0 || !fi->ds_tvb)
+        return NULL;
+    *len = (size_t)fi->length;
+    return tvb_get_ptr(fi->ds_tvb, fi->start, fi->length);
+}
+
+static void server_first_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+{
+    size_t len = 0;
+    const uint8_t *p;
+    if (!c->client_port || is_client(c, pinfo) || !(p = payload(tree, &len)))
+        return;
+    int first = !c->server_spoke;
+    c->server_spoke = 1;
+    if (c->kind == 1 && !c->ws_started && first) {
+        char detail[256];
+        if (tls_plaintext_answer(p, len, detail, sizeof detail)) {
+            add_finding(c, F_TLS_PLAINTEXT_TO_TLS, detail, pinfo->num);
+            c->kind = 3;
+        }
+    } else if (c->kind == 2 && !c->tls_server_records) {
+        /* Wireshark found no TLS record in the server's answer: let the core judge the bytes */
+        struct tls_seg seg = {pinfo->num, nstime_to_sec(&pinfo->abs_ts)};
+        tls_session_feed(&c->tls, TLS_S2C, p, len, &seg);
+    }
+}
+
+/* The receiver acknowledged bytes that were never captured: that direction cannot be followed
+ * any more (Wireshark's own reassembly does not fill the hole either). */
+static void lost_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *a = finfos(tree, &f_ack_lost);
+    if (!a || !c->client_port)
+        return;
+    int lost_dir = is_client(c, pinfo) ? 1 : 0; /* the other side's bytes are missing */
+    if (c->kind == 1 && c->ws_started)
+        ws_session_gap(&c->ws, lost_dir ? WS_S2C : WS_C2S, UINT64_MAX / 4, pinfo->num);
+    else if (c->kind == 2)
+        tls_session_gap(&c->tls, lost_dir ? TLS_S2C : TLS_C2S, UINT64_MAX / 4, pinfo->num);
+}
+
+static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+{
+    guint32 fin = 0, rst = 0;
+    first_uint(tree, &f_tcp_fin, &fin);
+    first_uint(tree, &f_tcp_rst, &rst);
+    if ((!fin && !rst) || c->ended || (c->kind != 1 && c->kind != 2) || !c->client_port)
+        return;
+    int side = is_client(c, pinfo) ? 0 : 1;
+    if (c->kind == 1 && !c->ws_started && side == 1 && !c->server_spoke && c->req) {
+        add_finding(c, F_HTTP_NO_RESPONSE, tls_no_response_detail, pinfo->num);
+        c->kind = 3;
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        int s = k ? !side : side;
+        if ((k == 0 || rst) && !c->fin[s]) {
+            c->fin[s] = 1;
+            if (c->kind == 1 && c->ws_started)
+                ws_session_end_dir(&c->ws, s == 0 ? WS_C2S : WS_S2C, pinfo->num);
+            else if (c->kind == 2)
+                tls_session_end_dir(&c->tls, s == 0 ? TLS_C2S : TLS_S2C, pinfo->num);
+        }
+    }
+    if (c->fin[0] && c->fin[1]) {
+        c->ended = 1;
+        if (c->kind == 1 && c->ws_started)
+            ws_session_end(&c->ws, 1, pinfo->num);
+        else if (c->kind == 2) {
+            tls_session_end(&c->tls, 1, pinfo->num);
+            tls_session_free(&c->tls);
+        }
+    }
+}
+
+static void first_pass(packet_info *pinfo, proto_tree *tree)
+{
+    guint32 stream;
+    if (!first_uint(tree, &f_tcp_stream, &stream))
+        return;
+    struct wa_conn *c = wmem_map_lookup(conns, GUINT_TO_POINTER(stream + 1));
+    if (!c) {
+        c = wmem_new0(wmem_file_scope(), struct wa_conn);
+        wmem_map_insert(conns, GUINT_TO_POINTER(stream + 1), c);
+    }
+    c->frame = pinfo->num;
+    if (c->kind == 0 || c->kind == 1)
+        http_items(c, pinfo, tree);
+    if (c->kind == 1)
+        websocket_frames(c, pinfo, tree);
+    if (c->kind == 0 || c->kind == 2)
+        tls_records(c, pinfo, tree);
+    lost_bytes(c, pinfo, tree);
+    server_first_bytes(c, pinfo, tree);
+    tcp_end(c, pinfo, tree);
+}
+
+/* ---- showing it ---- */
+
+static const value_string alert_kind_vals[] = {{TLS_AK_PLAIN, "plaintext"},
+                                               {TLS_AK_ENCRYPTED, "encrypted"},
+                                               {TLS_AK_PROBABLE, "probable_encrypted"},
+                                               {0, NULL}};
+
+static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    (void)data;
+    if (!PINFO_FD_VISITED(pinfo))
+        first_pass(pinfo, tree);
+    wmem_array_t *a = wmem_map_lookup(frame_results, GUINT_TO_POINTER(pinfo->num));
+    if (!a)
+        return 0;
+    proto_item *ti = proto_tree_add_item(tree, proto_wsaudit, tvb, 0, 0, ENC_NA);
+    proto_tree *t = proto_item_add_subtree(ti, ett_wsaudit);
+    guint n = wmem_array_get_count(a);
+    for (guint i = 0; i < n; i++) {
+        const struct wa_item *it = wmem_array_index(a, i);
+        if (it->kind == WA_CLOSE && it->has_code) {
+            const struct ws_close_info *ci = ws_close_lookup(it->code);
+            proto_tree_add_uint_format_value(t, hf_close_code, tvb, 0, 0, it->code, "%u (%s)",
+                                             it->code, ci->name);
+            proto_tree_add_string(t, hf_close_class, tvb, 0, 0, ws_close_class_name(ci->cls));
+            if (ci->finding == F_CLOSE_RESERVED_CODE || ci->finding == F_CLOSE_INVALID_CODE)
+                proto_tree_add_boolean(t, hf_close_illegal, tvb, 0, 0, TRUE);
+        } else if (it->kind == WA_ALERT) {
+            proto_item *ai;
+            if (it->alert_kind == TLS_AK_PLAIN)
+                ai = proto_tree_add_uint_format_value(
+                    t, hf_tls_alert, tvb, 0, 0, it->alert_desc, "%s (%u)",
+                    tls_alert_lookup(it->alert_desc)->name, it->alert_desc);
+            else
+                ai = proto_tree_add_string(t, hf_tls_alert_kind, tvb, 0, 0,
+                                           val_to_str_const(it->alert_kind, alert_kind_vals, "?"));
+            proto_item_append_text(ai, " from the %s", it->alert_sender ? "server" : "client");
+            proto_tree_add_string(t, hf_tls_alert_sender, tvb, 0, 0,
+                                  it->alert_sender ? "server" : "client");
+            if (it->ref_frame != pinfo->num)
+                proto_tree_add_uint(t, hf_ref_frame, tvb, 0, 0, it->ref_frame);
+            col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: TLS alert %s]",
+                            it->alert_kind == TLS_AK_PLAIN
+                                ? tls_alert_lookup(it->alert_desc)->name
+                                : val_to_str_const(it->alert_kind, alert_kind_vals, "?"));
+        } else if (it->kind == WA_TLS) {
+            proto_tree_add_string(t, hf_tls_summary, tvb, 0, 0, it->text);
+            proto_tree_add_string(t, hf_tls_outcome, tvb, 0, 0,
+                                  tls_outcome_name((enum tls_outcome)it->tls_outcome));
+        } else if (it->kind == WA_FINDING) {
+            const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)it->finding);
+            proto_item *fitem = proto_tree_add_string(t, hf_finding, tvb, 0, 0, fi->id);
+            proto_tree *ft = proto_item_add_subtree(fitem, ett_finding);
+            if (it->text && *it->text)
+                proto_tree_add_string(ft, hf_finding_detail, tvb, 0, 0, it->text);
+            if (it->unsup_status) {
+                if (it->unsup_status == WS_UNSUP_OBSERVED + 1) {
+                    proto_tree_add_uint_format_value(ft, hf_unsup_opcode, tvb, 0, 0, it->opcode,
+                                                     "0x%x (%s)", it->opcode,
+                                                     ws_opcode_name(it->opcode));
+                    proto_tree_add_uint(ft, hf_unsup_frame, tvb, 0, 0, it->ref_frame);
+                }
+                static const char *const st[] = {"", "observed", "none_observed", "unknown",
+                                                 "reply"};
+                proto_tree_add_string(ft, hf_unsup_status, tvb, 0, 0, st[it->unsup_status]);
+            } else if (it->ref_frame && it->ref_frame != pinfo->num) {
+                proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame);
+            }
+            if (it->finding == F_TLS_HANDSHAKE_FAILURE)
+                proto_tree_add_boolean(ft, hf_tls_failed, tvb, 0, 0, TRUE);
+            expert_add_info_format(pinfo, fitem, &ei_findings[it->finding], "%s: %s%s%s%s%s",
+                                   fi->id, fi->title, it->text && *it->text ? " (" : "",
+                                   it->text ? it->text : "", it->text && *it->text ? ")" : "",
+                                   fi->reference ? "" : "");
+            if (fi->reference)
+                proto_item_append_text(fitem, " [%s]", fi->reference);
+            col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: %s]", fi->id);
+        }
+    }
+    tap_queue_packet(wsaudit_tap, pinfo, a);
+    return (int)tvb_captured_length(tvb);
+}
+
+/* ---- statistics: tshark -z wsaudit,tree ---- */
+
+static int st_closes = -1, st_findings = -1, st_alerts = -1;
+
+static void st_init(stats_tree *st)
+{
+    st_closes = stats_tree_create_node(st, "Close codes by class", 0, STAT_DT_INT, TRUE);
+    st_findings = stats_tree_create_node(st, "Findings by id", 0, STAT_DT_INT, TRUE);
+    st_alerts = stats_tree_create_node(st, "TLS alerts", 0, STAT_DT_INT, TRUE);
+}
+
+static tap_packet_status st_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt,
+                                   const void *p, tap_flags_t flags)
+{
+    (void)pinfo;
+    (void)edt;
+    (void)flags;
+    wmem_array_t *a = (wmem_array_t *)p;
+    guint n = wmem_array_get_count(a);
+    for (guint i = 0; i < n; i++) {
+        const struct wa_item *it = wmem_array_index(a, i);
+        if (it->kind == WA_CLOSE && it->has_code) {
+            tick_stat_node(st, "Close codes by class", 0, TRUE);
+            tick_stat_node(st, ws_close_class_name((enum ws_close_class)it->code_cls), st_closes,
+                           FALSE);
+        } else if (it->kind == WA_FINDING) {
+            tick_stat_node(st, "Findings by id", 0, TRUE);
+            tick_stat_node(st, wsa_finding_info((enum wsa_finding_id)it->finding)->id, st_findings,
+                           FALSE);
+        } else if (it->kind == WA_ALERT) {
+            tick_stat_node(st, "TLS alerts", 0, TRUE);
+            tick_stat_node(st,
+                           it->alert_kind == TLS_AK_PLAIN
+                               ? tls_alert_lookup(it->alert_desc)->name
+                               : val_to_str_const(it->alert_kind, alert_kind_vals, "?"),
+                           st_alerts, FALSE);
+        }
+    }
+    return TAP_PACKET_REDRAW;
+}
+
+/* ---- registration ---- */
+
+static void init_maps(void)
+{
+    frame_results = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    conns = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+}
+
+static void free_conn(gpointer key, gpointer value, gpointer user)
+{
+    (void)key;
+    (void)user;
+    struct wa_conn *c = value;
+    if (c->tls_started)
+        tls_session_free(&c->tls);
+}
+
+static void cleanup_maps(void)
+{
+    if (conns)
+        wmem_map_foreach(conns, free_conn, NULL);
+    conns = NULL;
+    frame_results = NULL;
+}
+
+static void proto_register_wsaudit(void)
+{
+    static hf_register_info hf[] = {
+        {&hf_close_code,
+         {"Close status code", "wsaudit.close.code", FT_UINT16, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_close_class,
+         {"Close code class", "wsaudit.close.class", FT_STRING, BASE_NONE, NULL, 0,
+          "standard, registered, private, reserved, invalid or undefined", HFILL}},
+        {&hf_close_illegal,
+         {"Close code must not be sent", "wsaudit.close.illegal", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "Reserved (1005, 1006, 1015, 1004) or invalid code on the wire", HFILL}},
+        {&hf_unsup_opcode,
+         {"Offending opcode", "wsaudit.unsupported.opcode", FT_UINT8, BASE_HEX, NULL, 0,
+          "First-frame opcode of the message that provoked a 1003 close", HFILL}},
+        {&hf_unsup_frame,
+         {"Offending message", "wsaudit.unsupported.frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
+          "Frame carrying the first frame of the message that provoked a 1003 close", HFILL}},
+        {&hf_unsup_status,
+         {"1003 annotation", "wsaudit.unsupported.status", FT_STRING, BASE_NONE, NULL, 0, NULL,
+          HFILL}},
+        {&hf_tls_alert,
+         {"TLS alert", "wsaudit.tls.alert", FT_UINT8, BASE_DEC, NULL, 0, NULL, HFILL}},
+        {&hf_tls_alert_kind,
+         {"TLS alert (encrypted)", "wsaudit.tls.alert_kind", FT_STRING, BASE_NONE, NULL, 0, NULL,
+          HFILL}},
+        {&hf_tls_alert_sender,
+         {"TLS alert sender", "wsaudit.tls.alert_sender", FT_STRING, BASE_NONE, NULL, 0, NULL,
+          HFILL}},
+        {&hf_tls_failed,
+         {"TLS handshake failed (client reports 1015)", "wsaudit.tls.handshake_failed", FT_BOOLEAN,
+          BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_tls_outcome,
+         {"TLS handshake outcome", "wsaudit.tls.outcome", FT_STRING, BASE_NONE, NULL, 0, NULL,
+          HFILL}},
+        {&hf_tls_summary,
+         {"TLS handshake", "wsaudit.tls.summary", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_finding,
+         {"Finding", "wsaudit.finding", FT_STRING, BASE_NONE, NULL, 0, "The analyzer's finding id",
+          HFILL}},
+        {&hf_finding_detail,
+         {"Detail", "wsaudit.finding.detail", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_ref_frame,
+         {"About frame", "wsaudit.frame", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL}},
+    };
+    static gint *ett[] = {&ett_wsaudit, &ett_finding};
+    static ei_register_info ei[F_FINDING_COUNT];
+    static char names[F_FINDING_COUNT][80];
+
+    proto_wsaudit = proto_register_protocol("wsaudit verdicts", "wsaudit", "wsaudit");
+    proto_register_field_array(proto_wsaudit, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    for (int i = 0; i < F_FINDING_COUNT; i++) {
+        const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)i);
+        static const int sev[] = {PI_NOTE, PI_WARN, PI_ERROR, PI_WARN};
+        snprintf(names[i], sizeof names[i], "wsaudit.%s", fi->id);
+        ei_register_info r = {&ei_findings[i],
+                              {names[i],
+                               fi->severity == WSA_SEV_DEGRADED ? PI_UNDECODED : PI_PROTOCOL,
+                               sev[fi->severity], fi->title, EXPFILL}};
+        ei[i] = r;
+        ei_findings[i] = (expert_field)EI_INIT;
+    }
+    expert_module_t *em = expert_register_protocol(proto_wsaudit);
+    expert_register_field_array(em, ei, F_FINDING_COUNT);
+    wsaudit_tap = register_tap("wsaudit");
+    register_init_routine(init_maps);
+    register_cleanup_routine(cleanup_maps);
+}
+
+static void proto_reg_handoff_wsaudit(void)
+{
+    wsaudit_handle = create_dissector_handle(dissect_wsaudit, proto_wsaudit);
+    register_postdissector(wsaudit_handle);
+    GArray *wanted = g_array_new(FALSE, FALSE, sizeof(int));
+    for (size_t i = 0; i < array_length(all_refs); i++) {
+        resolve_ref(all_refs[i]);
+        for (int k = 0; k < all_refs[i]->n; k++)
+            g_array_append_val(wanted, all_refs[i]->ids[k]);
+    }
+    set_postdissector_wanted_hfids(wsaudit_handle, wanted);
+}
+
+static void register_stats(void)
+{
+    stats_tree_register_plugin("wsaudit", "wsaudit", "wsaudit/Close codes and findings", 0,
+                               st_packet, st_init, NULL);
+}
+
+void plugin_register(void)
+{
+    static proto_plugin plug;
+    static tap_plugin tplug;
+    plug.register_protoinfo = proto_register_wsaudit;
+    plug.register_handoff = proto_reg_handoff_wsaudit;
+    proto_register_plugin(&plug);
+    tplug.register_tap_listener = register_stats;
+    tap_register_plugin(&tplug);
+}

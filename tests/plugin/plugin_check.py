@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+"""The Wireshark plugin, run inside the real tshark, against the analyzer.
+
+usage: plugin_check.py PLUGIN_SO WSAUDIT CAPTURES_DIR [CORPUS_DIR] [--fuzz N]
+
+tshark loads the freshly built plugin from a throwaway HOME (its personal plugin folder,
+.local/lib/wireshark/plugins/4.0/epan/). Wireshark does not load personal plugins when it runs
+with special privileges (as root), so as root tshark runs as `nobody` through setpriv.
+
+Checks:
+  1. `tshark -G plugins` lists wsaudit.so with the analyzer's version;
+  2. fields and expert infos on known captures (illegal closes, the 1003 annotation, TLS
+     failures, the statistics tree);
+  3. one pass and two passes (-2) give the same wsaudit fields on every capture;
+  4. cross-check: every finding the analyzer reports, the plugin reports on the same frame (or
+     on the frame where Wireshark completed that PDU, linking to it), and vice versa, except the
+     differences listed in KNOWN with their reason;
+  5. --fuzz N: N `editcap -E` mutations of every capture through tshark with the plugin: no crash,
+     no "Dissector bug", no assertion.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+# Findings the plugin cannot report, by design: they come from the analyzer's own capture
+# reading and TCP reassembly, which the plugin leaves to Wireshark (Wireshark shows its own
+# expert infos for those: "previous segment not captured", "[Packet size limited during
+# capture]", ...).
+ANALYZER_ONLY = {"stream.gap", "stream.memcap", "stream.midstream", "stream.overlap_conflict",
+                 "capture.truncated", "capture.malformed_packet", "capture.ip_fragment",
+                 "capture.flow_memcap", "ws.incomplete_frame", "ws.handshake_too_large"}
+
+# (capture, finding id): why analyzer and plugin differ there
+KNOWN = {
+    # Wireshark's reassembly stalls at a hole inside a payload; nothing after it is dissected
+    ("ws-gap-in-payload.pcap", "ws.close.unanswered"): "tshark stops dissecting after the hole",
+    # a frame sent before the 101: Wireshark shows it as HTTP continuation, not WebSocket
+    ("ws-handshake-cases.pcap", "ws.violation.early_data"): "Wireshark decodes it as HTTP",
+    # 64-bit length with the MSB set: Wireshark waits for 2^63 bytes that never come
+    ("ws-framing-violations.pcap", "ws.violation.length_msb_set"): "Wireshark keeps reassembling",
+    # after bytes acknowledged but never captured, the plugin stops the direction at Wireshark's
+    # "ACKed unseen segment" (the first ACK past the hole); the analyzer keeps a direction in
+    # sync when the hole lies inside a payload, and stops at the end of its own reassembly wait
+    ("ws-gap-in-payload.pcap", "ws.direction_stopped"): "the plugin stops, the analyzer resyncs",
+    ("ws-gap-at-header.pcap", "ws.direction_stopped"): "stopped at the ACK (9) vs reassembly (11)",
+}
+
+
+class Tshark:
+    def __init__(self, plugin):
+        self.home = tempfile.mkdtemp(prefix="wsaudit-plugin-home-")
+        d = os.path.join(self.home, ".local/lib/wireshark/plugins/4.0/epan")
+        os.makedirs(d)
+        shutil.copy(plugin, d)
+        self.prefix = []
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "nobody:nogroup", self.home], check=True)
+            subprocess.run(["chmod", "-R", "a+rX", self.home], check=True)
+            self.prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+    def run(self, args, cap=None):
+        cmd = self.prefix + ["tshark"]
+        if args[:1] != ["-G"]:  # -G must come first
+            cmd += ["-n", "-o", "tcp.desegment_tcp_streams:TRUE",
+                    "-o", "tcp.reassemble_out_of_order:TRUE",
+                    "-o", "tls.desegment_ssl_records:TRUE"]
+        if cap:
+            cmd += ["-r", cap]
+        env = dict(os.environ, HOME=self.home)
+        p = subprocess.run(cmd + args, capture_output=True, text=True, env=env, cwd="/")
+        return p
+
+    def fields(self, cap, fields, two_pass=False, dfilter="wsaudit"):
+        args = (["-2"] if two_pass else []) + ["-Y", dfilter, "-T", "fields",
+                                               "-E", "separator=|", "-E", "occurrence=a"]
+        for f in fields:
+            args += ["-e", f]
+        p = self.run(args, cap)
+        return p.stdout, p.stderr
+
+    def readable(self, path):
+        """tshark may run as nobody, who may not read the source tree: give it a copy"""
+        d = os.path.join(self.home, "captures")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o755)
+        dst = os.path.join(d, os.path.basename(path))
+        shutil.copy(path, dst)
+        os.chmod(dst, 0o644)
+        return dst
+
+    def close(self):
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def analyzer_findings(wsaudit, cap):
+    out = subprocess.run([wsaudit, "-F", "jsonl", cap], capture_output=True, text=True).stdout
+    recs = [json.loads(line) for line in out.splitlines()]
+    return [(r["id"], r["pkt"]) for r in recs if r["type"] == "finding"]
+
+
+def plugin_findings(ts, cap):
+    out, _ = ts.fields(cap, ["frame.number", "wsaudit.finding", "wsaudit.frame",
+                             "wsaudit.unsupported.frame", "wsaudit.unsupported.status"])
+    found = []
+    for line in out.splitlines():
+        num, ids, refs, unsup, status = (line.split("|") + ["", "", "", "", ""])[:5]
+        refs = [int(x) for x in refs.split(",") if x]
+        for fid in [x for x in ids.split(",") if x]:
+            found.append((fid, int(num), refs))
+    return found
+
+
+def cross_check(ts, wsaudit, cap, problems):
+    name = os.path.basename(cap)
+    a = [(i, p) for i, p in analyzer_findings(wsaudit, cap) if i not in ANALYZER_ONLY]
+    b = plugin_findings(ts, cap)
+    unmatched_b = list(b)
+    for fid, pkt in a:
+        hit = None
+        for cand in unmatched_b:
+            if cand[0] == fid and (cand[1] == pkt or pkt in cand[2]):
+                hit = cand
+                break
+        if hit is None:  # a PDU spread over segments: Wireshark shows it where it completes
+            for cand in unmatched_b:
+                if cand[0] == fid and cand[1] > pkt:
+                    hit = cand
+                    break
+        if hit is None:
+            if (name, fid) not in KNOWN:
+                problems.append(f"{name}: analyzer {fid} at pkt {pkt}, plugin has none")
+        else:
+            unmatched_b.remove(hit)
+    for fid, num, _ in unmatched_b:
+        if (name, fid) not in KNOWN:
+            problems.append(f"{name}: plugin {fid} at frame {num}, analyzer has none")
+
+
+def expect(problems, cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        problems.append(what)
+
+
+def main():
+    args = sys.argv[1:]
+    fuzz = 0
+    if "--fuzz" in args:
+        i = args.index("--fuzz")
+        fuzz = int(args[i + 1])
+        del args[i:i + 2]
+    plugin, wsaudit, capdir = args[:3]
+    corpus = args[3] if len(args) > 3 else None
+    capdir = os.path.abspath(capdir)
+    ts = Tshark(plugin)
+    problems = []
+    try:
+        version = subprocess.run([wsaudit, "-V"], capture_output=True,
+                                 text=True).stdout.split()[1]
+        p = ts.run(["-G", "plugins"])
+        line = [x.split() for x in p.stdout.splitlines() if x.startswith("wsaudit.so")]
+        expect(problems, bool(line) and line[0][1] == version and line[0][2] == "dissector",
+               f"tshark -G plugins lists wsaudit.so {version} as a dissector plugin")
+
+        capdir_src = capdir
+        capdir = os.path.dirname(ts.readable(f"{capdir_src}/ws-close-codes-server.pcap"))
+        for n in ("ws-1003-binary-to-text.pcap", "tls-ossl-expired-1_2.pcap"):
+            ts.readable(f"{capdir_src}/{n}")
+        out, _ = ts.fields(f"{capdir}/ws-close-codes-server.pcap",
+                           ["frame.number", "wsaudit.close.code"], dfilter="wsaudit.close.illegal")
+        codes = sorted(int(x.split("|")[1]) for x in out.splitlines())
+        expect(problems, codes == [0, 999, 1004, 1005, 1006, 1015, 1016, 2999],
+               f"-Y wsaudit.close.illegal lists exactly the illegal closes ({codes})")
+        out, _ = ts.fields(f"{capdir}/ws-1003-binary-to-text.pcap",
+                           ["frame.number", "wsaudit.unsupported.opcode",
+                            "wsaudit.unsupported.frame"], dfilter="wsaudit.unsupported.frame")
+        expect(problems, out.strip() == "11|0x02|10",
+               f"1003 close in frame 11 names opcode 0x02 in frame 10 ({out.strip()!r})")
+        out, _ = ts.fields(f"{capdir}/tls-ossl-expired-1_2.pcap",
+                           ["frame.number", "wsaudit.tls.alert"],
+                           dfilter="wsaudit.tls.handshake_failed")
+        expect(problems, out.strip() == "8|45",
+               f"TLS failure with certificate_expired on frame 8 ({out.strip()!r})")
+        p = ts.run(["-q", "-z", "expert,error"], f"{capdir}/tls-ossl-expired-1_2.pcap")
+        expect(problems, "tls.handshake_failure" in p.stdout and "1015" in p.stdout,
+               "expert info (error) for the TLS failure says the client reports 1015")
+        p = ts.run(["-q", "-z", "expert,error"], f"{capdir}/ws-close-codes-server.pcap")
+        expect(problems, "ws.close.reserved_code" in p.stdout and "RFC 6455" not in "" and
+               "Close frame carries a status code that must never be sent" in p.stdout,
+               "expert info (error) for a Close carrying a reserved code")
+        p = ts.run(["-q", "-z", "wsaudit,tree"], f"{capdir}/ws-close-codes-server.pcap")
+        tree = {}
+        for line in p.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                tree[parts[0]] = int(parts[1])
+        expect(problems, tree.get("reserved") == 4 and tree.get("invalid") == 4 and
+               tree.get("ws.close.reserved_code") == 3,
+               f"-z wsaudit,tree counts close classes and findings ({tree})")
+        p = ts.run([], f"{capdir}/ws-close-codes-server.pcap")
+        expect(problems, "[wsaudit: ws.close.reserved_code]" in p.stdout,
+               "the Info column carries a short wsaudit tag")
+
+        caps = sorted(glob.glob(f"{capdir_src}/*.pcap"))
+        if corpus:
+            caps += sorted(glob.glob(f"{corpus}/*/*.pcap*"))
+        caps = [ts.readable(c) for c in caps]
+        fields = ["frame.number", "wsaudit.finding", "wsaudit.close.code", "wsaudit.frame",
+                  "wsaudit.unsupported.frame", "wsaudit.tls.alert"]
+        same = []
+        for cap in caps:
+            one, err1 = ts.fields(cap, fields)
+            two, err2 = ts.fields(cap, fields, two_pass=True)
+            if one != two:
+                same.append(os.path.basename(cap))
+            for err in (err1, err2):
+                if "Dissector bug" in err or "assertion" in err.lower():
+                    problems.append(f"{os.path.basename(cap)}: {err.strip()[:200]}")
+        expect(problems, not same, f"one pass and -2 agree on {len(caps)} captures {same}")
+
+        before = len(problems)
+        for cap in caps:
+            cross_check(ts, wsaudit, cap, problems)
+        for p_ in problems[before:]:
+            print("FAIL " + p_)
+        print(f"cross-check over {len(caps)} captures: {len(problems) - before} differences "
+              f"({len(KNOWN)} known differences allowed)")
+
+        if fuzz:
+            tmp = tempfile.mkdtemp(prefix="wsaudit-plugin-fuzz-")
+            os.chmod(tmp, 0o755)
+            runs = bad = 0
+            for cap in caps:
+                for seed in range(1, fuzz + 1):
+                    m = os.path.join(tmp, "m.pcap")
+                    subprocess.run(["editcap", "-E", "0.05", "--seed", str(seed), cap, m],
+                                   capture_output=True)
+                    os.chmod(m, 0o644)
+                    p = ts.run(["-2", "-V"], m)
+                    runs += 1
+                    text = p.stdout + p.stderr
+                    if p.returncode not in (0, 2) or "Dissector bug" in text or \
+                            "ERROR" in p.stderr:
+                        bad += 1
+                        problems.append(f"fuzz {os.path.basename(cap)} seed {seed}: "
+                                        f"rc {p.returncode} {p.stderr.strip()[:200]}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            expect(problems, bad == 0, f"fuzz: {runs} mutated captures through tshark -2 -V "
+                                       f"with the plugin, {bad} problems")
+    finally:
+        ts.close()
+    print(f"{len(problems)} problems")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
