@@ -264,10 +264,14 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
             c->req = wmem_memdup(wmem_file_scope(), p, hend);
             c->req_len = hend;
             c->req_frame = pinfo->num;
-            copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
-            c->client_port = pinfo->srcport;
-            c->req_end = end_offset(tree, fi) - ((size_t)fi->length - hend);
-            c->kind = 1;
+            if (c->kind == 2) { /* decrypted wss://: TCP offsets do not apply to these bytes */
+                c->req_end = 0;
+            } else {
+                copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
+                c->client_port = pinfo->srcport;
+                c->req_end = end_offset(tree, fi) - ((size_t)fi->length - hend);
+                c->kind = 1;
+            }
         } else if (c->req && !c->ws_started && !is_client(c, pinfo)) {
             struct ws_http_msg req, resp;
             struct ws_handshake_result res;
@@ -284,13 +288,14 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
                             id == F_V_BAD_REQUEST || id == F_V_BAD_KEY ? c->req_frame : pinfo->num);
             }
             if (!res.upgraded) {
-                c->kind = 3;
+                if (c->kind == 1)
+                    c->kind = 3;
                 continue;
             }
             c->ws_started = 1;
             ws_session_init(&c->ws, res.rsv_allowed, res.pmd, on_ws_event, c);
             ws_session_start(&c->ws, c->req_end,
-                             end_offset(tree, fi) - ((size_t)fi->length - hend));
+                             c->kind == 2 ? 0 : end_offset(tree, fi) - ((size_t)fi->length - hend));
         }
     }
 }
@@ -329,7 +334,7 @@ static void websocket_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *
         return;
     guint32 ack = 0;
     struct ws_seg_ctx seg = {pinfo->num, 0, 0, pinfo->num};
-    if (first_uint(tree, &f_tcp_ack, &ack) && ack > 0) {
+    if (c->kind != 2 && first_uint(tree, &f_tcp_ack, &ack) && ack > 0) {
         seg.ack_valid = 1;
         seg.ack_off = ack - 1;
     }
@@ -441,17 +446,17 @@ static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
         int s = k ? !side : side;
         if ((k == 0 || rst) && !c->fin[s]) {
             c->fin[s] = 1;
-            if (c->kind == 1 && c->ws_started)
+            if (c->ws_started)
                 ws_session_end_dir(&c->ws, s == 0 ? WS_C2S : WS_S2C, pinfo->num);
-            else if (c->kind == 2)
+            if (c->kind == 2)
                 tls_session_end_dir(&c->tls, s == 0 ? TLS_C2S : TLS_S2C, pinfo->num);
         }
     }
     if (c->fin[0] && c->fin[1]) {
         c->ended = 1;
-        if (c->kind == 1 && c->ws_started)
+        if (c->ws_started)
             ws_session_end(&c->ws, 1, pinfo->num);
-        else if (c->kind == 2) {
+        if (c->kind == 2) {
             tls_session_end(&c->tls, 1, pinfo->num);
             tls_session_free(&c->tls);
         }
@@ -469,12 +474,13 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
         wmem_map_insert(conns, GUINT_TO_POINTER(stream + 1), c);
     }
     c->frame = pinfo->num;
-    if (c->kind == 0 || c->kind == 1)
-        http_items(c, pinfo, tree);
-    if (c->kind == 1)
-        websocket_frames(c, pinfo, tree);
+    /* TLS first: a decrypted wss:// connection then also carries HTTP and WebSocket items */
     if (c->kind == 0 || c->kind == 2)
         tls_records(c, pinfo, tree);
+    if (c->kind <= 2)
+        http_items(c, pinfo, tree);
+    if (c->kind == 1 || c->kind == 2)
+        websocket_frames(c, pinfo, tree);
     lost_bytes(c, pinfo, tree);
     server_first_bytes(c, pinfo, tree);
     tcp_end(c, pinfo, tree);

@@ -114,6 +114,7 @@ run_case() { # name port workdir
     tls-ossl-client13-server12) pid=$(ossl_server "$port" good -tls1_2) ;;
     tls-ossl-plain-http) pid=$(ossl_server "$port" good) ;;
     tls-gnutls-ok-*) pid=$(gnutls_server "$port" good "$(prio "$gv")") ;;
+    tls-gnutls-expired-keylog-1_3) pid=$(gnutls_server "$port" expired "$(prio 1.3)") ;;
     tls-gnutls-expired-*) pid=$(gnutls_server "$port" expired "$(prio "$gv")") ;;
     tls-gnutls-unknown-ca-*) pid=$(gnutls_server "$port" self "$(prio "$gv")") ;;
     tls-gnutls-missing-intermediate-*) pid=$(gnutls_server "$port" leafonly "$(prio "$gv")") ;;
@@ -125,6 +126,7 @@ run_case() { # name port workdir
     tls-gnutls-plain-http) pid=$(gnutls_server "$port" good NORMAL) ;;
     tls-wss-ok-*) ;;
     tls-wss-to-plain-port) ;;
+    tls-wss-1003-keylog) ;;
     tls-server-silent-close) ;;
     tls-client-silent-close) pid=$(ossl_server "$port" expired) ;;
     *) echo "unknown case $name" >&2; exit 2 ;;
@@ -138,8 +140,10 @@ run_case() { # name port workdir
     tls-gnutls-no-shared-cipher-*) gnutls_client "$port" "$(prio "$gv" ":-CIPHER-ALL:+AES-128-GCM")" ;;
     tls-gnutls-client12-server13) gnutls_client "$port" "$(prio 1.2)" ;;
     tls-gnutls-client13-server12) gnutls_client "$port" "$(prio 1.3)" ;;
+    tls-gnutls-expired-keylog-1_3) SSLKEYLOGFILE="$PWD/keylog.txt" gnutls_client "$port" "$(prio 1.3)" ;;
     tls-*-plain-http) /usr/bin/python3 "$here/raw_peer.py" plain-upgrade-client "$port" ;;
     tls-wss-ok-*) /usr/bin/python3 "$here/ws_peers.py" wss-echo "$port" 127.0.0.1 "$v" "$PWD" ;;
+    tls-wss-1003-keylog) /usr/bin/python3 "$here/ws_peers.py" wss-binary-to-text-keylog "$port" 127.0.0.1 1_3 "$PWD" ;;
     tls-wss-to-plain-port) /usr/bin/python3 "$here/ws_peers.py" wss-to-plain "$port" 127.0.0.1 1_3 "$PWD" ;;
     tls-client-silent-close) /usr/bin/python3 "$here/raw_peer.py" silent-client "$port" ;;
     tls-server-silent-close)
@@ -196,3 +200,20 @@ for v in 1_2 1_3; do
         "$here/capture.sh" "$out/tls-wss-ok-$v.pcap" "$port" -- bash "$0" case "tls-wss-ok-$v" "$port" "$work"
     port=$((port + 1))
 done
+# the 1003 story inside wss://, with the TLS secrets in the pcapng (Wireshark decrypts it)
+# shellcheck disable=SC2053
+if [[ tls-wss-1003-keylog == $only ]]; then
+    rm -f "$work/keylog.txt"
+    "$here/capture.sh" "$work/keylog.pcap" "$port" -- bash "$0" case tls-wss-1003-keylog "$port" "$work"
+    editcap --inject-secrets "tls,$work/keylog.txt" "$work/keylog.pcap" "$out/tls-wss-1003-keylog.pcapng"
+fi
+port=$((port + 1))
+# a GnuTLS 1.3 client rejecting an expired certificate, with its secrets: the 19-byte record that
+# wsaudit calls a probable alert decrypts (in Wireshark) to the real alert
+# shellcheck disable=SC2053
+if [[ tls-gnutls-expired-keylog-1_3 == $only ]]; then
+    rm -f "$work/keylog.txt"
+    "$here/capture.sh" "$work/keylog.pcap" "$port" -- bash "$0" case tls-gnutls-expired-keylog-1_3 "$port" "$work"
+    editcap --inject-secrets "tls,$work/keylog.txt" "$work/keylog.pcap" "$out/tls-gnutls-expired-keylog-1_3.pcapng"
+fi
+port=$((port + 1))

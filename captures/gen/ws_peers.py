@@ -64,6 +64,24 @@ async def run(scenario, port, host):
                 await ws.send("hello over TLS")
                 await ws.recv()
                 await ws.close(1000, "done")
+    elif scenario == "wss-binary-to-text-keylog":
+        # the 1003 story over wss://, with the TLS secrets logged so Wireshark can decrypt it
+        certs = sys.argv[5]
+        sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        sctx.load_cert_chain(f"{certs}/good.chain.pem", f"{certs}/good.key")
+        cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        cctx.load_verify_locations(f"{certs}/root.pem")
+        cctx.keylog_filename = f"{certs}/keylog.txt"
+        async with websockets.serve(text_only_server, host, port, ssl=sctx, compression=None):
+            async with websockets.connect(f"wss://localhost:{port}/chat", ssl=cctx,
+                                          compression=None) as ws:
+                await ws.send("hello")
+                await ws.recv()
+                await ws.send(b"\x00\x01\x02\x03")
+                try:
+                    await ws.recv()
+                except websockets.ConnectionClosed:
+                    pass
     elif scenario == "wss-to-plain":
         # a wss:// client pointed at a plain ws:// server: the server reads the ClientHello as HTTP
         cctx = ssl.create_default_context(cafile=f"{sys.argv[5]}/root.pem")

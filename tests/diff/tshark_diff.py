@@ -28,6 +28,9 @@ KNOWN_DIFFERENCES = {
     # after it. wsaudit reports stream.gap, knows the gap lies inside the payload (the next
     # header is where the length says) and decodes both: the Close 1000 is really there.
     "ws-gap-in-payload.pcap": ("tshark stalls at the hole; wsaudit resyncs in the payload", 2, 0),
+    # wss:// whose TLS secrets are in the pcapng: tshark decrypts and shows the 5 WebSocket
+    # frames; wsaudit does not decrypt TLS (the Wireshark plugin shows them, with the 1003 story)
+    "tls-wss-1003-keylog.pcapng": ("tshark decrypts with the pcapng's key log", 0, 5),
     # A client sends a masked text frame in the same segment as its Upgrade request, before the
     # 101 (RFC 6455 §4.1: it MUST wait). tshark shows those bytes as "HTTP Continuation"; wsaudit
     # decodes the frame and reports ws.violation.early_data. The server really received and

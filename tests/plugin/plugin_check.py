@@ -47,6 +47,8 @@ KNOWN = {
     # sync when the hole lies inside a payload, and stops at the end of its own reassembly wait
     ("ws-gap-in-payload.pcap", "ws.direction_stopped"): "the plugin stops, the analyzer resyncs",
     ("ws-gap-at-header.pcap", "ws.direction_stopped"): "stopped at the ACK (9) vs reassembly (11)",
+    # Wireshark decrypts with the key log in the pcapng; the analyzer has no TLS decryption
+    ("tls-wss-1003-keylog.pcapng", "ws.close.unsupported_data"): "decrypted only by Wireshark",
 }
 
 
@@ -168,7 +170,8 @@ def main():
 
         capdir_src = capdir
         capdir = os.path.dirname(ts.readable(f"{capdir_src}/ws-close-codes-server.pcap"))
-        for n in ("ws-1003-binary-to-text.pcap", "tls-ossl-expired-1_2.pcap"):
+        for n in ("ws-1003-binary-to-text.pcap", "tls-ossl-expired-1_2.pcap",
+                  "tls-wss-1003-keylog.pcapng"):
             ts.readable(f"{capdir_src}/{n}")
         out, _ = ts.fields(f"{capdir}/ws-close-codes-server.pcap",
                            ["frame.number", "wsaudit.close.code"], dfilter="wsaudit.close.illegal")
@@ -185,6 +188,12 @@ def main():
                            dfilter="wsaudit.tls.handshake_failed")
         expect(problems, out.strip() == "8|45",
                f"TLS failure with certificate_expired on frame 8 ({out.strip()!r})")
+        out, _ = ts.fields(f"{capdir}/tls-wss-1003-keylog.pcapng",
+                           ["frame.number", "wsaudit.unsupported.opcode",
+                            "wsaudit.unsupported.frame"], dfilter="wsaudit.unsupported.frame")
+        expect(problems, out.strip() == "17|0x02|16",
+               f"wss:// decrypted with the pcapng's key log: the 1003 close in frame 17 names "
+               f"opcode 0x02 in frame 16 ({out.strip()!r})")
         p = ts.run(["-q", "-z", "expert,error"], f"{capdir}/tls-ossl-expired-1_2.pcap")
         expect(problems, "tls.handshake_failure" in p.stdout and "1015" in p.stdout,
                "expert info (error) for the TLS failure says the client reports 1015")
@@ -205,7 +214,7 @@ def main():
         expect(problems, "[wsaudit: ws.close.reserved_code]" in p.stdout,
                "the Info column carries a short wsaudit tag")
 
-        caps = sorted(glob.glob(f"{capdir_src}/*.pcap"))
+        caps = sorted(glob.glob(f"{capdir_src}/*.pcap") + glob.glob(f"{capdir_src}/*.pcapng"))
         if corpus:
             caps += sorted(glob.glob(f"{corpus}/*/*.pcap*"))
         caps = [ts.readable(c) for c in caps]
