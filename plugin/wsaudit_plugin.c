@@ -91,7 +91,7 @@ static wmem_map_t *conns;
 struct wa_conn {
     address client;
     guint32 client_port;
-    int kind; /* 0 undecided, 1 WebSocket, 2 TLS, 3 neither */
+    int kind; /* 0 undecided, 1 WebSocket, 2 TLS, 3 neither, 4 WebSocket without handshake */
     uint8_t *req;
     size_t req_len;
     uint32_t req_frame;
@@ -330,11 +330,35 @@ static gint ws_frame_length(tvbuff_t *tvb, gint start)
 static void websocket_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
 {
     GPtrArray *a = finfos(tree, &f_ws);
+    if (a && !c->ws_started && c->kind == 0) {
+        /* WebSocket without a handshake in the capture (Decode As, or a capture that started
+         * mid-connection): the sender of masked frames is the client; extensions are unknown,
+         * so every RSV bit is allowed and the 1003 annotation is judged by capture order */
+        field_info *fi = g_ptr_array_index(a, 0);
+        if (fi->length < 2 || !fi->ds_tvb)
+            return;
+        int masked = (tvb_get_guint8(fi->ds_tvb, fi->start + 1) & 0x80) != 0;
+        if (masked) {
+            copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
+            c->client_port = pinfo->srcport;
+        } else {
+            copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->dst);
+            c->client_port = pinfo->destport;
+        }
+        c->kind = 4;
+        c->ws_started = 1;
+        ws_session_init(&c->ws, 7, 0, on_ws_event, c);
+        ws_session_start(&c->ws, 0, 0);
+        add_finding(c, F_D_STREAM_MIDSTREAM,
+                    "no WebSocket handshake in the capture: frames decoded as Wireshark found "
+                    "them; extensions unknown",
+                    pinfo->num);
+    }
     if (!a || !c->ws_started)
         return;
     guint32 ack = 0;
     struct ws_seg_ctx seg = {pinfo->num, 0, 0, pinfo->num};
-    if (c->kind != 2 && first_uint(tree, &f_tcp_ack, &ack) && ack > 0) {
+    if (c->kind == 1 && first_uint(tree, &f_tcp_ack, &ack) && ack > 0) {
         seg.ack_valid = 1;
         seg.ack_off = ack - 1;
     }
@@ -434,7 +458,7 @@ static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
     guint32 fin = 0, rst = 0;
     first_uint(tree, &f_tcp_fin, &fin);
     first_uint(tree, &f_tcp_rst, &rst);
-    if ((!fin && !rst) || c->ended || (c->kind != 1 && c->kind != 2) || !c->client_port)
+    if ((!fin && !rst) || c->ended || c->kind == 0 || c->kind == 3 || !c->client_port)
         return;
     int side = is_client(c, pinfo) ? 0 : 1;
     if (c->kind == 1 && !c->ws_started && side == 1 && !c->server_spoke && c->req) {
@@ -479,7 +503,7 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
         tls_records(c, pinfo, tree);
     if (c->kind <= 2)
         http_items(c, pinfo, tree);
-    if (c->kind == 1 || c->kind == 2)
+    if (c->kind != 3)
         websocket_frames(c, pinfo, tree);
     lost_bytes(c, pinfo, tree);
     server_first_bytes(c, pinfo, tree);

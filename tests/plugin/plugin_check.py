@@ -171,7 +171,7 @@ def main():
         capdir_src = capdir
         capdir = os.path.dirname(ts.readable(f"{capdir_src}/ws-close-codes-server.pcap"))
         for n in ("ws-1003-binary-to-text.pcap", "tls-ossl-expired-1_2.pcap",
-                  "tls-wss-1003-keylog.pcapng"):
+                  "tls-wss-1003-keylog.pcapng", "ws-midstream.pcap"):
             ts.readable(f"{capdir_src}/{n}")
         out, _ = ts.fields(f"{capdir}/ws-close-codes-server.pcap",
                            ["frame.number", "wsaudit.close.code"], dfilter="wsaudit.close.illegal")
@@ -194,6 +194,12 @@ def main():
         expect(problems, out.strip() == "17|0x02|16",
                f"wss:// decrypted with the pcapng's key log: the 1003 close in frame 17 names "
                f"opcode 0x02 in frame 16 ({out.strip()!r})")
+        p = ts.run(["-d", "tcp.port==18001,websocket", "-Y", "wsaudit.unsupported.frame", "-T",
+                    "fields", "-e", "frame.number", "-e", "wsaudit.unsupported.frame"],
+                   f"{capdir}/ws-midstream.pcap")
+        expect(problems, p.stdout.strip() == "5\t4",
+               f"Decode As WebSocket on a capture without the handshake: 1003 annotated "
+               f"({p.stdout.strip()!r})")
         p = ts.run(["-q", "-z", "expert,error"], f"{capdir}/tls-ossl-expired-1_2.pcap")
         expect(problems, "tls.handshake_failure" in p.stdout and "1015" in p.stdout,
                "expert info (error) for the TLS failure says the client reports 1015")
