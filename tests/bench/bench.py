@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""wsaudit benchmark: speed and memory against the libpcap floor and tshark.
+
+usage: bench.py [--build DIR] [--dir CACHE] [--sizes 100,1000] [--runs N] [--no-tshark]
+                [--plugin] [--profile]
+
+One command (after `bash tests/dev.sh build`): `python3 tests/bench/bench.py`.
+For each size (MB) it generates, once (cached in CACHE), a WebSocket-heavy capture and a mixed
+one (most bytes other TCP) with build/tests/gen_capture, then measures on each:
+  floor        build/tests/pcap_floor: a bare libpcap read loop (the floor for any libpcap tool)
+  wsaudit-text wsaudit, text output with every frame, to /dev/null
+  wsaudit-jsonl wsaudit -F jsonl, every frame, to /dev/null
+  tshark       tshark -r F -Y websocket.opcode==8 -T fields -e frame.number -e
+               websocket.payload.close.status_code (the close frames)
+  tshark+plugin the same with the wsaudit plugin loaded (--plugin)
+Wall time is the best of --runs runs (page cache warm); peak RSS is the child's ru_maxrss. It
+prints MB/s, packets/s, peak RSS and the ratios wsaudit/floor and tshark/wsaudit, and checks
+that wsaudit and tshark counted the same close frames. Nothing here passes or fails a test.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+RSS_RUN = None
+
+
+def timed(cmd, runs, env=None, capture=False):
+    """best wall time over runs, peak RSS (KiB, measured by rss_run), stdout of the last run"""
+    best = None
+    rss = 0
+    out = None
+    rssfile = os.path.join(tempfile.gettempdir(), f"wsaudit-bench-rss-{os.getpid()}")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run([RSS_RUN, rssfile] + cmd, env=env, stderr=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        best = wall if best is None else min(best, wall)
+        with open(rssfile) as f:
+            rss = max(rss, int(f.read()))
+        if capture:
+            out = p.stdout.decode()
+    os.unlink(rssfile)
+    return best, rss, out
+
+
+def plugin_env(build):
+    so = os.path.join(build, "plugins", "4.0", "epan", "wsaudit.so")
+    if not os.path.exists(so):
+        return None, None
+    home = tempfile.mkdtemp(prefix="wsaudit-bench-home-")
+    d = os.path.join(home, ".local/lib/wireshark/plugins/4.0/epan")
+    os.makedirs(d)
+    shutil.copy(so, d)
+    prefix = []
+    if os.geteuid() == 0:  # Wireshark ignores personal plugins when run as root
+        subprocess.run(["chown", "-R", "nobody:nogroup", home], check=True)
+        prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    return dict(os.environ, HOME=home), prefix
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "wsaudit-bench"))
+    ap.add_argument("--sizes", default="100,1000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-tshark", action="store_true")
+    ap.add_argument("--plugin", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="perf record wsaudit on the largest")
+    a = ap.parse_args()
+    global RSS_RUN
+    RSS_RUN = os.path.join(a.build, "tests", "rss_run")
+    wsaudit = os.path.join(a.build, "wsaudit")
+    gen = os.path.join(a.build, "tests", "gen_capture")
+    floor = os.path.join(a.build, "tests", "pcap_floor")
+    os.makedirs(a.dir, exist_ok=True)
+    os.chmod(a.dir, 0o755)
+    penv, pprefix = plugin_env(a.build) if a.plugin else (None, None)
+
+    print(f"{'capture':<22} {'tool':<14} {'time s':>8} {'MB/s':>8} {'kpkt/s':>8} "
+          f"{'RSS MiB':>8} {'vs floor':>9} {'closes':>8}")
+    for size in [int(x) for x in a.sizes.split(",")]:
+        for kind in ("ws", "mixed"):
+            cap = os.path.join(a.dir, f"bench-{kind}-{size}MB.pcap")
+            meta = cap + ".meta"
+            if not os.path.exists(meta):
+                args = [gen] + (["--mixed"] if kind == "mixed" else []) + [str(size), cap]
+                with open(meta, "w") as f:
+                    subprocess.run(args, stdout=f, check=True)
+                os.chmod(cap, 0o644)
+            info = dict(line.split() for line in open(meta))
+            mb = int(info["bytes"]) / 1e6
+            pk = int(info["packets"])
+            name = f"{kind} {size} MB"
+            results = {}
+
+            def show(tool, wall, rss, closes=""):
+                ratio = results["floor"][0] / wall if "floor" in results else 1.0
+                print(f"{name:<22} {tool:<14} {wall:8.3f} {mb / wall:8.0f} {pk / wall / 1e3:8.0f} "
+                      f"{rss / 1024:8.1f} {ratio * 100:8.0f}% {closes:>8}")
+
+            w, r, _ = timed([floor, cap], a.runs)
+            results["floor"] = (w, r)
+            show("floor", w, r)
+            w, r, out = timed([wsaudit, "-F", "text", cap], a.runs)
+            results["text"] = (w, r)
+            show("wsaudit-text", w, r)
+            w, r, out = timed([wsaudit, "-F", "jsonl", cap], a.runs, capture=True)
+            last = out.rstrip("\n").rsplit("\n", 1)[-1]
+            ws_closes = int(last.split('"closes":')[1].split(",")[0])
+            results["jsonl"] = (w, r)
+            show("wsaudit-jsonl", w, r, str(ws_closes))
+            gen_closes = int(info["close_frames"])
+            if ws_closes != gen_closes:
+                print(f"  !! wsaudit counted {ws_closes} close frames, the generator wrote "
+                      f"{gen_closes}")
+            if not a.no_tshark:
+                ts = ["tshark", "-n", "-r", cap, "-Y", "websocket.opcode==8", "-T", "fields",
+                      "-e", "frame.number", "-e", "websocket.payload.close.status_code"]
+                w, r, out = timed(ts, 1, capture=True)
+                ts_closes = sum(len(l.split("\t")[0].split(",")) for l in out.splitlines() if l)
+                results["tshark"] = (w, r)
+                show("tshark", w, r, str(ts_closes))
+                print(f"  tshark/wsaudit time ratio: {w / results['jsonl'][0]:.1f}x; close frames "
+                      f"{'agree' if ts_closes == ws_closes else 'DIFFER'} "
+                      f"(tshark {ts_closes}, wsaudit {ws_closes}, generator {gen_closes})")
+                if penv:
+                    w2, r2, _ = timed(pprefix + ts, 1, env=penv, capture=True)
+                    show("tshark+plugin", w2, r2)
+                    print(f"  plugin adds {(w2 / w - 1) * 100:.0f}% to tshark's time")
+            print()
+    if a.profile:
+        sizes = [int(x) for x in a.sizes.split(",")]
+        cap = os.path.join(a.dir, f"bench-ws-{max(sizes)}MB.pcap")
+        data = os.path.join(a.dir, "perf.data")
+        subprocess.run(["perf", "record", "-g", "-o", data, wsaudit, "-F", "jsonl", cap],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rep = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio",
+                              "--percent-limit", "2", "-g", "none"],
+                             capture_output=True, text=True).stdout
+        print("perf report (self time, >= 2%):")
+        print("\n".join(l for l in rep.splitlines() if l and not l.startswith("#")))
+    if penv:
+        shutil.rmtree(penv["HOME"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
