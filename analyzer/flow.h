@@ -60,6 +60,7 @@ struct analyzer {
     struct reasm_budget budget; /* out-of-order bytes of all flows */
     struct reasm_cb cb;         /* reassembly callbacks; their ctx is this analyzer */
     struct flow *cur;           /* the flow whose bytes the callbacks receive */
+    struct flow *last_flow;     /* the previous packet's flow (NULL when it was removed) */
     double idle_timeout, closed_timeout, now;
     double cur_ts; /* capture time of the packet being processed */
     uint64_t next_id;

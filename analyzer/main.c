@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/tls_alert.h"
 #include "../core/ws_close.h"
@@ -263,6 +264,9 @@ int main(int argc, char **argv)
 
     struct report rep;
     struct analyzer an;
+    /* a pipe or a file gets large writes; a terminal keeps line buffering */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
     report_init(&rep, fmt, stdout);
     rep.show_frames = show_frames;
     rep.fail_on = fail_on;

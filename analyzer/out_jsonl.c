@@ -1,8 +1,10 @@
 /* out_jsonl.c - JSON Lines writer: one object per line, "type" first. Schema in README.md. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/tls_alert.h"
+#include "linebuf.h"
 #include "out_formats.h"
 
 static void str(FILE *f, const char *s)
@@ -73,10 +75,76 @@ static void finding_body(FILE *f, enum wsa_finding_id id, const char *detail)
     }
 }
 
+static void lb_bool(struct lb *l, int v)
+{
+    if (v)
+        LB_LIT(l, "true");
+    else
+        LB_LIT(l, "false");
+}
+
+static const char *json_file(struct report *r, const char *file, size_t *len)
+{
+    if (r->json_file_for != file) {
+        free(r->json_file);
+        r->json_file = NULL;
+        FILE *m = open_memstream(&r->json_file, &r->json_file_len);
+        if (!m)
+            return NULL;
+        str(m, file);
+        fclose(m);
+        r->json_file_for = file;
+    }
+    *len = r->json_file_len;
+    return r->json_file;
+}
+
+/* a frame without a close payload: built in memory, written with one call */
+static int j_plain_frame(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    size_t flen;
+    const char *fj = json_file(r, c->file, &flen);
+    const struct ws_frame_hdr *h = ev->hdr;
+    struct lb l;
+    if (!fj || flen > 300)
+        return 0;
+    l.n = 0;
+    LB_LIT(&l, "{\"type\":\"frame\",\"file\":");
+    lb_mem(&l, fj, flen);
+    LB_LIT(&l, ",\"conn\":");
+    lb_u(&l, c->id);
+    LB_LIT(&l, ",\"pkt\":");
+    lb_u(&l, ev->pkt);
+    LB_LIT(&l, ",\"pkt_end\":");
+    lb_u(&l, ev->pkt_end);
+    if (ev->dir == WS_C2S)
+        LB_LIT(&l, ",\"dir\":\"c2s\",\"opcode\":");
+    else
+        LB_LIT(&l, ",\"dir\":\"s2c\",\"opcode\":");
+    lb_u(&l, h->opcode);
+    LB_LIT(&l, ",\"opcode_name\":\"");
+    lb_str(&l, ws_opcode_name(h->opcode));
+    LB_LIT(&l, "\",\"fin\":");
+    lb_bool(&l, h->fin);
+    LB_LIT(&l, ",\"rsv\":");
+    lb_u(&l, h->rsv);
+    LB_LIT(&l, ",\"masked\":");
+    lb_bool(&l, h->masked);
+    LB_LIT(&l, ",\"len\":");
+    lb_u(&l, h->len);
+    LB_LIT(&l, ",\"complete\":");
+    lb_bool(&l, ev->complete);
+    LB_LIT(&l, "}\n");
+    lb_write(&l, r->out);
+    return 1;
+}
+
 static void j_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
     FILE *f = r->out;
     const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
+    if (ev->type == WS_EV_FRAME && j_plain_frame(r, c, ev))
+        return;
     if (ev->type == WS_EV_FINDING) {
         head(f, "finding", NULL, c, ev->pkt);
         fprintf(f, ",\"dir\":\"%s\"", dir);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/tls_alert.h"
+#include "linebuf.h"
 #include "out_formats.h"
 
 static void t_file(struct report *r, const char *file, const char *linktype)
@@ -57,6 +58,44 @@ static void t_ws_event(struct report *r, const struct conn_view *c, const struct
         return;
     }
     const struct ws_frame_hdr *h = ev->hdr;
+    if (ev->type == WS_EV_FRAME) { /* the bulk of the output: built without printf */
+        static const char pad[] = "      ";
+        struct lb l;
+        l.n = 0;
+        LB_LIT(&l, "#");
+        lb_u(&l, c->id);
+        LB_LIT(&l, " pkt ");
+        lb_u(&l, ev->pkt);
+        if (ev->pkt_end != ev->pkt) {
+            LB_LIT(&l, "-");
+            lb_u(&l, ev->pkt_end);
+        }
+        if (ev->dir == WS_C2S)
+            LB_LIT(&l, "  c->s ");
+        else
+            LB_LIT(&l, "  s->c ");
+        const char *on = ws_opcode_name(h->opcode);
+        size_t onl = strlen(on);
+        lb_mem(&l, on, onl);
+        if (onl < 6)
+            lb_mem(&l, pad, 6 - onl);
+        LB_LIT(&l, " fin=");
+        lb_u(&l, h->fin);
+        LB_LIT(&l, " rsv=");
+        lb_u(&l, (h->rsv >> 2) & 1);
+        lb_u(&l, (h->rsv >> 1) & 1);
+        lb_u(&l, h->rsv & 1);
+        if (h->masked)
+            LB_LIT(&l, " masked len=");
+        else
+            LB_LIT(&l, " unmasked len=");
+        lb_u(&l, h->len);
+        if (!ev->complete)
+            LB_LIT(&l, " (incomplete)");
+        LB_LIT(&l, "\n");
+        lb_write(&l, f);
+        return;
+    }
     fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
     if (ev->pkt_end != ev->pkt)
         fprintf(f, "-%" PRIu64, ev->pkt_end);

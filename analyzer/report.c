@@ -1,6 +1,7 @@
 /* report.c - counts, exit status and escaping shared by the output formats; see report.h. */
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/utf8.h"
@@ -89,6 +90,9 @@ void report_summary(struct report *r)
 {
     formats[r->fmt]->summary(r);
     fflush(r->out);
+    free(r->json_file);
+    r->json_file = NULL;
+    r->json_file_for = NULL;
 }
 
 /*
@@ -124,6 +128,15 @@ void out_json_string(FILE *f, const uint8_t *s, size_t len)
 {
     fputc('"', f);
     for (size_t i = 0; i < len;) {
+        /* fast path: a run of characters that need no escaping */
+        size_t run = i;
+        while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
+            run++;
+        if (run > i) {
+            fwrite(s + i, 1, run - i, f);
+            i = run;
+            continue;
+        }
         uint8_t c = s[i];
         if (c < 0x80) {
             if (c == '"' || c == '\\')

@@ -40,7 +40,11 @@ struct report {
     uint64_t by_finding[F_FINDING_COUNT];
     uint64_t by_close_class[6];
     uint64_t errors; /* input that failed part-way */
-    uint64_t fatal;  /* input that could not be read at all */
+    /* the current file name as a JSON string, made once per file for the per-frame lines */
+    const char *json_file_for;
+    char *json_file;
+    size_t json_file_len;
+    uint64_t fatal; /* input that could not be read at all */
 };
 
 void report_init(struct report *r, enum report_format fmt, FILE *out);

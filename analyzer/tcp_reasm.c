@@ -50,8 +50,15 @@ int reasm_offset(const struct reasm_dir *r, uint32_t seq, uint64_t *off)
 /* Remember the newest delivered bytes so a later retransmission can be compared. */
 static void keep_tail(struct reasm_dir *r, const uint8_t *data, size_t len, uint64_t off)
 {
-    for (size_t i = len > REASM_TAIL ? len - REASM_TAIL : 0; i < len; i++)
-        r->tail[(off + i) % REASM_TAIL] = data[i];
+    size_t skip = len > REASM_TAIL ? len - REASM_TAIL : 0;
+    data += skip;
+    len -= skip;
+    off += skip;
+    size_t at = (size_t)(off % REASM_TAIL), first = REASM_TAIL - at;
+    if (first > len)
+        first = len;
+    memcpy(r->tail + at, data, first); /* the ring may wrap once */
+    memcpy(r->tail, data + first, len - first);
 }
 
 /* Compare bytes that were already delivered with a new copy, as far as the tail reaches. */

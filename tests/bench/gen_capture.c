@@ -272,7 +272,8 @@ static int conn_step(struct conn *c)
         else if (c->type == 1)
             tls_failure(c);
         else {
-            static const uint8_t hello[] = "\x00\x01" "bench-bulk-protocol\n";
+            static const uint8_t hello[] = "\x00\x01"
+                                           "bench-bulk-protocol\n";
             send_data(c, 0, hello, sizeof hello - 1);
         }
         return 1;
