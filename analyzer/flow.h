@@ -39,6 +39,7 @@ struct wsconn; /* conn.c */
 struct flow {
     struct flow_key key;
     struct flow *lru_prev, *lru_next;
+    struct flow *closed_prev, *closed_next; /* the closed-flow queue, oldest first */
     uint64_t id;
     double last_ts;
     uint8_t init_is_a; /* side 0 (initiator) is key endpoint a */
@@ -55,6 +56,10 @@ struct analyzer {
     struct report *rep;
     GHashTable *flows;
     struct flow *lru_head, *lru_tail;
+    /* Flows that ended (FIN both ways or RST) stay a while so late retransmissions and ACKs are
+     * recognised; at most CLOSED_MAX of them, so memory does not grow with capture length. */
+    struct flow *closed_head, *closed_tail;
+    size_t nclosed;
     size_t nflows, max_flows;
     size_t ooo_cap;
     struct reasm_budget budget; /* out-of-order bytes of all flows */

@@ -136,11 +136,38 @@ static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_
         reasm_free(&f->rd[side]);
     conn_free(f);
     f->closed = 1;
+    f->closed_prev = an->closed_tail;
+    f->closed_next = NULL;
+    if (an->closed_tail)
+        an->closed_tail->closed_next = f;
+    else
+        an->closed_head = f;
+    an->closed_tail = f;
+    an->nclosed++;
     an->cur = saved;
+}
+
+#define CLOSED_MAX 4096
+
+static void closed_unlink(struct analyzer *an, struct flow *f)
+{
+    if (f->closed_prev)
+        f->closed_prev->closed_next = f->closed_next;
+    else if (an->closed_head == f)
+        an->closed_head = f->closed_next;
+    else
+        return; /* not queued */
+    if (f->closed_next)
+        f->closed_next->closed_prev = f->closed_prev;
+    else
+        an->closed_tail = f->closed_prev;
+    f->closed_prev = f->closed_next = NULL;
+    an->nclosed--;
 }
 
 static void remove_flow(struct analyzer *an, struct flow *f)
 {
+    closed_unlink(an, f);
     if (an->last_flow == f)
         an->last_flow = NULL;
     lru_unlink(an, f);
@@ -151,6 +178,8 @@ static void remove_flow(struct analyzer *an, struct flow *f)
 
 static void expire(struct analyzer *an)
 {
+    while (an->nclosed > CLOSED_MAX)
+        remove_flow(an, an->closed_head);
     while (an->lru_head) {
         struct flow *f = an->lru_head;
         double limit = f->closed ? an->closed_timeout : an->idle_timeout;
@@ -246,6 +275,8 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
             f->rst = 1;
         if (tp->flags & TCP_FIN)
             f->fin_done[side] = 1;
+        if (f->rst || (f->fin_done[0] && f->fin_done[1]))
+            finish_flow(an, f, 1, pkt); /* joins the closed queue */
         return;
     }
     if (tp->len) {
