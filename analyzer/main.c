@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/tls_alert.h"
@@ -46,6 +48,7 @@ static void usage(FILE *f)
           "                            least recently active flow is finished early (reported)\n"
           "      --flow-timeout SEC    idle time after which a flow is finished (default 600)\n"
           "      --stream-buffer KIB   out-of-order bytes buffered per direction (default 1024)\n"
+          "  -j, --jobs N              analyze up to N files at once (output as with -j 1)\n"
           "  -V, --version             print the version\n"
           "  -h, --help                this text\n"
           "\n"
@@ -190,23 +193,159 @@ static int run_file(struct analyzer *an, struct report *rep, const char *path, c
     return rc;
 }
 
+/* ---- -j N: several files at once, output identical to a serial run ---- */
+
+struct job_opts {
+    enum report_format fmt;
+    int show_frames, fail_on;
+    double max_flows, flow_timeout, stream_kib;
+    const char *filter;
+};
+
+struct job {
+    const char *path;
+    char *buf; /* the file's whole output (its own report, no summary) */
+    size_t len;
+    struct report rep;
+    int done;
+};
+
+struct pool {
+    struct job *jobs;
+    int njobs, next;
+    const struct job_opts *o;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+static void setup_analyzer(struct analyzer *an, struct report *rep, const struct job_opts *o)
+{
+    analyzer_init(an, rep);
+    if (o->max_flows >= 1)
+        an->max_flows = (size_t)o->max_flows;
+    if (o->flow_timeout > 0)
+        an->idle_timeout = an->closed_timeout = o->flow_timeout;
+    if (o->stream_kib > 0)
+        an->ooo_cap = (size_t)(o->stream_kib * 1024);
+}
+
+static void *worker(void *arg)
+{
+    struct pool *pl = arg;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        int i = pl->next < pl->njobs && !stop_requested ? pl->next++ : -1;
+        pthread_mutex_unlock(&pl->mu);
+        if (i < 0)
+            return NULL;
+        struct job *j = &pl->jobs[i];
+        FILE *m = open_memstream(&j->buf, &j->len);
+        if (m) {
+            struct analyzer an;
+            report_init(&j->rep, pl->o->fmt, m);
+            j->rep.show_frames = pl->o->show_frames;
+            j->rep.fail_on = pl->o->fail_on;
+            setup_analyzer(&an, &j->rep, pl->o);
+            run_file(&an, &j->rep, j->path, pl->o->filter);
+            analyzer_free(&an);
+            report_release(&j->rep);
+            fclose(m);
+        }
+        pthread_mutex_lock(&pl->mu);
+        j->done = 1;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+    }
+}
+
+/* Run the files on n threads; write each file's output in command-line order as soon as it
+ * and those before it are done, and add its counts to rep. */
+static void run_parallel(char **files, int nfiles, int n, const struct job_opts *o,
+                         struct report *rep)
+{
+    struct pool pl = {calloc((size_t)nfiles, sizeof(struct job)),
+                      nfiles,
+                      0,
+                      o,
+                      PTHREAD_MUTEX_INITIALIZER,
+                      PTHREAD_COND_INITIALIZER};
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    if (!pl.jobs || !th) {
+        report_error(rep, files[0], 0, "out of memory for -j", 1);
+        free(pl.jobs);
+        free(th);
+        return;
+    }
+    for (int i = 0; i < nfiles; i++)
+        pl.jobs[i].path = files[i];
+    int started = 0;
+    for (; started < n; started++)
+        if (pthread_create(&th[started], NULL, worker, &pl) != 0)
+            break;
+    if (!started)
+        worker(&pl); /* no thread could start: do the work here */
+    for (int i = 0; i < nfiles; i++) {
+        pthread_mutex_lock(&pl.mu);
+        /* wait for file i; after an interrupt, files not started are skipped (the timed wait
+         * notices the signal, which does not signal the condition) */
+        while (!pl.jobs[i].done && !(stop_requested && pl.next <= i)) {
+            struct timespec t;
+            clock_gettime(CLOCK_REALTIME, &t);
+            t.tv_nsec += 100000000;
+            if (t.tv_nsec >= 1000000000) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&pl.cv, &pl.mu, &t);
+        }
+        pthread_mutex_unlock(&pl.mu);
+        if (!pl.jobs[i].done)
+            break; /* interrupted before this file started */
+        fwrite(pl.jobs[i].buf, 1, pl.jobs[i].len, rep->out);
+        free(pl.jobs[i].buf);
+        report_merge(rep, &pl.jobs[i].rep);
+    }
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    for (int i = 0; i < nfiles; i++)
+        if (!pl.jobs[i].done)
+            free(pl.jobs[i].buf);
+    free(pl.jobs);
+    free(th);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'F'},      {"filter", required_argument, NULL, 'f'},
-        {"no-frames", no_argument, NULL, 'q'},         {"fail-on", required_argument, NULL, 1},
-        {"version", no_argument, NULL, 'V'},           {"help", no_argument, NULL, 'h'},
-        {"max-flows", required_argument, NULL, 2},     {"flow-timeout", required_argument, NULL, 3},
-        {"stream-buffer", required_argument, NULL, 4}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'F'},
+                                             {"filter", required_argument, NULL, 'f'},
+                                             {"no-frames", no_argument, NULL, 'q'},
+                                             {"fail-on", required_argument, NULL, 1},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"max-flows", required_argument, NULL, 2},
+                                             {"flow-timeout", required_argument, NULL, 3},
+                                             {"stream-buffer", required_argument, NULL, 4},
+                                             {"jobs", required_argument, NULL, 'j'},
+                                             {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
     int show_frames = 1, fail_on = WSA_SEV_ERROR, c;
     double max_flows = 0, flow_timeout = 0, stream_kib = 0;
+    long jobs = 1;
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
-    while ((c = getopt_long(argc, argv, "F:f:qVh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "F:f:qVhj:", longopts, NULL)) != -1) {
         switch (c) {
+        case 'j': {
+            char *end;
+            jobs = strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 256) {
+                fprintf(stderr, "wsaudit: -j takes a number of threads from 1 to 256\n");
+                return 2;
+            }
+            break;
+        }
         case 'F':
             if (strcmp(optarg, "text") == 0)
                 fmt = FMT_TEXT;
@@ -263,23 +402,23 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct report rep;
-    struct analyzer an;
+    struct job_opts o = {fmt, show_frames, fail_on, max_flows, flow_timeout, stream_kib, filter};
     /* a pipe or a file gets large writes; a terminal keeps line buffering */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
     report_init(&rep, fmt, stdout);
     rep.show_frames = show_frames;
     rep.fail_on = fail_on;
-    analyzer_init(&an, &rep);
-    if (max_flows >= 1)
-        an.max_flows = (size_t)max_flows;
-    if (flow_timeout > 0)
-        an.idle_timeout = an.closed_timeout = flow_timeout;
-    if (stream_kib > 0)
-        an.ooo_cap = (size_t)(stream_kib * 1024);
-    for (int i = optind; i < argc && !stop_requested; i++)
-        run_file(&an, &rep, argv[i], filter);
-    analyzer_free(&an);
+    int nfiles = argc - optind;
+    if (jobs > 1 && nfiles > 1) {
+        run_parallel(argv + optind, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
+    } else {
+        struct analyzer an;
+        setup_analyzer(&an, &rep, &o);
+        for (int i = optind; i < argc && !stop_requested; i++)
+            run_file(&an, &rep, argv[i], filter);
+        analyzer_free(&an);
+    }
     report_summary(&rep);
     int status = report_exit_status(&rep);
     if (rep.fatal || rep.errors)

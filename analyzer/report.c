@@ -86,13 +86,40 @@ void report_error(struct report *r, const char *file, uint64_t pkt, const char *
     fflush(r->out);
 }
 
-void report_summary(struct report *r)
+void report_release(struct report *r)
 {
-    formats[r->fmt]->summary(r);
     fflush(r->out);
     free(r->json_file);
     r->json_file = NULL;
     r->json_file_for = NULL;
+}
+
+void report_summary(struct report *r)
+{
+    formats[r->fmt]->summary(r);
+    report_release(r);
+}
+
+void report_merge(struct report *into, const struct report *from)
+{
+    into->files += from->files;
+    into->packets += from->packets;
+    into->tcp_packets += from->tcp_packets;
+    into->flows += from->flows;
+    into->ws_conns += from->ws_conns;
+    into->frames += from->frames;
+    into->closes += from->closes;
+    into->tls_conns += from->tls_conns;
+    into->tls_failed += from->tls_failed;
+    into->tls_alerts += from->tls_alerts;
+    into->errors += from->errors;
+    into->fatal += from->fatal;
+    for (int i = 0; i < 4; i++)
+        into->by_severity[i] += from->by_severity[i];
+    for (int i = 0; i < F_FINDING_COUNT; i++)
+        into->by_finding[i] += from->by_finding[i];
+    for (int i = 0; i < 6; i++)
+        into->by_close_class[i] += from->by_close_class[i];
 }
 
 /*

@@ -57,6 +57,10 @@ void report_finding(struct report *r, const struct conn_view *c, const char *fil
                     enum wsa_finding_id id, const char *detail);
 void report_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal);
 void report_summary(struct report *r);
+/* Free what a report holds without writing a summary (a -j worker's per-file report). */
+void report_release(struct report *r);
+/* Add the counts of one report (a file analysed on its own) to another. */
+void report_merge(struct report *into, const struct report *from);
 int report_exit_status(const struct report *r);
 
 /* escaping helpers shared by both formats */

@@ -139,5 +139,15 @@ check "text output escapes invalid UTF-8 instead of dropping it" $?
 "$bin" -F jsonl "$caps/ws-close-bad-payloads.pcap" | grep -q '"reason_hex":"0062616420fffe20726561736f6e"\|"reason_hex":"626164'
 check "jsonl keeps invalid UTF-8 reason as hex" $?
 
+# --- -j N: files in parallel, output identical to a serial run ---
+all=$(ls "$caps"/*.pcap "$caps"/*.pcapng)
+for fmt in text jsonl; do
+    "$bin" -F "$fmt" $all "$tmp/missing.pcap" > "$tmp/serial"; s1=$?
+    "$bin" -j 4 -F "$fmt" $all "$tmp/missing.pcap" > "$tmp/parallel"; s2=$?
+    cmp -s "$tmp/serial" "$tmp/parallel" && [ "$s1" = "$s2" ]
+    check "-j 4 over $(echo $all | wc -w) captures and a missing file: $fmt output and exit status as serial" $?
+done
+run 2 "$tmp/o" -j 0 "$caps/ws-1003-binary-to-text.pcap"; check "-j 0 is a usage error" $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
