@@ -64,10 +64,11 @@ static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_ack = {"tcp.ack"},
                         f_tcp_nxtseq = {"tcp.nxtseq"}, f_tcp_fin = {"tcp.flags.fin"},
                         f_tcp_rst = {"tcp.flags.reset"}, f_ws = {"websocket"}, f_http = {"http"},
                         f_tls_record = {"tls.record"}, f_tcp_payload = {"tcp.payload"},
-                        f_tcp_len = {"tcp.len"}, f_ack_lost = {"tcp.analysis.ack_lost_segment"};
+                        f_tcp_len = {"tcp.len"}, f_tcp_seq = {"tcp.seq"},
+                        f_ack_lost = {"tcp.analysis.ack_lost_segment"};
 static struct field_ref *const all_refs[] = {
-    &f_tcp_stream, &f_tcp_ack,    &f_tcp_nxtseq,  &f_tcp_fin, &f_tcp_rst, &f_ws,
-    &f_http,       &f_tls_record, &f_tcp_payload, &f_tcp_len, &f_ack_lost};
+    &f_tcp_stream, &f_tcp_ack,    &f_tcp_nxtseq,  &f_tcp_fin, &f_tcp_rst,  &f_ws,
+    &f_http,       &f_tls_record, &f_tcp_payload, &f_tcp_len, &f_ack_lost, &f_tcp_seq};
 
 /* ---- what the core said, per frame ---- */
 
@@ -100,7 +101,7 @@ struct wa_conn {
     struct ws_session ws;
     struct tls_session tls;
     int tls_started, fin[2], ended;
-    int server_spoke, tls_server_records;
+    int server_spoke, tls_server_records, first_payload;
     uint32_t frame;
 };
 
@@ -498,6 +499,25 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
         wmem_map_insert(conns, GUINT_TO_POINTER(stream + 1), c);
     }
     c->frame = pinfo->num;
+    if (c->kind == 3)
+        return; /* neither WebSocket nor TLS: nothing more to read (cheap for bulk traffic) */
+    if (c->kind == 0 && !c->first_payload) {
+        /* the flow's first payload decides, as in the analyzer: an HTTP request or a TLS
+         * ClientHello keeps it, anything else is not followed (Decode As still is: the
+         * WebSocket items are looked at below before giving up) */
+        size_t len = 0;
+        guint32 seq = 0;
+        const uint8_t *p = payload(tree, &len);
+        /* only the very first bytes of the stream (relative seq 1) can say it */
+        if (p && first_uint(tree, &f_tcp_seq, &seq) && seq == 1) {
+            c->first_payload = 1;
+            if (ws_http_looks_like_request(p, len) == 0 &&
+                tls_looks_like_client_hello(p, len) == 0 && !finfos(tree, &f_ws)) {
+                c->kind = 3;
+                return;
+            }
+        }
+    }
     /* TLS first: a decrypted wss:// connection then also carries HTTP and WebSocket items */
     if (c->kind == 0 || c->kind == 2)
         tls_records(c, pinfo, tree);
