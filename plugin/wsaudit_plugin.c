@@ -63,12 +63,12 @@ struct field_ref {
 static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_ack = {"tcp.ack"},
                         f_tcp_nxtseq = {"tcp.nxtseq"}, f_tcp_fin = {"tcp.flags.fin"},
                         f_tcp_rst = {"tcp.flags.reset"}, f_ws = {"websocket"}, f_http = {"http"},
-                        f_tls_record = {"tls.record"}, f_tcp_payload = {"tcp.payload"},
-                        f_tcp_len = {"tcp.len"}, f_tcp_seq = {"tcp.seq"},
-                        f_ack_lost = {"tcp.analysis.ack_lost_segment"};
+                        f_tls_record = {"tls.record"}, f_tcp = {"tcp"},
+                        f_tcp_hdr_len = {"tcp.hdr_len"}, f_tcp_len = {"tcp.len"},
+                        f_tcp_seq = {"tcp.seq"}, f_ack_lost = {"tcp.analysis.ack_lost_segment"};
 static struct field_ref *const all_refs[] = {
-    &f_tcp_stream, &f_tcp_ack,    &f_tcp_nxtseq,  &f_tcp_fin, &f_tcp_rst,  &f_ws,
-    &f_http,       &f_tls_record, &f_tcp_payload, &f_tcp_len, &f_ack_lost, &f_tcp_seq};
+    &f_tcp_stream, &f_tcp_ack, &f_tcp_nxtseq,  &f_tcp_fin, &f_tcp_rst,  &f_ws,     &f_http,
+    &f_tls_record, &f_tcp,     &f_tcp_hdr_len, &f_tcp_len, &f_ack_lost, &f_tcp_seq};
 
 /* ---- what the core said, per frame ---- */
 
@@ -409,14 +409,22 @@ static void tls_records(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
 /* the first payload bytes of this frame, as Wireshark captured them */
 static const uint8_t *payload(proto_tree *tree, size_t *len)
 {
-    GPtrArray *a = finfos(tree, &f_tcp_payload);
-    if (!a)
+    /* the segment's payload follows the TCP header. Not read through tcp.payload: priming that
+     * FT_BYTES field would make Wireshark copy every segment's bytes */
+    GPtrArray *a = finfos(tree, &f_tcp);
+    guint32 hlen = 0, plen = 0;
+    if (!a || !first_uint(tree, &f_tcp_hdr_len, &hlen) || !first_uint(tree, &f_tcp_len, &plen) ||
+        plen == 0)
         return NULL;
     field_info *fi = g_ptr_array_index(a, 0);
-    if (fi->length <= 0 || !fi->ds_tvb)
+    if (!fi->ds_tvb)
         return NULL;
-    *len = (size_t)fi->length;
-    return tvb_get_ptr(fi->ds_tvb, fi->start, fi->length);
+    gint at = fi->start + (gint)hlen;
+    gint avail = (gint)tvb_captured_length_remaining(fi->ds_tvb, at);
+    if (avail <= 0)
+        return NULL;
+    *len = plen < (guint32)avail ? plen : (size_t)avail;
+    return tvb_get_ptr(fi->ds_tvb, at, (gint)*len);
 }
 
 static void server_first_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
