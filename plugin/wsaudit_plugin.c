@@ -60,15 +60,15 @@ struct field_ref {
     int ids[8];
     int n;
 };
-static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_ack = {"tcp.ack"},
-                        f_tcp_nxtseq = {"tcp.nxtseq"}, f_tcp_fin = {"tcp.flags.fin"},
-                        f_tcp_rst = {"tcp.flags.reset"}, f_ws = {"websocket"}, f_http = {"http"},
-                        f_tls_record = {"tls.record"}, f_tcp = {"tcp"},
-                        f_tcp_hdr_len = {"tcp.hdr_len"}, f_tcp_len = {"tcp.len"},
-                        f_tcp_seq = {"tcp.seq"}, f_ack_lost = {"tcp.analysis.ack_lost_segment"};
-static struct field_ref *const all_refs[] = {
-    &f_tcp_stream, &f_tcp_ack, &f_tcp_nxtseq,  &f_tcp_fin, &f_tcp_rst,  &f_ws,     &f_http,
-    &f_tls_record, &f_tcp,     &f_tcp_hdr_len, &f_tcp_len, &f_ack_lost, &f_tcp_seq};
+static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_srcport = {"tcp.srcport"},
+                        f_tcp_len = {"tcp.len"}, f_ws = {"websocket"}, f_http = {"http"},
+                        f_tls_record = {"tls.record"},
+                        f_ack_lost = {"tcp.analysis.ack_lost_segment"};
+/* Only these are primed: reading tcp.seq, tcp.ack or the tcp protocol item from the tree would
+ * make Wireshark format their labels on every packet. The TCP header is read directly from the
+ * frame at tcp.srcport's offset. */
+static struct field_ref *const all_refs[] = {&f_tcp_stream, &f_tcp_srcport, &f_tcp_len, &f_ws,
+                                             &f_http,       &f_tls_record,  &f_ack_lost};
 
 /* ---- what the core said, per frame ---- */
 
@@ -89,6 +89,19 @@ static wmem_map_t *frame_results;
 /* per-connection core state: tcp.stream -> struct wa_conn */
 static wmem_map_t *conns;
 
+/* the TCP header of the frame being processed, read from the frame itself */
+struct tcpv {
+    uint32_t seq, ack, len;
+    uint8_t flags;
+    const uint8_t *payload;
+    size_t plen;
+};
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
 struct wa_conn {
     address client;
     guint32 client_port;
@@ -103,6 +116,12 @@ struct wa_conn {
     int tls_started, fin[2], ended;
     int server_spoke, tls_server_records, first_payload;
     uint32_t frame;
+    /* TCP: the initiator and each side's initial sequence number (from SYN / SYN-ACK) */
+    address init_addr;
+    guint32 init_port;
+    uint32_t isn[2];
+    uint8_t isn_known[2], init_known;
+    struct tcpv cur; /* the frame being processed */
 };
 
 static void add_item(uint32_t frame, const struct wa_item *it)
@@ -234,15 +253,32 @@ static int is_client(const struct wa_conn *c, const packet_info *pinfo)
     return pinfo->srcport == c->client_port && addresses_equal(&pinfo->src, &c->client);
 }
 
-/* the stream offset just past an item that ends this frame's data (minus bytes after it) */
-static uint64_t end_offset(proto_tree *tree, const field_info *fi)
+static int side_of(const struct wa_conn *c, const packet_info *pinfo)
 {
-    guint32 nxt = 0;
-    if (!first_uint(tree, &f_tcp_nxtseq, &nxt) || nxt == 0)
+    return c->init_known && pinfo->srcport == c->init_port &&
+                   addresses_equal(&pinfo->src, &c->init_addr)
+               ? 0
+               : 1;
+}
+
+/* stream offset (0 = first byte after the SYN) of sequence number seq sent by side */
+static int rel_off(const struct wa_conn *c, int side, uint32_t seq, uint64_t *off)
+{
+    if (!c->isn_known[side])
+        return 0;
+    *off = (uint32_t)(seq - c->isn[side] - 1u);
+    return 1;
+}
+
+/* the stream offset just past an item that ends this frame's data (minus bytes after it) */
+static uint64_t end_offset(const struct wa_conn *c, packet_info *pinfo, const field_info *fi)
+{
+    uint64_t start;
+    if (!rel_off(c, side_of(c, pinfo), c->cur.seq, &start))
         return 0;
     gint total = (gint)tvb_captured_length(fi->ds_tvb);
     gint after = total - (fi->start + fi->length);
-    return (uint64_t)(nxt - 1) - (uint64_t)(after > 0 ? after : 0);
+    return start + c->cur.len - (uint64_t)(after > 0 ? after : 0);
 }
 
 static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
@@ -270,7 +306,7 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
             } else {
                 copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
                 c->client_port = pinfo->srcport;
-                c->req_end = end_offset(tree, fi) - ((size_t)fi->length - hend);
+                c->req_end = end_offset(c, pinfo, fi) - ((size_t)fi->length - hend);
                 c->kind = 1;
             }
         } else if (c->req && !c->ws_started && !is_client(c, pinfo)) {
@@ -296,7 +332,8 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
             c->ws_started = 1;
             ws_session_init(&c->ws, res.rsv_allowed, res.pmd, on_ws_event, c);
             ws_session_start(&c->ws, c->req_end,
-                             c->kind == 2 ? 0 : end_offset(tree, fi) - ((size_t)fi->length - hend));
+                             c->kind == 2 ? 0
+                                          : end_offset(c, pinfo, fi) - ((size_t)fi->length - hend));
         }
     }
 }
@@ -357,12 +394,10 @@ static void websocket_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *
     }
     if (!a || !c->ws_started)
         return;
-    guint32 ack = 0;
     struct ws_seg_ctx seg = {pinfo->num, 0, 0, pinfo->num};
-    if (c->kind == 1 && first_uint(tree, &f_tcp_ack, &ack) && ack > 0) {
+    if (c->kind == 1 && (c->cur.flags & TH_ACK) &&
+        rel_off(c, !side_of(c, pinfo), c->cur.ack, &seg.ack_off))
         seg.ack_valid = 1;
-        seg.ack_off = ack - 1;
-    }
     int dir = is_client(c, pinfo) ? WS_C2S : WS_S2C;
     for (guint i = 0; i < a->len; i++) {
         field_info *fi = g_ptr_array_index(a, i);
@@ -407,31 +442,43 @@ static void tls_records(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
 }
 
 /* the first payload bytes of this frame, as Wireshark captured them */
-static const uint8_t *payload(proto_tree *tree, size_t *len)
+/* Read the TCP header at tcp.srcport's offset in the frame; 0 when this is not TCP. */
+static int tcp_view(proto_tree *tree, struct tcpv *t)
 {
-    /* the segment's payload follows the TCP header. Not read through tcp.payload: priming that
-     * FT_BYTES field would make Wireshark copy every segment's bytes */
-    GPtrArray *a = finfos(tree, &f_tcp);
-    guint32 hlen = 0, plen = 0;
-    if (!a || !first_uint(tree, &f_tcp_hdr_len, &hlen) || !first_uint(tree, &f_tcp_len, &plen) ||
-        plen == 0)
-        return NULL;
+    GPtrArray *a = finfos(tree, &f_tcp_srcport);
+    guint32 len = 0;
+    memset(t, 0, sizeof *t);
+    if (!a || !first_uint(tree, &f_tcp_len, &len))
+        return 0;
     field_info *fi = g_ptr_array_index(a, 0);
-    if (!fi->ds_tvb)
-        return NULL;
-    gint at = fi->start + (gint)hlen;
-    gint avail = (gint)tvb_captured_length_remaining(fi->ds_tvb, at);
-    if (avail <= 0)
-        return NULL;
-    *len = plen < (guint32)avail ? plen : (size_t)avail;
-    return tvb_get_ptr(fi->ds_tvb, at, (gint)*len);
+    tvbuff_t *tvb = fi->ds_tvb;
+    gint at = fi->start;
+    if (!tvb || tvb_captured_length_remaining(tvb, at) < 20)
+        return 0;
+    gint hlen = (tvb_get_guint8(tvb, at + 12) >> 4) * 4;
+    t->seq = tvb_get_ntohl(tvb, at + 4);
+    t->ack = tvb_get_ntohl(tvb, at + 8);
+    t->flags = tvb_get_guint8(tvb, at + 13);
+    t->len = len;
+    gint avail = (gint)tvb_captured_length_remaining(tvb, at + hlen);
+    if (len && avail > 0) {
+        t->plen = len < (guint32)avail ? len : (size_t)avail;
+        t->payload = tvb_get_ptr(tvb, at + hlen, (gint)t->plen);
+    }
+    return 1;
 }
 
-static void server_first_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+static const uint8_t *payload(const struct wa_conn *c, size_t *len)
+{
+    *len = c->cur.plen;
+    return c->cur.payload;
+}
+
+static void server_first_bytes(struct wa_conn *c, packet_info *pinfo)
 {
     size_t len = 0;
     const uint8_t *p;
-    if (!c->client_port || is_client(c, pinfo) || !(p = payload(tree, &len)))
+    if (!c->client_port || is_client(c, pinfo) || !(p = payload(c, &len)))
         return;
     int first = !c->server_spoke;
     c->server_spoke = 1;
@@ -464,9 +511,8 @@ static void lost_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
 
 static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
 {
-    guint32 fin = 0, rst = 0;
-    first_uint(tree, &f_tcp_fin, &fin);
-    first_uint(tree, &f_tcp_rst, &rst);
+    (void)tree;
+    int fin = (c->cur.flags & TH_FIN) != 0, rst = (c->cur.flags & TH_RST) != 0;
     if ((!fin && !rst) || c->ended || c->kind == 0 || c->kind == 3 || !c->client_port)
         return;
     int side = is_client(c, pinfo) ? 0 : 1;
@@ -509,15 +555,27 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
     c->frame = pinfo->num;
     if (c->kind == 3)
         return; /* neither WebSocket nor TLS: nothing more to read (cheap for bulk traffic) */
+    if (!tcp_view(tree, &c->cur))
+        return;
+    if ((c->cur.flags & TH_SYN) && !(c->cur.flags & TH_ACK)) {
+        copy_address_wmem(wmem_file_scope(), &c->init_addr, &pinfo->src);
+        c->init_port = pinfo->srcport;
+        c->init_known = 1;
+        c->isn[0] = c->cur.seq;
+        c->isn_known[0] = 1;
+    } else if ((c->cur.flags & TH_SYN) && c->init_known && side_of(c, pinfo) == 1) {
+        c->isn[1] = c->cur.seq;
+        c->isn_known[1] = 1;
+    }
     if (c->kind == 0 && !c->first_payload) {
         /* the flow's first payload decides, as in the analyzer: an HTTP request or a TLS
          * ClientHello keeps it, anything else is not followed (Decode As still is: the
          * WebSocket items are looked at below before giving up) */
         size_t len = 0;
-        guint32 seq = 0;
-        const uint8_t *p = payload(tree, &len);
-        /* only the very first bytes of the stream (relative seq 1) can say it */
-        if (p && first_uint(tree, &f_tcp_seq, &seq) && seq == 1) {
+        uint64_t off = 0;
+        const uint8_t *p = payload(c, &len);
+        /* only the very first bytes of the stream can say it (unknown without the SYN) */
+        if (p && (!rel_off(c, side_of(c, pinfo), c->cur.seq, &off) || off == 0)) {
             c->first_payload = 1;
             if (ws_http_looks_like_request(p, len) == 0 &&
                 tls_looks_like_client_hello(p, len) == 0 && !finfos(tree, &f_ws)) {
@@ -534,7 +592,7 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
     if (c->kind != 3)
         websocket_frames(c, pinfo, tree);
     lost_bytes(c, pinfo, tree);
-    server_first_bytes(c, pinfo, tree);
+    server_first_bytes(c, pinfo);
     tcp_end(c, pinfo, tree);
 }
 
