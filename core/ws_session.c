@@ -184,6 +184,7 @@ static void check_header(struct ws_session *s, int dir)
             emit_finding(s, dir, pkt, F_W_CONTROL_AFTER_CLOSE, buf);
         }
         d->ctrl_len = 0;
+        d->ctrl_gap = 0;
         return;
     }
 
@@ -202,6 +203,10 @@ static void check_header(struct ws_session *s, int dir)
             emit_finding(s, dir, pkt, F_V_INTERLEAVED_DATA, buf);
         }
         struct ws_msg_rec *m = &d->hist[d->hist_count % WS_HISTORY];
+        /* text is checked as UTF-8 here unless compressed (checked after inflation) */
+        utf8_init(&d->text);
+        d->text_check = h->opcode == WS_OP_TEXT && !(s->pmd && (h->rsv & 4));
+        d->text_pkt = pkt;
         m->hdr_end = d->frame_off + h->hdr_len;
         m->pkt = pkt;
         m->size = 0;
@@ -272,6 +277,39 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
     d->close_sent = 1;
 }
 
+/* RFC 6455 §5.5.3: a Pong answering a Ping carries the same payload; an endpoint may answer only
+ * the most recent of several Pings, and may send unsolicited Pongs. */
+static void ping_pong(struct ws_session *s, int dir)
+{
+    struct ws_dir *d = &s->d[dir];
+    const struct ws_frame_hdr *h = &d->fp.hdr;
+    if (h->opcode == WS_OP_PING) {
+        if (d->ctrl_gap || h->len > sizeof d->ctrl) {
+            d->pings = 0; /* cannot be compared */
+            return;
+        }
+        memmove(d->ping[1], d->ping[0], d->ping_len[0]);
+        d->ping_len[1] = d->ping_len[0];
+        memcpy(d->ping[0], d->ctrl, d->ctrl_len);
+        d->ping_len[0] = d->ctrl_len;
+        d->pings = (uint8_t)(d->pings < 2 ? d->pings + 1 : 2);
+        return;
+    }
+    struct ws_dir *peer = &s->d[!dir];
+    if (!peer->pings || d->ctrl_gap || h->len > sizeof d->ctrl)
+        return; /* unsolicited, or not comparable */
+    for (unsigned i = 0; i < peer->pings; i++)
+        if (peer->ping_len[i] == d->ctrl_len && memcmp(peer->ping[i], d->ctrl, d->ctrl_len) == 0) {
+            peer->pings = 0;
+            return;
+        }
+    char buf[160];
+    snprintf(buf, sizeof buf, "Pong of %u bytes, the outstanding Ping had %u bytes", d->ctrl_len,
+             peer->ping_len[0]);
+    emit_finding(s, dir, d->frame_pkt, F_V_PONG_MISMATCH, buf);
+    peer->pings = 0;
+}
+
 static void frame_end(struct ws_session *s, int dir, int complete)
 {
     struct ws_dir *d = &s->d[dir];
@@ -293,10 +331,20 @@ static void frame_end(struct ws_session *s, int dir, int complete)
     } else {
         s->cb(s->cb_ctx, &ev);
     }
+    if (complete && (h->opcode == WS_OP_PING || h->opcode == WS_OP_PONG))
+        ping_pong(s, dir);
     if (!ws_opcode_is_control(h->opcode) && h->fin && complete) {
         struct ws_msg_rec *m = current_msg(d);
         if (m)
             m->complete = 1;
+        if (m && d->text_check && utf8_finish(&d->text) != 0) {
+            char buf[160];
+            snprintf(buf, sizeof buf,
+                     "the text message that started in packet %llu ends inside a UTF-8 sequence",
+                     (unsigned long long)d->text_pkt);
+            emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
+        }
+        d->text_check = 0;
         d->in_msg = 0;
     }
 }
@@ -358,6 +406,18 @@ void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t 
                 struct ws_msg_rec *m = current_msg(d);
                 if (m)
                     m->size += chunk_len;
+                if (m && d->text_check) {
+                    if (utf8_feed_masked(&d->text, chunk, chunk_len, h->mask,
+                                         d->fp.done - chunk_len) < 0) {
+                        char buf[160];
+                        d->text_check = 0;
+                        snprintf(buf, sizeof buf,
+                                 "byte %llu of the text message that started in packet %llu",
+                                 (unsigned long long)d->text.bad_at,
+                                 (unsigned long long)d->text_pkt);
+                        emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
+                    }
+                }
             }
         } else if (r == WF_FRAME_END) {
             frame_end(s, dir, 1);
@@ -390,6 +450,9 @@ void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt)
             if (ws_opcode_is_control(d->fp.hdr.opcode)) {
                 uint64_t kept = d->fp.done < sizeof d->ctrl ? d->fp.done : sizeof d->ctrl;
                 d->ctrl_len = (uint8_t)kept; /* bytes in the gap read as zero */
+                d->ctrl_gap = 1;
+            } else {
+                d->text_check = 0; /* a text message with a hole cannot be validated */
             }
             struct ws_msg_rec *m = current_msg(d);
             if (m && !ws_opcode_is_control(d->fp.hdr.opcode))

@@ -96,7 +96,14 @@ struct ws_dir {
     uint8_t in_msg, close_sent, stopped, ended;
     uint64_t close_pkt, close_hdr_end; /* this direction's first Close */
     uint8_t ctrl[125];
-    uint8_t ctrl_len;
+    uint8_t ctrl_len, ctrl_gap; /* ctrl_gap: bytes of this control frame were not captured */
+    /* the open text message: UTF-8 validation across frames and segments (RFC 6455 §8.1) */
+    struct utf8_state text;
+    uint8_t text_check; /* 1 while the open message is uncompressed text still being checked */
+    uint64_t text_pkt;  /* packet of the message's first frame */
+    /* the last two Pings this side sent and not yet answered, for the Pong check */
+    uint8_t ping[2][125];
+    uint8_t ping_len[2], pings; /* pings: how many of the two slots are outstanding */
     uint64_t frames, msgs;
     struct ws_msg_rec hist[WS_HISTORY];
     unsigned hist_count; /* total ever recorded; slot = count % WS_HISTORY */

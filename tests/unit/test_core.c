@@ -494,6 +494,77 @@ static void framing_violations(void **state)
     g_free(ev);
 }
 
+/* RFC 6455 §8.1: text is UTF-8 across fragments; the check carries state across frames */
+static void text_utf8_checked_across_fragments(void **state)
+{
+    (void)state;
+    /* "é" (C3 A9) split between two fragments is valid; ED A0 80 (a surrogate) is not */
+    const struct step ok_then_bad[] = {
+        {WS_S2C,
+         B("\x01\x02"
+           "a\xc3"),
+         1, 0, 0},
+        {WS_S2C,
+         B("\x80\x02"
+           "\xa9"
+           "b"),
+         2, 0, 0},
+        {WS_S2C,
+         B("\x81\x05"
+           "ok\xed\xa0\x80"),
+         3, 0, 0},
+        {WS_S2C,
+         B("\x81\x01"
+           "\xce"),
+         4, 0, 0}, /* ends inside a sequence */
+        {WS_S2C,
+         B("\x82\x02"
+           "\xff\xfe"),
+         5, 0, 0}, /* binary: not checked */
+    };
+    char *ev = run_invariant(ok_then_bad, 5);
+    if (strstr(ev, "invalid_utf8 pkt=1") || strstr(ev, "invalid_utf8 pkt=2") ||
+        strstr(ev, "invalid_utf8 pkt=5"))
+        fail_msg("false UTF-8 finding in:\n%s", ev);
+    assert_non_null(strstr(ev, "ws.violation.invalid_utf8 pkt=3"));
+    assert_non_null(strstr(ev, "ws.violation.invalid_utf8 pkt=4"));
+    g_free(ev);
+}
+
+/* RFC 6455 §5.5.3: the Pong echoes the Ping; answering only the latest of two is allowed */
+static void pong_must_echo_ping(void **state)
+{
+    (void)state;
+    const struct step st[] = {
+        {WS_C2S, B("\x89\x82" M0 "p1"), 1, 0, 0},
+        {WS_S2C,
+         B("\x8a\x02"
+           "p1"),
+         2, 0, 0}, /* echo: fine */
+        {WS_C2S, B("\x89\x82" M0 "p2"), 3, 0, 0},
+        {WS_C2S, B("\x89\x82" M0 "p3"), 4, 0, 0},
+        {WS_S2C,
+         B("\x8a\x02"
+           "p3"),
+         5, 0, 0}, /* only the latest: fine */
+        {WS_S2C,
+         B("\x8a\x02"
+           "zz"),
+         6, 0, 0}, /* unsolicited: fine */
+        {WS_C2S, B("\x89\x82" M0 "p4"), 7, 0, 0},
+        {WS_S2C,
+         B("\x8a\x02"
+           "xx"),
+         8, 0, 0}, /* wrong payload */
+    };
+    char *ev = run_invariant(st, 8);
+    assert_null(strstr(ev, "pong_mismatch pkt=2"));
+    assert_null(strstr(ev, "pong_mismatch pkt=5"));
+    assert_null(strstr(ev, "pong_mismatch pkt=6"));
+    assert_non_null(strstr(ev, "ws.violation.pong_mismatch pkt=8"));
+    g_free(ev);
+}
+
 static void incomplete_frame_at_end_is_degraded(void **state)
 {
     (void)state;
@@ -609,6 +680,8 @@ int main(void)
         cmocka_unit_test(close_codes_on_the_wire),
         cmocka_unit_test(close_payload_rules),
         cmocka_unit_test(framing_violations),
+        cmocka_unit_test(text_utf8_checked_across_fragments),
+        cmocka_unit_test(pong_must_echo_ping),
         cmocka_unit_test(incomplete_frame_at_end_is_degraded),
         cmocka_unit_test(handshake_rfc_example_accept),
         cmocka_unit_test(handshake_violations),
