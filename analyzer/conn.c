@@ -112,6 +112,8 @@ void conn_free(struct flow *f)
         tls_session_free(c->tls);
         free(c->tls);
     }
+    if (f->state == FS_WS)
+        ws_session_free(&c->sess);
     free(c);
     f->ws = NULL;
     f->state = FS_DONE;
@@ -192,6 +194,8 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
     }
     f->state = FS_WS;
     ws_session_init(&c->sess, res.rsv_allowed, res.pmd, on_ws_event, c);
+    if (res.pmd)
+        ws_session_set_pmd(&c->sess, &res.pmd_params);
     ws_session_start(&c->sess, c->req_end_off, c->resp_end_off);
     g_byte_array_free(c->req, TRUE);
     g_byte_array_free(c->resp, TRUE);

@@ -161,6 +161,8 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
                         ",\"complete\":%s,\"compressed\":%s,\"size\":%" PRIu64,
                         u->opcode, ws_opcode_name(u->opcode), u->pkt,
                         u->complete ? "true" : "false", u->compressed ? "true" : "false", u->size);
+            if (u->inflated_known && u->complete)
+                fprintf(f, ",\"inflated_size\":%" PRIu64, u->inflated);
             fprintf(f, ",\"judged_by\":\"%s\"", u->by_ack ? "ack" : "capture_order");
             if (u->reason) {
                 fputs(",\"reason\":", f);

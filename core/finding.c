@@ -79,6 +79,13 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
     [F_V_PONG_MISMATCH] = {"ws.violation.pong_mismatch", WSA_SEV_ERROR,
                            "Pong does not echo the payload of the Ping it answers",
                            "RFC 6455 §5.5.3"},
+    [F_V_BAD_DEFLATE] = {"ws.violation.bad_deflate", WSA_SEV_ERROR,
+                         "Compressed message does not inflate (corrupt DEFLATE data)",
+                         "RFC 7692 §7.2.2"},
+    [F_D_INFLATE_STOPPED] = {"ws.inflate_stopped", WSA_SEV_DEGRADED,
+                             "Decompression stopped for this direction; its compressed messages "
+                             "are no longer checked",
+                             NULL},
     [F_W_CONTROL_AFTER_CLOSE] = {"ws.control_after_close", WSA_SEV_WARNING,
                                  "Control frame sent after this endpoint sent Close",
                                  "RFC 6455 §5.5.1"},

@@ -200,6 +200,37 @@ static void add(struct ws_handshake_result *r, int id)
         r->findings[r->n_findings++] = id;
 }
 
+/* the parameters of one accepted permessage-deflate element: ";a;b=12" from p to end */
+static void pmd_params(const char *p, const char *end, struct ws_pmd_params *o)
+{
+    o->server_no_context = o->client_no_context = 0;
+    o->server_bits = o->client_bits = 15;
+    while (p && p < end) {
+        const char *next = memchr(p + 1, ';', (size_t)(end - p - 1));
+        const char *stop = next ? next : end;
+        const char *eq = memchr(p + 1, '=', (size_t)(stop - p - 1));
+        struct ws_slice k = trim(p + 1, (size_t)((eq ? eq : stop) - p - 1));
+        int v = 0;
+        if (eq) {
+            struct ws_slice vs = trim(eq + 1, (size_t)(stop - eq - 1));
+            for (size_t i = 0; i < vs.len; i++)
+                if (vs.p[i] >= '0' && vs.p[i] <= '9')
+                    v = v * 10 + (vs.p[i] - '0');
+        }
+#define IS(name) (k.len == sizeof(name) - 1 && g_ascii_strncasecmp(k.p, name, k.len) == 0)
+        if (IS("server_no_context_takeover"))
+            o->server_no_context = 1;
+        else if (IS("client_no_context_takeover"))
+            o->client_no_context = 1;
+        else if (IS("server_max_window_bits") && v >= 8 && v <= 15)
+            o->server_bits = (uint8_t)v;
+        else if (IS("client_max_window_bits") && v >= 8 && v <= 15)
+            o->client_bits = (uint8_t)v;
+#undef IS
+        p = next;
+    }
+}
+
 void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg *resp,
                         struct ws_handshake_result *r)
 {
@@ -261,9 +292,10 @@ void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg 
             if (n) {
                 if (!req->extensions.p || !list_has(req->extensions, name))
                     bad = 1;
-                else if (g_ascii_strcasecmp(name, "permessage-deflate") == 0)
+                else if (g_ascii_strcasecmp(name, "permessage-deflate") == 0) {
                     r->pmd = 1, r->rsv_allowed |= 4; /* RFC 7692 §6: RSV1 */
-                else
+                    pmd_params(semi, stop, &r->pmd_params);
+                } else
                     r->rsv_allowed |= 7; /* an extension we do not know: RSV bits not judged */
             }
             p = comma ? comma + 1 : end;

@@ -39,8 +39,15 @@ int ws_http_looks_like_request(const uint8_t *buf, size_t len);
 /* Parse a complete header block. Returns 0, or -1 when it is not an HTTP/1.x message. */
 int ws_http_parse(const uint8_t *buf, size_t len, int is_response, struct ws_http_msg *msg);
 
+/* permessage-deflate as the server accepted it (RFC 7692 §7.1) */
+struct ws_pmd_params {
+    uint8_t server_no_context, client_no_context;
+    uint8_t server_bits, client_bits; /* 8..15; 15 when not limited */
+};
+
 /* What the exchange negotiated, and what was wrong with it. */
 struct ws_handshake_result {
+    struct ws_pmd_params pmd_params;
     int upgraded;    /* status 101 */
     int accept_ok;   /* Sec-WebSocket-Accept verified */
     int pmd;         /* permessage-deflate accepted by the server */

@@ -17,6 +17,8 @@ static void emit_finding(struct ws_session *s, int dir, uint64_t pkt, enum wsa_f
     s->cb(s->cb_ctx, &ev);
 }
 
+#define WS_INFLATE_CAP (64u << 20) /* inflated bytes per message before it counts as a bomb */
+
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx)
 {
     memset(s, 0, sizeof *s);
@@ -24,8 +26,22 @@ void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn
         ws_frame_init(&s->d[i].fp);
     s->rsv_allowed = rsv_allowed;
     s->pmd = pmd;
+    for (int i = 0; i < 2; i++)
+        ws_inflate_init(&s->d[i].infl, 15, 0, WS_INFLATE_CAP);
     s->cb = cb;
     s->cb_ctx = ctx;
+}
+
+void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p)
+{
+    ws_inflate_init(&s->d[WS_C2S].infl, p->client_bits, p->client_no_context, WS_INFLATE_CAP);
+    ws_inflate_init(&s->d[WS_S2C].infl, p->server_bits, p->server_no_context, WS_INFLATE_CAP);
+}
+
+void ws_session_free(struct ws_session *s)
+{
+    for (int i = 0; i < 2; i++)
+        ws_inflate_free(&s->d[i].infl);
 }
 
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
@@ -115,6 +131,8 @@ static void annotate_1003(struct ws_session *s, int closer, int at_end)
         u.complete = found->complete;
         u.compressed = found->compressed;
         u.size = found->size;
+        u.inflated = found->inflated;
+        u.inflated_known = found->compressed && !peer->infl_dead;
     }
     if (u.status == WS_UNSUP_OBSERVED)
         snprintf(detail, sizeof detail,
@@ -125,6 +143,11 @@ static void annotate_1003(struct ws_session *s, int closer, int at_end)
     else
         snprintf(detail, sizeof detail, "offending message %s: %s",
                  u.status == WS_UNSUP_UNKNOWN ? "unknown" : "none_observed", u.reason);
+    if (u.status == WS_UNSUP_OBSERVED && u.inflated_known && u.complete) {
+        size_t n = strlen(detail);
+        snprintf(detail + n, sizeof detail - n, ", %llu bytes after inflation",
+                 (unsigned long long)u.inflated);
+    }
 emit:;
 
     struct ws_event ev;
@@ -203,9 +226,10 @@ static void check_header(struct ws_session *s, int dir)
             emit_finding(s, dir, pkt, F_V_INTERLEAVED_DATA, buf);
         }
         struct ws_msg_rec *m = &d->hist[d->hist_count % WS_HISTORY];
-        /* text is checked as UTF-8 here unless compressed (checked after inflation) */
         utf8_init(&d->text);
-        d->text_check = h->opcode == WS_OP_TEXT && !(s->pmd && (h->rsv & 4));
+        d->infl_msg = s->pmd && (h->rsv & 4) && !d->infl_dead;
+        /* text is checked as UTF-8, after inflation when compressed */
+        d->text_check = h->opcode == WS_OP_TEXT && (!(s->pmd && (h->rsv & 4)) || d->infl_msg);
         d->text_pkt = pkt;
         m->hdr_end = d->frame_off + h->hdr_len;
         m->pkt = pkt;
@@ -213,6 +237,7 @@ static void check_header(struct ws_session *s, int dir)
         m->opcode = h->opcode;
         m->complete = 0;
         m->compressed = s->pmd && (h->rsv & 4);
+        m->inflated = 0;
         d->hist_count++;
         d->msgs++;
         d->in_msg = 1;
@@ -222,6 +247,88 @@ static void check_header(struct ws_session *s, int dir)
 static struct ws_msg_rec *current_msg(struct ws_dir *d)
 {
     return d->in_msg && d->hist_count ? &d->hist[(d->hist_count - 1) % WS_HISTORY] : NULL;
+}
+
+/* inflated bytes of the open message: counted, and checked as UTF-8 when it is text */
+struct infl_ctx {
+    struct ws_session *s;
+    int dir;
+};
+
+static void text_bytes(struct ws_session *s, int dir, const uint8_t *p, size_t n)
+{
+    struct ws_dir *d = &s->d[dir];
+    if (!d->text_check || utf8_feed(&d->text, p, n) == 0)
+        return;
+    char buf[160];
+    d->text_check = 0;
+    snprintf(buf, sizeof buf,
+             "byte %llu (after inflation) of the text message that started in packet %llu",
+             (unsigned long long)d->text.bad_at, (unsigned long long)d->text_pkt);
+    emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
+}
+
+static void infl_sink(void *ctx, const uint8_t *out, size_t n)
+{
+    struct infl_ctx *ic = ctx;
+    struct ws_dir *d = &ic->s->d[ic->dir];
+    struct ws_msg_rec *m = current_msg(d);
+    if (m)
+        m->inflated += n;
+    text_bytes(ic->s, ic->dir, out, n);
+}
+
+/* A corrupt stream or a bomb is reported once; then this direction is no longer inflated (its
+ * compression context is lost) and says so. */
+static void inflate_failed(struct ws_session *s, int dir, int r)
+{
+    struct ws_dir *d = &s->d[dir];
+    char buf[200];
+    if (r == WS_INFL_ERROR) {
+        snprintf(buf, sizeof buf, "message that started in packet %llu: %s",
+                 (unsigned long long)d->text_pkt, ws_inflate_error(&d->infl));
+        emit_finding(s, dir, s->seg.pkt, F_V_BAD_DEFLATE, buf);
+    }
+    snprintf(buf, sizeof buf, "%s; later compressed messages from the %s are not inflated",
+             r == WS_INFL_CAP     ? "a message inflates beyond 64 MiB (decompression bomb?)"
+             : r == WS_INFL_ERROR ? "the compressed stream is corrupt"
+                                  : "out of memory for the inflater",
+             dir_sender(dir));
+    emit_finding(s, dir, s->seg.pkt, F_D_INFLATE_STOPPED, buf);
+    d->infl_dead = 1;
+    d->infl_msg = 0;
+    d->text_check = 0;
+    ws_inflate_free(&d->infl);
+}
+
+static void inflate_chunk(struct ws_session *s, int dir, const uint8_t *chunk, size_t n,
+                          uint64_t pos)
+{
+    struct ws_dir *d = &s->d[dir];
+    const struct ws_frame_hdr *h = &d->fp.hdr;
+    struct infl_ctx ic = {s, dir};
+    uint8_t buf[4096];
+    while (n && d->infl_msg) {
+        size_t k = n < sizeof buf ? n : sizeof buf;
+        for (size_t i = 0; i < k; i++)
+            buf[i] = (uint8_t)(chunk[i] ^ h->mask[(pos + i) & 3]);
+        int r = ws_inflate_feed(&d->infl, buf, k, infl_sink, &ic);
+        if (r != WS_INFL_OK)
+            inflate_failed(s, dir, r);
+        chunk += k;
+        n -= k;
+        pos += k;
+    }
+}
+
+static void inflate_end(struct ws_session *s, int dir)
+{
+    struct ws_dir *d = &s->d[dir];
+    struct infl_ctx ic = {s, dir};
+    int r = ws_inflate_end_msg(&d->infl, infl_sink, &ic);
+    if (r != WS_INFL_OK)
+        inflate_failed(s, dir, r);
+    d->infl_msg = 0;
 }
 
 static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
@@ -337,6 +444,8 @@ static void frame_end(struct ws_session *s, int dir, int complete)
         struct ws_msg_rec *m = current_msg(d);
         if (m)
             m->complete = 1;
+        if (m && d->infl_msg)
+            inflate_end(s, dir);
         if (m && d->text_check && utf8_finish(&d->text) != 0) {
             char buf[160];
             snprintf(buf, sizeof buf,
@@ -406,7 +515,9 @@ void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t 
                 struct ws_msg_rec *m = current_msg(d);
                 if (m)
                     m->size += chunk_len;
-                if (m && d->text_check) {
+                if (m && d->infl_msg) {
+                    inflate_chunk(s, dir, chunk, chunk_len, d->fp.done - chunk_len);
+                } else if (m && d->text_check) {
                     if (utf8_feed_masked(&d->text, chunk, chunk_len, h->mask,
                                          d->fp.done - chunk_len) < 0) {
                         char buf[160];

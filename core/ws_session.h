@@ -23,6 +23,8 @@
 #include "utf8.h"
 #include "ws_close.h"
 #include "ws_frame.h"
+#include "ws_handshake.h"
+#include "ws_inflate.h"
 
 enum { WS_C2S = 0, WS_S2C = 1 };
 
@@ -43,11 +45,13 @@ enum ws_unsup_status {
 /* The 1003 annotation: which message from the peer provoked the close. */
 struct ws_unsupported {
     enum ws_unsup_status status;
-    uint8_t opcode;     /* first-frame opcode of that message */
-    uint64_t pkt;       /* packet carrying that message's first frame header */
-    int complete;       /* its last frame (FIN) had been received by the closer */
-    int compressed;     /* RSV1 with permessage-deflate */
-    uint64_t size;      /* payload bytes received of it (on the wire) */
+    uint8_t opcode;    /* first-frame opcode of that message */
+    uint64_t pkt;      /* packet carrying that message's first frame header */
+    int complete;      /* its last frame (FIN) had been received by the closer */
+    int compressed;    /* RSV1 with permessage-deflate */
+    uint64_t size;     /* payload bytes received of it (on the wire) */
+    uint64_t inflated; /* its size after inflation, when compressed and inflated */
+    int inflated_known;
     int by_ack;         /* judged by the close segment's ACK (else by capture order) */
     const char *reason; /* why it is unknown or none was observed */
 };
@@ -83,6 +87,7 @@ struct ws_msg_rec {
     uint64_t hdr_end; /* stream offset just past the first frame's header */
     uint64_t pkt;
     uint64_t size;
+    uint64_t inflated; /* bytes after inflation (compressed messages) */
     uint8_t opcode, complete, compressed;
 };
 
@@ -101,6 +106,9 @@ struct ws_dir {
     struct utf8_state text;
     uint8_t text_check; /* 1 while the open message is uncompressed text still being checked */
     uint64_t text_pkt;  /* packet of the message's first frame */
+    /* permessage-deflate: this direction's inflater and the open message's state */
+    struct ws_inflater infl;
+    uint8_t infl_msg, infl_dead; /* the open message is being inflated; inflation stopped */
     /* the last two Pings this side sent and not yet answered, for the Pong check */
     uint8_t ping[2][125];
     uint8_t ping_len[2], pings; /* pings: how many of the two slots are outstanding */
@@ -126,6 +134,10 @@ struct ws_session {
 };
 
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx);
+/* The negotiated permessage-deflate parameters (default: 15-bit windows, context takeover). */
+void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p);
+/* Release the inflaters (the only allocation). */
+void ws_session_free(struct ws_session *s);
 /* Stream offsets at which WebSocket data starts in each direction. */
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off);
 void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t len,

@@ -331,6 +331,8 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
             }
             c->ws_started = 1;
             ws_session_init(&c->ws, res.rsv_allowed, res.pmd, on_ws_event, c);
+            if (res.pmd)
+                ws_session_set_pmd(&c->ws, &res.pmd_params);
             ws_session_start(&c->ws, c->req_end,
                              c->kind == 2 ? 0
                                           : end_offset(c, pinfo, fi) - ((size_t)fi->length - hend));
@@ -533,8 +535,10 @@ static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
     }
     if (c->fin[0] && c->fin[1]) {
         c->ended = 1;
-        if (c->ws_started)
+        if (c->ws_started) {
             ws_session_end(&c->ws, 1, pinfo->num);
+            ws_session_free(&c->ws);
+        }
         if (c->kind == 2) {
             tls_session_end(&c->tls, 1, pinfo->num);
             tls_session_free(&c->tls);
@@ -735,6 +739,8 @@ static void free_conn(gpointer key, gpointer value, gpointer user)
     struct wa_conn *c = value;
     if (c->tls_started)
         tls_session_free(&c->tls);
+    if (c->ws_started)
+        ws_session_free(&c->ws);
 }
 
 static void cleanup_maps(void)

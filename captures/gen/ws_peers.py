@@ -64,6 +64,26 @@ async def run(scenario, port, host):
                 await ws.send("hello over TLS")
                 await ws.recv()
                 await ws.close(1000, "done")
+    elif scenario == "binary-to-text-deflate":
+        # the 1003 story with permessage-deflate negotiated (websockets' default), small window
+        # on the server, and text that compresses well
+        from websockets.extensions.permessage_deflate import (ClientPerMessageDeflateFactory,
+                                                              ServerPerMessageDeflateFactory)
+        sext = [ServerPerMessageDeflateFactory(server_max_window_bits=11,
+                                               client_no_context_takeover=True)]
+        cext = [ClientPerMessageDeflateFactory(client_max_window_bits=True)]
+        async with websockets.serve(text_only_server, host, port, compression=None,
+                                    extensions=sext):
+            async with websockets.connect(f"ws://{fmt(host)}:{port}/deflate", compression=None,
+                                          extensions=cext) as ws:
+                for i in range(3):
+                    await ws.send("héllo wörld, " * (20 + i))
+                    await ws.recv()
+                await ws.send(bytes(range(256)) * 8)
+                try:
+                    await ws.recv()
+                except websockets.ConnectionClosed:
+                    pass
     elif scenario == "wss-binary-to-text-keylog":
         # the 1003 story over wss://, with the TLS secrets logged so Wireshark can decrypt it
         certs = sys.argv[5]

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "finding.h"
 #include "tls_alert.h"
@@ -274,11 +275,15 @@ struct step {
 };
 
 /* split: 0 = whole steps; 1 = byte by byte; >1 = each step cut at that position */
-static char *run_steps(const struct step *st, size_t n, size_t split)
+static char *run_steps_pmd(const struct step *st, size_t n, size_t split, int pmd)
 {
     struct ws_session s;
     struct log l = {g_string_new(NULL)};
-    ws_session_init(&s, 0, 0, log_event, &l);
+    ws_session_init(&s, pmd ? 4 : 0, pmd, log_event, &l);
+    if (pmd) {
+        struct ws_pmd_params p = {0, 0, 15, 15};
+        ws_session_set_pmd(&s, &p);
+    }
     ws_session_start(&s, 0, 0);
     for (size_t i = 0; i < n; i++) {
         struct ws_seg_ctx seg = {st[i].pkt, st[i].ack_valid, st[i].ack, st[i].pkt};
@@ -299,25 +304,31 @@ static char *run_steps(const struct step *st, size_t n, size_t split)
         }
     }
     ws_session_end(&s, 1, 999);
+    ws_session_free(&s);
     return g_string_free(l.s, FALSE);
 }
 
 /* Run whole, byte by byte and at every split point; all must match. Returns the events. */
-static char *run_invariant(const struct step *st, size_t n)
+static char *run_invariant_pmd(const struct step *st, size_t n, int pmd)
 {
-    char *whole = run_steps(st, n, 0);
-    char *bytes = run_steps(st, n, 1);
+    char *whole = run_steps_pmd(st, n, 0, pmd);
+    char *bytes = run_steps_pmd(st, n, 1, pmd);
     assert_string_equal(whole, bytes);
     g_free(bytes);
     size_t longest = 0;
     for (size_t i = 0; i < n; i++)
         longest = st[i].len > longest ? st[i].len : longest;
     for (size_t cut = 2; cut <= longest; cut++) {
-        char *part = run_steps(st, n, cut);
+        char *part = run_steps_pmd(st, n, cut, pmd);
         assert_string_equal(whole, part);
         g_free(part);
     }
     return whole;
+}
+
+static char *run_invariant(const struct step *st, size_t n)
+{
+    return run_invariant_pmd(st, n, 0);
 }
 
 #define B(lit) lit, sizeof(lit) - 1
@@ -565,6 +576,62 @@ static void pong_must_echo_ping(void **state)
     g_free(ev);
 }
 
+/* permessage-deflate as a sender makes it: raw DEFLATE, sync flush, the 00 00 FF FF tail
+ * removed (RFC 7692 §7.2.1); returns a server frame (FIN, RSV1, opcode) in out */
+static size_t deflate_frame(uint8_t opcode, const char *text, size_t n, uint8_t *out, z_stream *z)
+{
+    uint8_t buf[256];
+    z->next_in = (Bytef *)(uintptr_t)text;
+    z->avail_in = (uInt)n;
+    z->next_out = buf;
+    z->avail_out = sizeof buf;
+    assert_int_equal(deflate(z, Z_SYNC_FLUSH), Z_OK);
+    size_t len = sizeof buf - z->avail_out - 4;
+    assert_true(len < 126);
+    out[0] = (uint8_t)(0xC0 | opcode);
+    out[1] = (uint8_t)len;
+    memcpy(out + 2, buf, len);
+    return len + 2;
+}
+
+/* RFC 7692: compressed text is inflated (context taken over between messages) and checked as
+ * UTF-8; corrupt DEFLATE data is reported once and the direction stops being inflated */
+static void permessage_deflate_inflates_and_checks(void **state)
+{
+    (void)state;
+    static uint8_t f1[160], f2[160], f3[160];
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t n1 = deflate_frame(1, "hello hello hello", 17, f1, &z);
+    size_t n2 = deflate_frame(1, "hello \xff hello", 14, f2, &z); /* context taken over */
+    size_t n3 = deflate_frame(2, "\x01\x02", 2, f3, &z);
+    deflateEnd(&z);
+    const struct step good[] = {
+        {WS_S2C, (const char *)f1, n1, 1, 0, 0},
+        {WS_S2C, (const char *)f2, n2, 2, 0, 0},
+        {WS_S2C, (const char *)f3, n3, 3, 0, 0},
+    };
+    char *ev = run_invariant_pmd(good, 3, 1);
+    assert_null(strstr(ev, "invalid_utf8 pkt=1"));
+    assert_non_null(strstr(ev, "ws.violation.invalid_utf8 pkt=2"));
+    assert_null(strstr(ev, "bad_deflate"));
+    g_free(ev);
+
+    /* a block type of 3 is invalid DEFLATE */
+    const struct step bad[] = {
+        {WS_S2C, B("\xc1\x02\xff\xff"), 1, 0, 0},
+        {WS_S2C, (const char *)f1, n1, 2, 0, 0},
+    };
+    ev = run_invariant_pmd(bad, 2, 1);
+    assert_non_null(strstr(ev, "ws.violation.bad_deflate pkt=1"));
+    assert_non_null(strstr(ev, "ws.inflate_stopped pkt=1"));
+    /* reported once; nothing is claimed about later compressed messages */
+    assert_null(strstr(strstr(ev, "bad_deflate") + 1, "bad_deflate"));
+    assert_null(strstr(ev, "invalid_utf8"));
+    g_free(ev);
+}
+
 static void incomplete_frame_at_end_is_degraded(void **state)
 {
     (void)state;
@@ -682,6 +749,7 @@ int main(void)
         cmocka_unit_test(framing_violations),
         cmocka_unit_test(text_utf8_checked_across_fragments),
         cmocka_unit_test(pong_must_echo_ping),
+        cmocka_unit_test(permessage_deflate_inflates_and_checks),
         cmocka_unit_test(incomplete_frame_at_end_is_degraded),
         cmocka_unit_test(handshake_rfc_example_accept),
         cmocka_unit_test(handshake_violations),
