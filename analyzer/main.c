@@ -42,6 +42,8 @@ static void usage(FILE *f)
           "  -f, --filter EXPR         BPF filter applied to each packet (packet numbers are\n"
           "                            still counted over the whole file)\n"
           "  -q, --no-frames           do not list every frame, only closes and findings\n"
+          "      --payload             one line per message with a preview of its first 64\n"
+          "                            bytes (unmasked, inflated), escaped\n"
           "      --fail-on LEVEL       note|warning|error: exit 1 when findings reach LEVEL\n"
           "                            (default error)\n"
           "      --max-flows N         TCP flows followed at once (default 200000); past it the\n"
@@ -197,7 +199,7 @@ static int run_file(struct analyzer *an, struct report *rep, const char *path, c
 
 struct job_opts {
     enum report_format fmt;
-    int show_frames, fail_on;
+    int show_frames, fail_on, show_payload;
     double max_flows, flow_timeout, stream_kib;
     const char *filter;
 };
@@ -244,6 +246,7 @@ static void *worker(void *arg)
             struct analyzer an;
             report_init(&j->rep, pl->o->fmt, m);
             j->rep.show_frames = pl->o->show_frames;
+            j->rep.show_payload = pl->o->show_payload;
             j->rep.fail_on = pl->o->fail_on;
             setup_analyzer(&an, &j->rep, pl->o);
             run_file(&an, &j->rep, j->path, pl->o->filter);
@@ -326,10 +329,11 @@ int main(int argc, char **argv)
                                              {"flow-timeout", required_argument, NULL, 3},
                                              {"stream-buffer", required_argument, NULL, 4},
                                              {"jobs", required_argument, NULL, 'j'},
+                                             {"payload", no_argument, NULL, 5},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
-    int show_frames = 1, fail_on = WSA_SEV_ERROR, c;
+    int show_frames = 1, fail_on = WSA_SEV_ERROR, c, show_payload = 0;
     double max_flows = 0, flow_timeout = 0, stream_kib = 0;
     long jobs = 1;
 
@@ -361,6 +365,9 @@ int main(int argc, char **argv)
             break;
         case 'q':
             show_frames = 0;
+            break;
+        case 5:
+            show_payload = 1;
             break;
         case 1:
             fail_on = wsa_severity_parse(optarg);
@@ -402,12 +409,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct report rep;
-    struct job_opts o = {fmt, show_frames, fail_on, max_flows, flow_timeout, stream_kib, filter};
+    struct job_opts o = {fmt,       show_frames,  fail_on,    show_payload,
+                         max_flows, flow_timeout, stream_kib, filter};
     /* a pipe or a file gets large writes; a terminal keeps line buffering */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
     report_init(&rep, fmt, stdout);
     rep.show_frames = show_frames;
+    rep.show_payload = show_payload;
     rep.fail_on = fail_on;
     int nfiles = argc - optind;
     if (jobs > 1 && nfiles > 1) {

@@ -145,6 +145,24 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
     const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
     if (ev->type == WS_EV_FRAME && j_plain_frame(r, c, ev))
         return;
+    if (ev->type == WS_EV_MESSAGE) {
+        const struct ws_message *m = ev->msg;
+        uint64_t total = m->inflated_known ? m->inflated : m->size;
+        head(f, "message", NULL, c, ev->pkt);
+        fprintf(f,
+                ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
+                "\"size\":%" PRIu64 ",\"compressed\":%s",
+                ev->pkt_end, dir, m->opcode, ws_opcode_name(m->opcode), m->size,
+                m->compressed ? "true" : "false");
+        if (m->inflated_known)
+            fprintf(f, ",\"inflated_size\":%" PRIu64, m->inflated);
+        fputs(",\"preview\":", f);
+        out_json_string(f, m->preview, m->preview_len);
+        fputs(",\"preview_hex\":", f);
+        out_hex(f, m->preview, m->preview_len);
+        fprintf(f, ",\"truncated\":%s}\n", total > m->preview_len ? "true" : "false");
+        return;
+    }
     if (ev->type == WS_EV_FINDING) {
         head(f, "finding", NULL, c, ev->pkt);
         fprintf(f, ",\"dir\":\"%s\"", dir);

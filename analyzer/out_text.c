@@ -57,6 +57,21 @@ static void t_ws_event(struct report *r, const struct conn_view *c, const struct
         t_finding_line(f, c, ev->pkt, ev->finding, ev->detail);
         return;
     }
+    if (ev->type == WS_EV_MESSAGE) {
+        const struct ws_message *m = ev->msg;
+        fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
+        if (ev->pkt_end != ev->pkt)
+            fprintf(f, "-%" PRIu64, ev->pkt_end);
+        fprintf(f, "  %s message %s %" PRIu64 " bytes", ev->dir == WS_C2S ? "c->s" : "s->c",
+                ws_opcode_name(m->opcode), m->inflated_known ? m->inflated : m->size);
+        if (m->compressed)
+            fprintf(f, " (%" PRIu64 " compressed%s)", m->size,
+                    m->inflated_known ? "" : ", not inflated");
+        fputs(": \"", f);
+        out_text_escaped(f, m->preview, m->preview_len);
+        fputs((m->inflated_known ? m->inflated : m->size) > m->preview_len ? "\"...\n" : "\"\n", f);
+        return;
+    }
     const struct ws_frame_hdr *h = ev->hdr;
     if (ev->type == WS_EV_FRAME) { /* the bulk of the output: built without printf */
         static const char pad[] = "      ";

@@ -40,7 +40,10 @@ static void count_finding(struct report *r, enum wsa_finding_id id)
 
 void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
-    if (ev->type == WS_EV_FINDING) {
+    if (ev->type == WS_EV_MESSAGE) {
+        if (!r->show_payload)
+            return;
+    } else if (ev->type == WS_EV_FINDING) {
         count_finding(r, ev->finding);
     } else {
         r->frames++;

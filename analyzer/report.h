@@ -32,6 +32,7 @@ struct report {
     enum report_format fmt;
     FILE *out;
     int show_frames;
+    int show_payload; /* --payload: one record per message with a preview */
     int fail_on; /* severity at or above which findings make the exit status 1 */
     /* counts */
     uint64_t files, packets, tcp_packets, flows, ws_conns, frames, closes;

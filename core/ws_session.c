@@ -227,6 +227,7 @@ static void check_header(struct ws_session *s, int dir)
         }
         struct ws_msg_rec *m = &d->hist[d->hist_count % WS_HISTORY];
         utf8_init(&d->text);
+        d->preview_len = 0;
         d->infl_msg = s->pmd && (h->rsv & 4) && !d->infl_dead;
         /* text is checked as UTF-8, after inflation when compressed */
         d->text_check = h->opcode == WS_OP_TEXT && (!(s->pmd && (h->rsv & 4)) || d->infl_msg);
@@ -268,13 +269,22 @@ static void text_bytes(struct ws_session *s, int dir, const uint8_t *p, size_t n
     emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
 }
 
+static void keep_preview(struct ws_dir *d, const uint8_t *p, size_t n, const uint8_t mask[4],
+                         uint64_t pos)
+{
+    for (size_t i = 0; i < n && d->preview_len < WS_PREVIEW; i++)
+        d->preview[d->preview_len++] = (uint8_t)(p[i] ^ mask[(pos + i) & 3]);
+}
+
 static void infl_sink(void *ctx, const uint8_t *out, size_t n)
 {
+    static const uint8_t nomask[4];
     struct infl_ctx *ic = ctx;
     struct ws_dir *d = &ic->s->d[ic->dir];
     struct ws_msg_rec *m = current_msg(d);
     if (m)
         m->inflated += n;
+    keep_preview(d, out, n, nomask, 0);
     text_bytes(ic->s, ic->dir, out, n);
 }
 
@@ -446,6 +456,19 @@ static void frame_end(struct ws_session *s, int dir, int complete)
             m->complete = 1;
         if (m && d->infl_msg)
             inflate_end(s, dir);
+        if (m) {
+            struct ws_message msg = {
+                m->opcode, m->pkt,      m->size,    m->compressed, m->compressed && !d->infl_dead,
+                1,         m->inflated, d->preview, d->preview_len};
+            struct ws_event mev;
+            memset(&mev, 0, sizeof mev);
+            mev.type = WS_EV_MESSAGE;
+            mev.dir = dir;
+            mev.pkt = m->pkt;
+            mev.pkt_end = ev.pkt_end;
+            mev.msg = &msg;
+            s->cb(s->cb_ctx, &mev);
+        }
         if (m && d->text_check && utf8_finish(&d->text) != 0) {
             char buf[160];
             snprintf(buf, sizeof buf,
@@ -515,6 +538,8 @@ void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t 
                 struct ws_msg_rec *m = current_msg(d);
                 if (m)
                     m->size += chunk_len;
+                if (m && !m->compressed)
+                    keep_preview(d, chunk, chunk_len, h->mask, d->fp.done - chunk_len);
                 if (m && d->infl_msg) {
                     inflate_chunk(s, dir, chunk, chunk_len, d->fp.done - chunk_len);
                 } else if (m && d->text_check) {

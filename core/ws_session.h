@@ -56,7 +56,20 @@ struct ws_unsupported {
     const char *reason; /* why it is unknown or none was observed */
 };
 
-enum ws_event_type { WS_EV_FRAME, WS_EV_CLOSE, WS_EV_FINDING };
+enum ws_event_type { WS_EV_FRAME, WS_EV_CLOSE, WS_EV_FINDING, WS_EV_MESSAGE };
+
+#define WS_PREVIEW 64 /* bytes of each message kept for a preview (after inflation) */
+
+/* WS_EV_MESSAGE: a data message ended (its last frame arrived, or the stream ended inside it) */
+struct ws_message {
+    uint8_t opcode; /* of its first frame */
+    uint64_t pkt;   /* packet of its first frame */
+    uint64_t size;  /* payload bytes on the wire */
+    int compressed, inflated_known, complete;
+    uint64_t inflated;
+    const uint8_t *preview; /* the first bytes, unmasked and inflated */
+    size_t preview_len;
+};
 
 struct ws_event {
     enum ws_event_type type;
@@ -76,6 +89,7 @@ struct ws_event {
     enum wsa_finding_id finding;
     const char *detail;                 /* one line of specifics, may be empty */
     const struct ws_unsupported *unsup; /* for F_CLOSE_UNSUPPORTED_DATA */
+    const struct ws_message *msg;       /* WS_EV_MESSAGE */
 };
 
 typedef void (*ws_event_fn)(void *ctx, const struct ws_event *ev);
@@ -106,6 +120,8 @@ struct ws_dir {
     struct utf8_state text;
     uint8_t text_check; /* 1 while the open message is uncompressed text still being checked */
     uint64_t text_pkt;  /* packet of the message's first frame */
+    uint8_t preview[WS_PREVIEW];
+    uint8_t preview_len;
     /* permessage-deflate: this direction's inflater and the open message's state */
     struct ws_inflater infl;
     uint8_t infl_msg, infl_dead; /* the open message is being inflated; inflation stopped */

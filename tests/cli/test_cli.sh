@@ -139,6 +139,17 @@ check "text output escapes invalid UTF-8 instead of dropping it" $?
 "$bin" -F jsonl "$caps/ws-close-bad-payloads.pcap" | grep -q '"reason_hex":"0062616420fffe20726561736f6e"\|"reason_hex":"626164'
 check "jsonl keeps invalid UTF-8 reason as hex" $?
 
+# --- --payload: one record per message, inflated ---
+"$bin" --payload -q "$caps/ws-1003-deflate.pcap" > "$tmp/t"
+grep -q 'c->s message TEXT 300 bytes (22 compressed): "héllo wörld, ' "$tmp/t" &&
+    grep -q 'c->s message BINARY 2048 bytes (290 compressed)' "$tmp/t"
+check "--payload: messages inflated to the sizes the generator sent, with a preview" $?
+"$bin" --payload -F jsonl "$caps/ws-1003-binary-to-text.pcap" |
+    grep -q '"type":"message".*"opcode_name":"BINARY","size":4,"compressed":false,"preview":"\\u0000\\u0001\\u0002\\u0003","preview_hex":"00010203"'
+check "--payload in JSONL: escaped preview and hex" $?
+"$bin" -F jsonl "$caps/ws-1003-binary-to-text.pcap" | grep -q '"type":"message"'
+[ $? -ne 0 ]; check "no message records without --payload" $?
+
 # --- -j N: files in parallel, output identical to a serial run ---
 all=$(ls "$caps"/*.pcap "$caps"/*.pcapng)
 for fmt in text jsonl; do

@@ -252,6 +252,13 @@ static void log_event(void *ctx, const struct ws_event *ev)
                                ev->has_code ? ev->code : -1, (int)ev->reason_len,
                                (const char *)ev->reason);
         break;
+    case WS_EV_MESSAGE:
+        g_string_append_printf(
+            l->s, "message %s op=%x pkt=%llu size=%llu inflated=%llu preview=%.*s\n", dir,
+            ev->msg->opcode, (unsigned long long)ev->msg->pkt, (unsigned long long)ev->msg->size,
+            (unsigned long long)ev->msg->inflated, (int)ev->msg->preview_len,
+            (const char *)ev->msg->preview);
+        break;
     case WS_EV_FINDING:
         g_string_append_printf(l->s, "finding %s %s pkt=%llu", dir,
                                wsa_finding_info(ev->finding)->id, (unsigned long long)ev->pkt);
@@ -613,6 +620,9 @@ static void permessage_deflate_inflates_and_checks(void **state)
         {WS_S2C, (const char *)f3, n3, 3, 0, 0},
     };
     char *ev = run_invariant_pmd(good, 3, 1);
+    assert_non_null(strstr(ev, "message s2c op=1 pkt=1 size=")); /* then inflated and preview */
+    assert_non_null(strstr(ev, "inflated=17 preview=hello hello hello\n"));
+    assert_non_null(strstr(ev, "message s2c op=2 pkt=3 size=4 inflated=2"));
     assert_null(strstr(ev, "invalid_utf8 pkt=1"));
     assert_non_null(strstr(ev, "ws.violation.invalid_utf8 pkt=2"));
     assert_null(strstr(ev, "bad_deflate"));
