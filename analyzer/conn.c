@@ -10,6 +10,7 @@
 
 #include "../core/tls_alert.h"
 #include "../core/tls_session.h"
+#include "../core/ws_frame.h"
 #include "../core/ws_handshake.h"
 #include "flow.h"
 
@@ -265,6 +266,54 @@ static int server_answers_tls(struct wsconn *c, const uint8_t *p, size_t len, ui
     return 1;
 }
 
+static uint16_t side_port(const struct flow *f, int side)
+{
+    int is_a = side == 0 ? f->init_is_a : !f->init_is_a;
+    return is_a ? f->key.pa : f->key.pb;
+}
+
+/* A capture that starts after the handshake: WebSocket on --ws-port, or when the first bytes
+ * are a run of plausible frames (several, or one ending exactly with the segment). The masked
+ * side is the client. Extensions are unknown, so RSV bits and compression are not judged. */
+static int start_midstream(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                           size_t len, const struct reasm_meta *meta)
+{
+    int masked = 0, exact = 0, client_side;
+    int frames = ws_looks_like_frames(data, len, &masked, &exact);
+    const char *how;
+    char how_buf[96];
+    if (an->ws_port && (side_port(f, side) == an->ws_port || side_port(f, !side) == an->ws_port)) {
+        client_side = side_port(f, side) == an->ws_port ? !side : side;
+        how = "--ws-port";
+    } else if (frames >= 2 || (frames == 1 && exact)) {
+        client_side = masked ? side : !side;
+        snprintf(how_buf, sizeof how_buf, "%d %s frame%s at the start", frames,
+                 masked ? "masked" : "unmasked", frames == 1 ? "" : "s");
+        how = how_buf;
+    } else {
+        return 0;
+    }
+    struct wsconn *c = conn_new(an, f, client_side, 0);
+    if (!c)
+        return 0;
+    g_byte_array_free(c->req, TRUE);
+    g_byte_array_free(c->resp, TRUE);
+    c->req = c->resp = NULL;
+    char name[160], detail[640];
+    conn_flow_name(f, name, sizeof name);
+    snprintf(detail, sizeof detail,
+             "%s: no handshake in the capture; decoded as WebSocket (%s), client %s. Without the "
+             "negotiated extensions, RSV bits and compression are not checked",
+             name, how, c->view.client);
+    report_finding(an->rep, &c->view, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
+    f->state = FS_WS;
+    ws_session_init(&c->sess, 7, 0, on_ws_event, c);
+    ws_session_start(&c->sess, 0, 0);
+    struct ws_seg_ctx seg = seg_for(f, side, meta);
+    ws_session_feed(&c->sess, ws_dir(f, side), data, len, &seg);
+    return 1;
+}
+
 void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
                   uint64_t off, const struct reasm_meta *meta)
 {
@@ -288,6 +337,8 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
             }
             c->req_pkt = meta->pkt;
             f->state = FS_HTTP_REQ;
+        } else if (f->midstream && start_midstream(an, f, side, data, len, meta)) {
+            return;
         } else {
             if (f->midstream) {
                 char name[160], detail[256];

@@ -68,6 +68,7 @@ struct analyzer {
     struct flow *last_flow;     /* the previous packet's flow (NULL when it was removed) */
     double idle_timeout, closed_timeout, now;
     double cur_ts; /* capture time of the packet being processed */
+    uint16_t ws_port; /* --ws-port: WebSocket on this server port even without a handshake */
     uint64_t next_id;
     const char *file;
     uint64_t pkt;

@@ -42,6 +42,8 @@ static void usage(FILE *f)
           "  -f, --filter EXPR         BPF filter applied to each packet (packet numbers are\n"
           "                            still counted over the whole file)\n"
           "  -q, --no-frames           do not list every frame, only closes and findings\n"
+          "      --ws-port PORT        decode WebSocket on this server port even when the\n"
+          "                            handshake is not in the capture (mid-stream)\n"
           "      --payload             one line per message with a preview of its first 64\n"
           "                            bytes (unmasked, inflated), escaped\n"
           "      --fail-on LEVEL       note|warning|error: exit 1 when findings reach LEVEL\n"
@@ -200,6 +202,7 @@ static int run_file(struct analyzer *an, struct report *rep, const char *path, c
 struct job_opts {
     enum report_format fmt;
     int show_frames, fail_on, show_payload;
+    uint16_t ws_port;
     double max_flows, flow_timeout, stream_kib;
     const char *filter;
 };
@@ -223,6 +226,7 @@ struct pool {
 static void setup_analyzer(struct analyzer *an, struct report *rep, const struct job_opts *o)
 {
     analyzer_init(an, rep);
+    an->ws_port = o->ws_port;
     if (o->max_flows >= 1)
         an->max_flows = (size_t)o->max_flows;
     if (o->flow_timeout > 0)
@@ -330,10 +334,12 @@ int main(int argc, char **argv)
                                              {"stream-buffer", required_argument, NULL, 4},
                                              {"jobs", required_argument, NULL, 'j'},
                                              {"payload", no_argument, NULL, 5},
+                                             {"ws-port", required_argument, NULL, 6},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
     int show_frames = 1, fail_on = WSA_SEV_ERROR, c, show_payload = 0;
+    uint16_t ws_port = 0;
     double max_flows = 0, flow_timeout = 0, stream_kib = 0;
     long jobs = 1;
 
@@ -369,6 +375,16 @@ int main(int argc, char **argv)
         case 5:
             show_payload = 1;
             break;
+        case 6: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 65535) {
+                fprintf(stderr, "wsaudit: --ws-port takes a TCP port (1-65535)\n");
+                return 2;
+            }
+            ws_port = (uint16_t)v;
+            break;
+        }
         case 1:
             fail_on = wsa_severity_parse(optarg);
             if (fail_on < 0) {
@@ -409,7 +425,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct report rep;
-    struct job_opts o = {fmt,       show_frames,  fail_on,    show_payload,
+    struct job_opts o = {fmt,       show_frames,  fail_on,    show_payload, ws_port,
                          max_flows, flow_timeout, stream_kib, filter};
     /* a pipe or a file gets large writes; a terminal keeps line buffering */
     if (!isatty(STDOUT_FILENO))

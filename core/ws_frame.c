@@ -144,3 +144,45 @@ const char *ws_opcode_name(uint8_t op)
         "CLOSE", "PING", "PONG",   "RSV-0xB", "RSV-0xC", "RSV-0xD", "RSV-0xE", "RSV-0xF"};
     return names[op & 0xF];
 }
+
+int ws_looks_like_frames(const uint8_t *p, size_t len, int *masked, int *exact)
+{
+    struct ws_frame_parser fp;
+    int frames = 0;
+    ws_frame_init(&fp);
+    while (len) {
+        enum ws_frame_result r;
+        const uint8_t *chunk;
+        size_t chunk_len;
+        size_t used = ws_frame_feed(&fp, p, len, &r, &chunk, &chunk_len);
+        p += used;
+        len -= used;
+        if (r == WF_ERR_LENGTH)
+            return 0;
+        if (r == WF_HEADER) {
+            const struct ws_frame_hdr *h = &fp.hdr;
+            int op = h->opcode;
+            int known = op <= 2 || (op >= 8 && op <= 10);
+            if (!known || (h->rsv != 0 && h->rsv != 4) || h->nonminimal ||
+                (op >= 8 && (!h->fin || h->len > 125)) || h->len > 0x7FFFFFFF)
+                return 0;
+            if (frames == 0)
+                *masked = h->masked;
+            else if (*masked != h->masked)
+                return 0;
+        } else if (r == WF_FRAME_END) {
+            frames++;
+        } else if (r == WF_NEED_MORE) {
+            break;
+        }
+    }
+    /* a frame ending exactly at the end of the input is reported on the next call */
+    enum ws_frame_result r;
+    const uint8_t *chunk;
+    size_t chunk_len;
+    ws_frame_feed(&fp, p, 0, &r, &chunk, &chunk_len);
+    if (r == WF_FRAME_END)
+        frames++;
+    *exact = ws_frame_at_boundary(&fp);
+    return frames;
+}

@@ -61,6 +61,11 @@ int ws_frame_at_boundary(const struct ws_frame_parser *p);
 void ws_frame_skip(struct ws_frame_parser *p, uint64_t n);
 
 const char *ws_opcode_name(uint8_t opcode);
+/* Mid-stream heuristic: how many complete, plausible frames (known opcode, RSV 0 or RSV1,
+ * minimal length, control frames short and unfragmented, one masking) start p; 0 when the first
+ * is not plausible or not complete. *masked says whether they are masked (client to server);
+ * *exact whether the input ends on a frame boundary. */
+int ws_looks_like_frames(const uint8_t *p, size_t len, int *masked, int *exact);
 static inline int ws_opcode_is_control(uint8_t op)
 {
     return (op & 0x8) != 0;

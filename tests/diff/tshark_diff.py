@@ -31,6 +31,10 @@ KNOWN_DIFFERENCES = {
     # wss:// whose TLS secrets are in the pcapng: tshark decrypts and shows the 5 WebSocket
     # frames; wsaudit does not decrypt TLS (the Wireshark plugin shows them, with the 1003 story)
     "tls-wss-1003-keylog.pcapng": ("tshark decrypts with the pcapng's key log", 0, 5),
+    # The capture starts after the handshake. tshark shows TCP only; wsaudit's mid-stream
+    # heuristic (a run of plausible frames, the masked side being the client) decodes the
+    # binary message and both Closes (tshark agrees with `-d tcp.port==18001,websocket`).
+    "ws-midstream.pcap": ("wsaudit decodes without the handshake", 5, 0),
     # A client sends a masked text frame in the same segment as its Upgrade request, before the
     # 101 (RFC 6455 §4.1: it MUST wait). tshark shows those bytes as "HTTP Continuation"; wsaudit
     # decodes the frame and reports ws.violation.early_data. The server really received and
