@@ -20,6 +20,24 @@ if (scenario === 'text-to-binary-server') {
       else sock.send(data, { binary: true });
     });
   });
+} else if (scenario === 'deflate-no-context') {
+  // permessage-deflate without context takeover on both sides and no size threshold: each
+  // message is compressed on its own; the last text carries an invalid UTF-8 sequence that ws
+  // refuses (close 1007), and the client's messages repeat so takeover would have mattered.
+  const pmd = { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 0 };
+  const wss = new WebSocket.Server({ host: '127.0.0.1', port, perMessageDeflate: pmd }, () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/nctx`, { perMessageDeflate: pmd });
+    ws.on('open', () => {
+      for (let i = 0; i < 3; i++) ws.send('the same sentence, again and again. '.repeat(5));
+      ws.send(Buffer.from('bytes as binary'));
+      setTimeout(() => ws.send(Buffer.from([0x68, 0x69, 0xc3, 0x28]), { binary: false }), 100);
+    });
+    ws.on('close', () => wss.close());
+  });
+  wss.on('connection', (sock) => {
+    sock.on('error', () => {}); // ws closes with 1007 itself; the error needs a handler
+    sock.on('message', (data, isBinary) => sock.send(data, { binary: isBinary }));
+  });
 } else {
   console.error('unknown scenario ' + scenario);
   process.exit(2);
