@@ -20,9 +20,9 @@ static int begin(struct ws_inflater *f)
     z_stream *z = calloc(1, sizeof *z);
     if (!z)
         return WS_INFL_NOMEM;
-    /* zlib's raw inflate takes windowBits 8..15; 8 is read as 9 by some versions, which is
-     * larger, so still enough for the sender's window */
-    if (inflateInit2(z, -f->bits) != Z_OK) {
+    /* always the largest window: a receiver window at least as large as the sender's is
+     * always enough (RFC 7692 §7.1.2), and zlib refuses raw windowBits 8 in some versions */
+    if (inflateInit2(z, -15) != Z_OK) {
         free(z);
         return WS_INFL_NOMEM;
     }

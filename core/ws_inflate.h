@@ -15,13 +15,19 @@ typedef void (*ws_inflate_sink)(void *ctx, const uint8_t *out, size_t n);
 
 struct ws_inflater {
     void *z;          /* z_stream, allocated by ws_inflate_begin */
-    int bits;         /* window bits of the sender (8..15) */
+    int bits;         /* window bits of the sender (8..15), as negotiated */
     int no_context;   /* the sender resets its compressor after each message */
     uint64_t msg_out; /* bytes inflated from the current message */
     uint64_t cap;     /* per-message limit */
 };
 
-enum { WS_INFL_OK = 0, WS_INFL_ERROR = -1, WS_INFL_CAP = -2, WS_INFL_NOMEM = -3 };
+enum {
+    WS_INFL_OK = 0,
+    WS_INFL_ERROR = -1,
+    WS_INFL_CAP = -2,
+    WS_INFL_NOMEM = -3,
+    WS_INFL_GAP = -4 /* used by callers: input was lost */
+};
 
 void ws_inflate_init(struct ws_inflater *f, int bits, int no_context, uint64_t cap);
 /* Inflate n compressed bytes of the current message. */

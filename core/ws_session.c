@@ -290,21 +290,21 @@ static void infl_sink(void *ctx, const uint8_t *out, size_t n)
 
 /* A corrupt stream or a bomb is reported once; then this direction is no longer inflated (its
  * compression context is lost) and says so. */
-static void inflate_failed(struct ws_session *s, int dir, int r)
+static void inflate_failed(struct ws_session *s, int dir, int r, uint64_t pkt)
 {
     struct ws_dir *d = &s->d[dir];
     char buf[200];
     if (r == WS_INFL_ERROR) {
         snprintf(buf, sizeof buf, "message that started in packet %llu: %s",
                  (unsigned long long)d->text_pkt, ws_inflate_error(&d->infl));
-        emit_finding(s, dir, s->seg.pkt, F_V_BAD_DEFLATE, buf);
+        emit_finding(s, dir, pkt, F_V_BAD_DEFLATE, buf);
     }
     snprintf(buf, sizeof buf, "%s; later compressed messages from the %s are not inflated",
              r == WS_INFL_CAP     ? "a message inflates beyond 64 MiB (decompression bomb?)"
              : r == WS_INFL_ERROR ? "the compressed stream is corrupt"
                                   : "out of memory for the inflater",
              dir_sender(dir));
-    emit_finding(s, dir, s->seg.pkt, F_D_INFLATE_STOPPED, buf);
+    emit_finding(s, dir, pkt, F_D_INFLATE_STOPPED, buf);
     d->infl_dead = 1;
     d->infl_msg = 0;
     d->text_check = 0;
@@ -324,7 +324,7 @@ static void inflate_chunk(struct ws_session *s, int dir, const uint8_t *chunk, s
             buf[i] = (uint8_t)(chunk[i] ^ h->mask[(pos + i) & 3]);
         int r = ws_inflate_feed(&d->infl, buf, k, infl_sink, &ic);
         if (r != WS_INFL_OK)
-            inflate_failed(s, dir, r);
+            inflate_failed(s, dir, r, s->seg.pkt);
         chunk += k;
         n -= k;
         pos += k;
@@ -337,7 +337,7 @@ static void inflate_end(struct ws_session *s, int dir)
     struct infl_ctx ic = {s, dir};
     int r = ws_inflate_end_msg(&d->infl, infl_sink, &ic);
     if (r != WS_INFL_OK)
-        inflate_failed(s, dir, r);
+        inflate_failed(s, dir, r, s->seg.pkt);
     d->infl_msg = 0;
 }
 
@@ -589,6 +589,8 @@ void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt)
                 d->ctrl_gap = 1;
             } else {
                 d->text_check = 0; /* a text message with a hole cannot be validated */
+                if (d->infl_msg)   /* nor inflated: the compression context is lost too */
+                    inflate_failed(s, dir, WS_INFL_GAP, pkt);
             }
             struct ws_msg_rec *m = current_msg(d);
             if (m && !ws_opcode_is_control(d->fp.hdr.opcode))

@@ -636,6 +636,20 @@ static void permessage_deflate_inflates_and_checks(void **state)
     ev = run_invariant_pmd(bad, 2, 1);
     assert_non_null(strstr(ev, "ws.violation.bad_deflate pkt=1"));
     assert_non_null(strstr(ev, "ws.inflate_stopped pkt=1"));
+    /* PMD-11: bytes of a compressed message lost to a gap: degraded, never a violation */
+    assert_true(n1 > 6);
+    const struct step gap[] = {
+        {WS_S2C, (const char *)f1, 4, 1, 0, 0},
+        {WS_S2C, NULL, 2, 2, 0, 0},
+        {WS_S2C, (const char *)f1 + 6, n1 - 6, 3, 0, 0},
+        {WS_S2C, (const char *)f2, n2, 4, 0, 0},
+    };
+    char *gev = run_invariant_pmd(gap, 4, 1);
+    assert_non_null(strstr(gev, "ws.inflate_stopped pkt=2"));
+    assert_null(strstr(gev, "bad_deflate"));
+    assert_null(strstr(gev, "invalid_utf8"));
+    g_free(gev);
+
     /* reported once; nothing is claimed about later compressed messages */
     assert_null(strstr(strstr(ev, "bad_deflate") + 1, "bad_deflate"));
     assert_null(strstr(ev, "invalid_utf8"));
