@@ -20,6 +20,17 @@ async def text_only_server(ws):
         await ws.send("echo: " + msg)
 
 
+async def text_then_binary(ws):
+    # a text message (echoed), then 4 bytes of binary: a text-only server closes with 1003
+    await ws.send("hello")
+    await ws.recv()
+    await ws.send(b"\x00\x01\x02\x03")
+    try:
+        await ws.recv()
+    except websockets.ConnectionClosed:
+        pass
+
+
 async def echo_server(ws):
     async for msg in ws:
         await ws.send(msg)
@@ -30,13 +41,7 @@ async def run(scenario, port, host):
         async with websockets.serve(text_only_server, host, port, compression=None):
             async with websockets.connect(f"ws://{fmt(host)}:{port}/chat", compression=None,
                                           subprotocols=["chat.v1"]) as ws:
-                await ws.send("hello")
-                await ws.recv()
-                await ws.send(b"\x00\x01\x02\x03")
-                try:
-                    await ws.recv()
-                except websockets.ConnectionClosed:
-                    pass
+                await text_then_binary(ws)
     elif scenario == "big-message":
         # 70000 bytes: needs the 64-bit length form (RFC 6455 §5.2), echoed back
         async with websockets.serve(echo_server, host, port, compression=None,
@@ -95,13 +100,7 @@ async def run(scenario, port, host):
         async with websockets.serve(text_only_server, host, port, ssl=sctx, compression=None):
             async with websockets.connect(f"wss://localhost:{port}/chat", ssl=cctx,
                                           compression=None) as ws:
-                await ws.send("hello")
-                await ws.recv()
-                await ws.send(b"\x00\x01\x02\x03")
-                try:
-                    await ws.recv()
-                except websockets.ConnectionClosed:
-                    pass
+                await text_then_binary(ws)
     elif scenario == "wss-to-plain":
         # a wss:// client pointed at a plain ws:// server: the server reads the ClientHello as HTTP
         cctx = ssl.create_default_context(cafile=f"{sys.argv[5]}/root.pem")
