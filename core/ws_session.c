@@ -394,35 +394,51 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
     d->close_sent = 1;
 }
 
-/* RFC 6455 §5.5.3: a Pong answering a Ping carries the same payload; an endpoint may answer only
- * the most recent of several Pings, and may send unsolicited Pongs. */
+/* RFC 6455 §5.5.3: a Pong answering a Ping carries the same payload. An endpoint may answer
+ * only the most recent of several Pings and may send unsolicited Pongs, so a Pong is wrong only
+ * when Pings are outstanding and it echoes none of them. Pongs answer in order: a match drops
+ * that Ping and the older ones. */
+static uint64_t payload_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
 static void ping_pong(struct ws_session *s, int dir)
 {
     struct ws_dir *d = &s->d[dir];
     const struct ws_frame_hdr *h = &d->fp.hdr;
+    if (d->ctrl_gap || h->len > sizeof d->ctrl) { /* not comparable */
+        if (h->opcode == WS_OP_PING)
+            d->pings = 0;
+        return;
+    }
+    uint64_t hash = payload_hash(d->ctrl, d->ctrl_len);
     if (h->opcode == WS_OP_PING) {
-        if (d->ctrl_gap || h->len > sizeof d->ctrl) {
-            d->pings = 0; /* cannot be compared */
-            return;
+        if (d->pings == WS_PINGS) { /* forget the oldest */
+            memmove(&d->ping[0], &d->ping[1], sizeof d->ping[0] * (WS_PINGS - 1));
+            d->pings--;
         }
-        memmove(d->ping[1], d->ping[0], d->ping_len[0]);
-        d->ping_len[1] = d->ping_len[0];
-        memcpy(d->ping[0], d->ctrl, d->ctrl_len);
-        d->ping_len[0] = d->ctrl_len;
-        d->pings = (uint8_t)(d->pings < 2 ? d->pings + 1 : 2);
+        d->ping[d->pings].hash = hash;
+        d->ping[d->pings].len = d->ctrl_len;
+        d->pings++;
         return;
     }
     struct ws_dir *peer = &s->d[!dir];
-    if (!peer->pings || d->ctrl_gap || h->len > sizeof d->ctrl)
-        return; /* unsolicited, or not comparable */
+    if (!peer->pings)
+        return; /* unsolicited */
     for (unsigned i = 0; i < peer->pings; i++)
-        if (peer->ping_len[i] == d->ctrl_len && memcmp(peer->ping[i], d->ctrl, d->ctrl_len) == 0) {
-            peer->pings = 0;
+        if (peer->ping[i].len == d->ctrl_len && peer->ping[i].hash == hash) {
+            memmove(&peer->ping[0], &peer->ping[i + 1],
+                    sizeof peer->ping[0] * (peer->pings - i - 1));
+            peer->pings = (uint8_t)(peer->pings - i - 1);
             return;
         }
     char buf[160];
-    snprintf(buf, sizeof buf, "Pong of %u bytes, the outstanding Ping had %u bytes", d->ctrl_len,
-             peer->ping_len[0]);
+    snprintf(buf, sizeof buf, "Pong of %u bytes echoes none of the %u outstanding Pings",
+             d->ctrl_len, peer->pings);
     emit_finding(s, dir, d->frame_pkt, F_V_PONG_MISMATCH, buf);
     peer->pings = 0;
 }

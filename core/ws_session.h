@@ -96,6 +96,7 @@ typedef void (*ws_event_fn)(void *ctx, const struct ws_event *ev);
 
 #define WS_HISTORY 16 /* data messages remembered per direction for the 1003 annotation */
 #define WS_GAPS 4
+#define WS_PINGS 16 /* outstanding Pings remembered per direction */
 
 struct ws_msg_rec {
     uint64_t hdr_end; /* stream offset just past the first frame's header */
@@ -125,9 +126,13 @@ struct ws_dir {
     /* permessage-deflate: this direction's inflater and the open message's state */
     struct ws_inflater infl;
     uint8_t infl_msg, infl_dead; /* the open message is being inflated; inflation stopped */
-    /* the last two Pings this side sent and not yet answered, for the Pong check */
-    uint8_t ping[2][125];
-    uint8_t ping_len[2], pings; /* pings: how many of the two slots are outstanding */
+    /* Pings this side sent and not yet answered, oldest first, as (length, hash of payload):
+     * a Pong must echo one of them (RFC 6455 §5.5.3) */
+    struct {
+        uint64_t hash;
+        uint8_t len;
+    } ping[WS_PINGS];
+    uint8_t pings;
     uint64_t frames, msgs;
     struct ws_msg_rec hist[WS_HISTORY];
     unsigned hist_count; /* total ever recorded; slot = count % WS_HISTORY */

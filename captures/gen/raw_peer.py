@@ -199,6 +199,53 @@ def main():
         for name, frames in cases.items():
             raw_client(port, f"/v/{name}", frames, wait=0.5)
         stop()
+    elif scenario == "autobahn":
+        # Autobahn|Testsuite groups 1-7 re-expressed (CONFORMANCE.md §6): one connection per
+        # case, the raw client as the fuzzer, a websockets echo server as the peer; every case
+        # ends with a Close 1000 unless it is about closing. Expected verdicts per case are in
+        # tests/autobahn/expect.txt.
+        stop = lib_server(port, echo)
+        t = lambda p, **k: frame(1, p, mask=True, **k)
+        b = lambda p, **k: frame(2, p, mask=True, **k)
+        c = lambda code=1000, reason=b"": frame(8, close_payload(code, reason), mask=True)
+        cases = {}
+        for n in (0, 125, 126, 127, 128, 65535, 65536):          # 1.1, 1.2: payload sizes
+            cases[f"1.1-{n}"] = [t(b"*" * n)]
+            cases[f"1.2-{n}"] = [b(b"\xfe" * n)]
+        cases["2.1"] = [frame(9, b"", mask=True)]                 # empty ping
+        cases["2.3"] = [frame(9, bytes(range(8)), mask=True)]     # binary ping
+        cases["2.4"] = [frame(9, b"*" * 125, mask=True)]          # largest ping
+        cases["2.5"] = [frame(9, b"*" * 126, mask=True)]          # too long: FAIL
+        cases["2.7"] = [frame(10, b"", mask=True)]                # unsolicited pong
+        cases["2.10"] = [frame(9, b"p%d" % i, mask=True) for i in range(10)]
+        for rsv in range(1, 8):                                   # 3.x: reserved bits
+            cases[f"3-rsv{rsv}"] = [t(b"rsv", rsv=rsv)]
+        for op in (3, 4, 5, 6, 7, 11, 12, 13, 14, 15):            # 4.x: reserved opcodes
+            cases[f"4-op{op:x}"] = [frame(op, b"", mask=True)]
+        cases["5.1"] = [frame(9, b"a", fin=False, mask=True), frame(0, b"b", mask=True)]
+        cases["5.3"] = [t(b"frag", fin=False), frame(0, b"ment", mask=True)]
+        cases["5.6"] = [t(b"fr", fin=False), frame(9, b"", mask=True), frame(0, b"ag", mask=True)]
+        cases["5.9"] = [frame(0, b"orphan", mask=True)]
+        cases["5.18"] = [t(b"a", fin=False), t(b"b")]
+        cases["6.2-split"] = [t("κόσμε".encode()[:3], fin=False),  # split inside a code point
+                              frame(0, "κόσμε".encode()[3:], mask=True)]
+        cases["6.3-invalid"] = [t(b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80edited")]
+        cases["6.6-overlong"] = [t(b"\xc0\xaf")]
+        cases["6.8-f5"] = [t(b"\xf5\x80\x80\x80")]
+        cases["6.x-nonchar"] = [t("\ufffe\uffff\u0000".encode("utf-8", "surrogatepass"))]
+        cases["7.1.2"] = [c(), c()]                               # two closes
+        cases["7.1.3"] = [c(), frame(9, b"", mask=True)]          # ping after close
+        cases["7.1.4"] = [c(), t(b"late")]                        # text after close: FAIL
+        cases["7.3.2"] = [frame(8, b"\x03", mask=True)]          # 1-byte close payload
+        cases["7.5.1"] = [c(1000, b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80")]
+        for code in (999, 1004, 1005, 1006, 1015, 1016, 2999):    # 7.9: invalid codes
+            cases[f"7.9-{code}"] = [c(code)]
+        for code in (1000, 1001, 1002, 1003, 1007, 1011, 1012, 3000, 4999):  # 7.7: valid
+            cases[f"7.7-{code}"] = [c(code)]
+        for name, frames in cases.items():
+            closing = any(f[0] & 0x0F == 8 for f in frames)
+            raw_client(port, f"/ab/{name}", frames + ([] if closing else [c()]), wait=0.3)
+        stop()
     elif scenario == "handshake-cases":
         # RFC 6455 §4.1: what a client must check in the server's response
         def resp(*lines):
