@@ -197,6 +197,7 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
     ws_session_init(&c->sess, res.rsv_allowed, res.pmd, on_ws_event, c);
     if (res.pmd)
         ws_session_set_pmd(&c->sess, &res.pmd_params);
+    ws_session_hash_messages(&c->sess, an->rep->show_payload);
     ws_session_start(&c->sess, c->req_end_off, c->resp_end_off);
     g_byte_array_free(c->req, TRUE);
     g_byte_array_free(c->resp, TRUE);

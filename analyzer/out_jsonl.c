@@ -160,7 +160,10 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         out_json_string(f, m->preview, m->preview_len);
         fputs(",\"preview_hex\":", f);
         out_hex(f, m->preview, m->preview_len);
-        fprintf(f, ",\"truncated\":%s}\n", total > m->preview_len ? "true" : "false");
+        fprintf(f, ",\"truncated\":%s", total > m->preview_len ? "true" : "false");
+        if (m->sha1)
+            fprintf(f, ",\"sha1\":\"%s\"", m->sha1);
+        fputs("}\n", f);
         return;
     }
     if (ev->type == WS_EV_FINDING) {

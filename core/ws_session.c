@@ -1,6 +1,8 @@
 /* ws_session.c - message layer and rule checks; see ws_session.h. */
 #include "ws_session.h"
 
+#include <glib.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -38,10 +40,19 @@ void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p)
     ws_inflate_init(&s->d[WS_S2C].infl, p->server_bits, p->server_no_context, WS_INFLATE_CAP);
 }
 
+void ws_session_hash_messages(struct ws_session *s, int on)
+{
+    s->hash_messages = on;
+}
+
 void ws_session_free(struct ws_session *s)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         ws_inflate_free(&s->d[i].infl);
+        if (s->d[i].sha1)
+            g_checksum_free(s->d[i].sha1);
+        s->d[i].sha1 = NULL;
+    }
 }
 
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
@@ -228,6 +239,12 @@ static void check_header(struct ws_session *s, int dir)
         struct ws_msg_rec *m = &d->hist[d->hist_count % WS_HISTORY];
         utf8_init(&d->text);
         d->preview_len = 0;
+        if (s->hash_messages) {
+            if (!d->sha1)
+                d->sha1 = g_checksum_new(G_CHECKSUM_SHA1);
+            else
+                g_checksum_reset(d->sha1);
+        }
         d->infl_msg = s->pmd && (h->rsv & 4) && !d->infl_dead;
         /* text is checked as UTF-8, after inflation when compressed */
         d->text_check = h->opcode == WS_OP_TEXT && (!(s->pmd && (h->rsv & 4)) || d->infl_msg);
@@ -269,11 +286,24 @@ static void text_bytes(struct ws_session *s, int dir, const uint8_t *p, size_t n
     emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
 }
 
+/* the message's bytes as the application sees them: a preview, and the hash when asked for */
 static void keep_preview(struct ws_dir *d, const uint8_t *p, size_t n, const uint8_t mask[4],
                          uint64_t pos)
 {
     for (size_t i = 0; i < n && d->preview_len < WS_PREVIEW; i++)
         d->preview[d->preview_len++] = (uint8_t)(p[i] ^ mask[(pos + i) & 3]);
+    if (!d->sha1)
+        return;
+    uint8_t buf[4096];
+    while (n) {
+        size_t k = n < sizeof buf ? n : sizeof buf;
+        for (size_t i = 0; i < k; i++)
+            buf[i] = (uint8_t)(p[i] ^ mask[(pos + i) & 3]);
+        g_checksum_update(d->sha1, buf, (gssize)k);
+        p += k;
+        n -= k;
+        pos += k;
+    }
 }
 
 static void infl_sink(void *ctx, const uint8_t *out, size_t n)
@@ -473,9 +503,17 @@ static void frame_end(struct ws_session *s, int dir, int complete)
         if (m && d->infl_msg)
             inflate_end(s, dir);
         if (m) {
-            struct ws_message msg = {
-                m->opcode, m->pkt,      m->size,    m->compressed, m->compressed && !d->infl_dead,
-                1,         m->inflated, d->preview, d->preview_len};
+            int hashed = d->sha1 && (!m->compressed || !d->infl_dead);
+            struct ws_message msg = {m->opcode,
+                                     m->pkt,
+                                     m->size,
+                                     m->compressed,
+                                     m->compressed && !d->infl_dead,
+                                     1,
+                                     m->inflated,
+                                     d->preview,
+                                     d->preview_len,
+                                     hashed ? g_checksum_get_string(d->sha1) : NULL};
             struct ws_event mev;
             memset(&mev, 0, sizeof mev);
             mev.type = WS_EV_MESSAGE;

@@ -69,6 +69,8 @@ struct ws_message {
     uint64_t inflated;
     const uint8_t *preview; /* the first bytes, unmasked and inflated */
     size_t preview_len;
+    const char *sha1; /* hex SHA-1 of the whole payload after unmasking and inflation, or NULL
+                         (only when ws_session_hash_messages was asked for) */
 };
 
 struct ws_event {
@@ -123,6 +125,7 @@ struct ws_dir {
     uint64_t text_pkt;  /* packet of the message's first frame */
     uint8_t preview[WS_PREVIEW];
     uint8_t preview_len;
+    void *sha1; /* GChecksum of the open message, when hashing is on */
     /* permessage-deflate: this direction's inflater and the open message's state */
     struct ws_inflater infl;
     uint8_t infl_msg, infl_dead; /* the open message is being inflated; inflation stopped */
@@ -148,6 +151,7 @@ struct ws_dir {
 struct ws_session {
     struct ws_dir d[2];
     int rsv_allowed; /* RSV bits negotiated extensions define (4 = RSV1) */
+    int hash_messages;
     int pmd;
     ws_event_fn cb;
     void *cb_ctx;
@@ -157,7 +161,9 @@ struct ws_session {
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx);
 /* The negotiated permessage-deflate parameters (default: 15-bit windows, context takeover). */
 void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p);
-/* Release the inflaters (the only allocation). */
+/* Hash every data message (SHA-1 after unmasking and inflation) for WS_EV_MESSAGE. */
+void ws_session_hash_messages(struct ws_session *s, int on);
+/* Release the inflaters and hash states (the only allocations). */
 void ws_session_free(struct ws_session *s);
 /* Stream offsets at which WebSocket data starts in each direction. */
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off);

@@ -24,6 +24,7 @@ export NODE_PATH=/usr/share/nodejs
 "$cap" "$out/ws-framing-violations.pcap" 18009 -- $py "$here/raw_peer.py" framing-violations 18009
 "$cap" "$out/ws-handshake-cases.pcap" 18010 -- $py "$here/raw_peer.py" handshake-cases 18010
 "$cap" "$out/ws-1003-deflate.pcap" 18011 -- $py "$here/ws_peers.py" binary-to-text-deflate 18011
+"$cap" "$out/ws-pmd-params.pcap" 18014 -- $py "$here/ws_peers.py" pmd-params 18014 127.0.0.1 "$out/ws-pmd-params.manifest"
 "$cap" "$out/ws-autobahn-1-7.pcap" 18013 -- $py "$here/raw_peer.py" autobahn 18013
 "$cap" "$out/ws-deflate-no-context-node.pcap" 18012 -- node "$here/node_peers.js" deflate-no-context 18012
 # the same streams reordered and with duplicated segments, and in other link types

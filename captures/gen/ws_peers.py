@@ -89,6 +89,41 @@ async def run(scenario, port, host):
                     await ws.recv()
                 except websockets.ConnectionClosed:
                     pass
+    elif scenario == "pmd-params":
+        # Autobahn 12/13 re-expressed: permessage-deflate with several parameter sets, texts
+        # and binaries of 16 B to 128 KiB, echoed; the SHA-1 of every message is written to the
+        # manifest (argv[4]) so the test can check what wsaudit inflates.
+        import hashlib
+        import random
+        from websockets.extensions.permessage_deflate import (ClientPerMessageDeflateFactory,
+                                                              ServerPerMessageDeflateFactory)
+        rnd = random.Random(12)
+        word = "{\"id\": %d, \"name\": \"wsaudit\", \"tags\": [\"a\", \"b\"]} "
+        sets = [dict(), dict(server_no_context_takeover=True, client_no_context_takeover=True),
+                dict(server_max_window_bits=9, client_max_window_bits=9),
+                dict(server_no_context_takeover=True, client_no_context_takeover=True,
+                     server_max_window_bits=9, client_max_window_bits=9)]
+        manifest = []
+        for n, params in enumerate(sets):
+            sext = [ServerPerMessageDeflateFactory(**params)]
+            cext = [ClientPerMessageDeflateFactory(**params)]
+            async with websockets.serve(echo_server, host, port, compression=None,
+                                        extensions=sext, max_size=2**20):
+                async with websockets.connect(f"ws://{fmt(host)}:{port}/pmd/{n}",
+                                              compression=None, extensions=cext,
+                                              max_size=2**20) as ws:
+                    for size in (16, 256, 4096, 32768, 131072):
+                        text = "".join(word % i for i in range(size // 40 + 1))[:size]
+                        data = bytes(rnd.getrandbits(8) for _ in range(size // 4)) * 4
+                        for msg in (text, data):
+                            await ws.send(msg)
+                            await ws.recv()
+                            raw = msg.encode() if isinstance(msg, str) else msg
+                            h = hashlib.sha1(raw).hexdigest()
+                            manifest += [f"c2s {h}", f"s2c {h}"]
+                    await ws.close(1000, "done")
+        with open(sys.argv[4], "w") as f:
+            f.write("\n".join(sorted(manifest)) + "\n")
     elif scenario == "wss-binary-to-text-keylog":
         # the 1003 story over wss://, with the TLS secrets logged so Wireshark can decrypt it
         certs = sys.argv[5]
