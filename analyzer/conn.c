@@ -182,6 +182,8 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
         char detail[160] = "";
         if (id == F_UPGRADE_REFUSED)
             snprintf(detail, sizeof detail, "status %d", resp.status);
+        else if (id == F_V_PMD_PARAMS)
+            snprintf(detail, sizeof detail, "%s", res.pmd_problem);
         else if (id == F_V_ACCEPT_MISMATCH) {
             char want[29];
             ws_accept_for_key(req.key.p, req.key.len, want);

@@ -82,6 +82,10 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
     [F_V_BAD_DEFLATE] = {"ws.violation.bad_deflate", WSA_SEV_ERROR,
                          "Compressed message does not inflate (corrupt DEFLATE data)",
                          "RFC 7692 §7.2.2"},
+    [F_V_PMD_PARAMS] = {"ws.violation.pmd_params", WSA_SEV_ERROR,
+                        "Invalid permessage-deflate parameters in the server's response (a "
+                        "client must fail the connection; frames are judged as uncompressed)",
+                        "RFC 7692 §7.1"},
     [F_D_INFLATE_STOPPED] = {"ws.inflate_stopped", WSA_SEV_DEGRADED,
                              "Decompression stopped for this direction; its compressed messages "
                              "are no longer checked",

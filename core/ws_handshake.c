@@ -2,6 +2,7 @@
 #include "ws_handshake.h"
 
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "finding.h"
@@ -200,9 +201,47 @@ static void add(struct ws_handshake_result *r, int id)
         r->findings[r->n_findings++] = id;
 }
 
-/* the parameters of one accepted permessage-deflate element: ";a;b=12" from p to end */
-static void pmd_params(const char *p, const char *end, struct ws_pmd_params *o)
+/* What the client offered for permessage-deflate (its first offer carrying the name). */
+struct pmd_offer {
+    int client_bits; /* client_max_window_bits was offered (with or without a value) */
+    int server_bits; /* server_max_window_bits offered, 0 when absent */
+};
+
+static void pmd_offer_of(struct ws_slice ext, struct pmd_offer *o)
 {
+    memset(o, 0, sizeof *o);
+    const char *p = ext.p, *end = ext.p ? ext.p + ext.len : NULL;
+    while (p && p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        const char *semi = memchr(p, ';', (size_t)(stop - p));
+        struct ws_slice nm = trim(p, (size_t)((semi ? semi : stop) - p));
+        if (nm.len == 18 && g_ascii_strncasecmp(nm.p, "permessage-deflate", 18) == 0) {
+            for (const char *q = semi; q && q < stop;) {
+                const char *next = memchr(q + 1, ';', (size_t)(stop - q - 1));
+                const char *pe = next ? next : stop;
+                const char *eq = memchr(q + 1, '=', (size_t)(pe - q - 1));
+                struct ws_slice k = trim(q + 1, (size_t)((eq ? eq : pe) - q - 1));
+                if (k.len == 22 && g_ascii_strncasecmp(k.p, "client_max_window_bits", 22) == 0)
+                    o->client_bits = 1;
+                else if (k.len == 22 && eq &&
+                         g_ascii_strncasecmp(k.p, "server_max_window_bits", 22) == 0)
+                    o->server_bits = atoi(eq + 1 + strspn(eq + 1, " \t\""));
+                q = next;
+            }
+            return;
+        }
+        p = comma ? comma + 1 : end;
+    }
+}
+
+/* The parameters of the accepted permessage-deflate element (";a;b=12" from p to end), checked
+ * as RFC 7692 §7.1 says a client must: returns NULL, or what is wrong. */
+static const char *pmd_params(const char *p, const char *end, const struct pmd_offer *offer,
+                              struct ws_pmd_params *o)
+{
+    const char *problem = NULL;
+    unsigned seen = 0;
     o->server_no_context = o->client_no_context = 0;
     o->server_bits = o->client_bits = 15;
     while (p && p < end) {
@@ -210,25 +249,55 @@ static void pmd_params(const char *p, const char *end, struct ws_pmd_params *o)
         const char *stop = next ? next : end;
         const char *eq = memchr(p + 1, '=', (size_t)(stop - p - 1));
         struct ws_slice k = trim(p + 1, (size_t)((eq ? eq : stop) - p - 1));
-        int v = 0;
+        int v = -1;
         if (eq) {
             struct ws_slice vs = trim(eq + 1, (size_t)(stop - eq - 1));
-            for (size_t i = 0; i < vs.len; i++)
-                if (vs.p[i] >= '0' && vs.p[i] <= '9')
-                    v = v * 10 + (vs.p[i] - '0');
+            if (vs.len >= 2 && vs.p[0] == '"' && vs.p[vs.len - 1] == '"')
+                vs = trim(vs.p + 1, vs.len - 2);
+            v = vs.len && vs.len <= 2 ? 0 : -1;
+            for (size_t i = 0; i < vs.len && v >= 0; i++)
+                v = g_ascii_isdigit(vs.p[i]) ? v * 10 + (vs.p[i] - '0') : -1;
         }
+        unsigned bit;
 #define IS(name) (k.len == sizeof(name) - 1 && g_ascii_strncasecmp(k.p, name, k.len) == 0)
-        if (IS("server_no_context_takeover"))
+        if (IS("server_no_context_takeover")) {
+            bit = 1;
             o->server_no_context = 1;
-        else if (IS("client_no_context_takeover"))
+            if (eq)
+                problem = "server_no_context_takeover with a value";
+        } else if (IS("client_no_context_takeover")) {
+            bit = 2;
             o->client_no_context = 1;
-        else if (IS("server_max_window_bits") && v >= 8 && v <= 15)
-            o->server_bits = (uint8_t)v;
-        else if (IS("client_max_window_bits") && v >= 8 && v <= 15)
-            o->client_bits = (uint8_t)v;
+            if (eq)
+                problem = "client_no_context_takeover with a value";
+        } else if (IS("server_max_window_bits")) {
+            bit = 4;
+            if (v < 8 || v > 15)
+                problem = "server_max_window_bits is not a number from 8 to 15";
+            else if (offer->server_bits && v > offer->server_bits)
+                problem = "server_max_window_bits larger than the client offered"; /* §7.1.2.1 */
+            else
+                o->server_bits = (uint8_t)v;
+        } else if (IS("client_max_window_bits")) {
+            bit = 8;
+            if (!offer->client_bits)
+                problem = "client_max_window_bits the client did not offer"; /* §7.1.2.2 */
+            else if (v < 8 || v > 15)
+                problem = "client_max_window_bits is not a number from 8 to 15";
+            else
+                o->client_bits = (uint8_t)v;
+        } else {
+            bit = 0;
+            if (k.len)
+                problem = "unknown parameter";
+        }
 #undef IS
+        if (bit & seen)
+            problem = "a parameter appears twice";
+        seen |= bit;
         p = next;
     }
+    return problem;
 }
 
 void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg *resp,
@@ -293,8 +362,13 @@ void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg 
                 if (!req->extensions.p || !list_has(req->extensions, name))
                     bad = 1;
                 else if (g_ascii_strcasecmp(name, "permessage-deflate") == 0) {
-                    r->pmd = 1, r->rsv_allowed |= 4; /* RFC 7692 §6: RSV1 */
-                    pmd_params(semi, stop, &r->pmd_params);
+                    struct pmd_offer offer;
+                    pmd_offer_of(req->extensions, &offer);
+                    r->pmd_problem = pmd_params(semi, stop, &offer, &r->pmd_params);
+                    if (r->pmd_problem) /* a client fails here: not negotiated (PMD-06) */
+                        add(r, F_V_PMD_PARAMS);
+                    else
+                        r->pmd = 1, r->rsv_allowed |= 4; /* RFC 7692 §6: RSV1 */
                 } else
                     r->rsv_allowed |= 7; /* an extension we do not know: RSV bits not judged */
             }

@@ -48,10 +48,11 @@ struct ws_pmd_params {
 /* What the exchange negotiated, and what was wrong with it. */
 struct ws_handshake_result {
     struct ws_pmd_params pmd_params;
-    int upgraded;    /* status 101 */
-    int accept_ok;   /* Sec-WebSocket-Accept verified */
-    int pmd;         /* permessage-deflate accepted by the server */
-    int rsv_allowed; /* RSV bits some negotiated extension defines (4 = RSV1) */
+    const char *pmd_problem; /* why the permessage-deflate parameters are invalid, or NULL */
+    int upgraded;            /* status 101 */
+    int accept_ok;           /* Sec-WebSocket-Accept verified */
+    int pmd;                 /* permessage-deflate accepted by the server */
+    int rsv_allowed;         /* RSV bits some negotiated extension defines (4 = RSV1) */
     struct ws_slice protocol, extensions;
     /* findings, in order: enum wsa_finding_id values */
     int findings[12];

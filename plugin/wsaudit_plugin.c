@@ -320,6 +320,8 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
                 char detail[96] = "";
                 if (res.findings[k] == F_UPGRADE_REFUSED)
                     snprintf(detail, sizeof detail, "status %d", resp.status);
+                else if (res.findings[k] == F_V_PMD_PARAMS)
+                    snprintf(detail, sizeof detail, "%s", res.pmd_problem);
                 int id = res.findings[k];
                 add_finding(c, id, detail,
                             id == F_V_BAD_REQUEST || id == F_V_BAD_KEY ? c->req_frame : pinfo->num);

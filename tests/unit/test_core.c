@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -20,6 +21,7 @@
 #include "ws_close.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
+#include "ws_inflate.h"
 #include "ws_session.h"
 
 /* ---------------- close code registry (RFC 6455 §7.4) ---------------- */
@@ -583,6 +585,12 @@ static void pong_must_echo_ping(void **state)
     g_free(ev);
 }
 
+static void count_bytes(void *ctx, const uint8_t *p, size_t n)
+{
+    (void)p;
+    *(uint64_t *)ctx += n;
+}
+
 /* permessage-deflate as a sender makes it: raw DEFLATE, sync flush, the 00 00 FF FF tail
  * removed (RFC 7692 §7.2.1); returns a server frame (FIN, RSV1, opcode) in out */
 static size_t deflate_frame(uint8_t opcode, const char *text, size_t n, uint8_t *out, z_stream *z)
@@ -654,6 +662,34 @@ static void permessage_deflate_inflates_and_checks(void **state)
     assert_null(strstr(strstr(ev, "bad_deflate") + 1, "bad_deflate"));
     assert_null(strstr(ev, "invalid_utf8"));
     g_free(ev);
+}
+
+/* PMD-10: a decompression bomb stops at the per-message cap, with bounded memory */
+static void inflate_cap_stops_a_bomb(void **state)
+{
+    (void)state;
+    size_t n = 4u << 20; /* 4 MiB of zeros deflate to about 4 KiB */
+    uint8_t *zeros = calloc(1, n), *packed = malloc(n);
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = zeros;
+    z.avail_in = (uInt)n;
+    z.next_out = packed;
+    z.avail_out = (uInt)n;
+    assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+    size_t plen = n - z.avail_out - 4;
+    deflateEnd(&z);
+    assert_true(plen < 64 * 1024);
+    struct ws_inflater f;
+    uint64_t seen = 0;
+    ws_inflate_init(&f, 15, 0, 1u << 20); /* 1 MiB cap */
+    int r = ws_inflate_feed(&f, packed, plen, count_bytes, &seen);
+    assert_int_equal(r, WS_INFL_CAP);
+    assert_int_equal(seen, 1u << 20); /* exactly the cap was handed out */
+    ws_inflate_free(&f);
+    free(zeros);
+    free(packed);
 }
 
 static void incomplete_frame_at_end_is_degraded(void **state)
@@ -739,6 +775,46 @@ static void handshake_violations(void **state)
     assert_int_equal(r.pmd, 1);
     assert_int_equal(r.rsv_allowed, 4);
     assert_int_equal(r.n_findings, 0);
+    /* RFC 7692 §7.1: parameters of the accepted permessage-deflate (PMD-06, -07, -14) */
+    static const struct {
+        const char *offer, *answer;
+        int bad;
+        int sbits, cbits, sctx, cctx;
+    } pmd[] = {
+        {"permessage-deflate; client_max_window_bits",
+         "permessage-deflate; server_no_context_takeover; client_max_window_bits=10", 0, 15, 10, 1,
+         0},
+        {"permessage-deflate; server_max_window_bits=12",
+         "permessage-deflate; server_max_window_bits=9", 0, 9, 15, 0, 0},
+        {"permessage-deflate", "permessage-deflate; server_max_window_bits=7", 1},
+        {"permessage-deflate", "permessage-deflate; server_max_window_bits=ten", 1},
+        {"permessage-deflate", "permessage-deflate; client_max_window_bits=10", 1}, /* -07 */
+        {"permessage-deflate; server_max_window_bits=10",
+         "permessage-deflate; server_max_window_bits=12", 1}, /* -14 */
+        {"permessage-deflate",
+         "permessage-deflate; server_no_context_takeover; "
+         "server_no_context_takeover",
+         1},
+        {"permessage-deflate", "permessage-deflate; x_unknown=1", 1},
+        {"permessage-deflate", "permessage-deflate; client_no_context_takeover=1", 1},
+    };
+    for (size_t i = 0; i < sizeof pmd / sizeof pmd[0]; i++) {
+        char req[512], resp[512];
+        snprintf(req, sizeof req, REQ("Sec-WebSocket-Extensions: %s\r\n"), pmd[i].offer);
+        snprintf(resp, sizeof resp,
+                 RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: %s\r\n"),
+                 pmd[i].answer);
+        check_pair(req, resp, &r);
+        if (has_finding(&r, F_V_PMD_PARAMS) != pmd[i].bad || r.pmd == pmd[i].bad)
+            fail_msg("case %zu: %s -> %s: pmd=%d problem=%s", i, pmd[i].offer, pmd[i].answer, r.pmd,
+                     r.pmd_problem ? r.pmd_problem : "none");
+        if (!pmd[i].bad) {
+            assert_int_equal(r.pmd_params.server_bits, pmd[i].sbits);
+            assert_int_equal(r.pmd_params.client_bits, pmd[i].cbits);
+            assert_int_equal(r.pmd_params.server_no_context, pmd[i].sctx);
+            assert_int_equal(r.pmd_params.client_no_context, pmd[i].cctx);
+        }
+    }
     check_pair(REQ(""), "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", &r);
     assert_int_equal(r.upgraded, 0);
     assert_true(has_finding(&r, F_UPGRADE_REFUSED));
@@ -774,6 +850,7 @@ int main(void)
         cmocka_unit_test(text_utf8_checked_across_fragments),
         cmocka_unit_test(pong_must_echo_ping),
         cmocka_unit_test(permessage_deflate_inflates_and_checks),
+        cmocka_unit_test(inflate_cap_stops_a_bomb),
         cmocka_unit_test(incomplete_frame_at_end_is_degraded),
         cmocka_unit_test(handshake_rfc_example_accept),
         cmocka_unit_test(handshake_violations),
