@@ -26,6 +26,7 @@ export NODE_PATH=/usr/share/nodejs
 "$cap" "$out/ws-1003-deflate.pcap" 18011 -- $py "$here/ws_peers.py" binary-to-text-deflate 18011
 "$cap" "$out/ws-pmd-params.pcap" 18014 -- $py "$here/ws_peers.py" pmd-params 18014 127.0.0.1 "$out/ws-pmd-params.manifest"
 "$cap" "$out/ws-autobahn-1-7.pcap" 18013 -- $py "$here/raw_peer.py" autobahn 18013
+"$cap" "$out/ws-deflate-takeover-node.pcap" 18015 -- node "$here/node_peers.js" deflate-takeover 18015 "$out/ws-deflate-takeover-node.manifest"
 "$cap" "$out/ws-deflate-no-context-node.pcap" 18012 -- node "$here/node_peers.js" deflate-no-context 18012
 # the same streams reordered and with duplicated segments, and in other link types
 $py "$here/resegment.py" "$out/ws-1003-binary-to-text.pcap" "$out/ws-1003-reordered-dup.pcap"

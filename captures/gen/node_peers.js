@@ -1,4 +1,4 @@
-// Scenarios with node ws on loopback. Usage: node node_peers.js SCENARIO PORT
+// Scenarios with node ws on loopback. Usage: node node_peers.js SCENARIO PORT [MANIFEST]
 'use strict';
 const WebSocket = require('ws');
 const [scenario, portArg] = process.argv.slice(2);
@@ -36,6 +36,38 @@ if (scenario === 'text-to-binary-server') {
   });
   wss.on('connection', (sock) => {
     sock.on('error', () => {}); // ws closes with 1007 itself; the error needs a handler
+    sock.on('message', (data, isBinary) => sock.send(data, { binary: isBinary }));
+  });
+} else if (scenario === 'deflate-takeover') {
+  // permessage-deflate with context takeover (node ws defaults) and no threshold: repeated
+  // texts and binaries, echoed; the SHA-1 of every message goes to the manifest (argv[4])
+  const crypto = require('crypto');
+  const fs = require('fs');
+  const pmd = { threshold: 0 };
+  const msgs = [];
+  for (const n of [16, 300, 5000, 70000]) {
+    msgs.push('{"seq": 1, "text": "context takeover makes this cheap"} '.repeat(n / 50 + 1).slice(0, n));
+    msgs.push(Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) & 0xff)));
+  }
+  const manifest = [];
+  const wss = new WebSocket.Server({ host: '127.0.0.1', port, perMessageDeflate: pmd }, () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/takeover`, { perMessageDeflate: pmd });
+    let i = 0;
+    const next = () => {
+      if (i === msgs.length) { ws.close(1000, 'done'); return; }
+      const m = msgs[i++];
+      const h = crypto.createHash('sha1').update(m).digest('hex');
+      manifest.push('c2s ' + h, 's2c ' + h);
+      ws.send(m);
+    };
+    ws.on('open', next);
+    ws.on('message', next);
+    ws.on('close', () => {
+      fs.writeFileSync(process.argv[4], manifest.sort().join('\n') + '\n');
+      wss.close();
+    });
+  });
+  wss.on('connection', (sock) => {
     sock.on('message', (data, isBinary) => sock.send(data, { binary: isBinary }));
   });
 } else {
