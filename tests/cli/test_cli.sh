@@ -43,6 +43,30 @@ check "truncated file: error names the file and the packet" $?
 tail -n 1 "$tmp/o" | grep -q '"type":"summary".*"exit":3'
 check "truncated file: summary is still written last" $?
 
+# --- an absurd record length and a bogus TCP header length (pcap edited in place) ---
+/usr/bin/python3 - "$caps/ws-close-codes-server.pcap" "$tmp" <<'PY'
+import struct, sys
+src, tmp = sys.argv[1], sys.argv[2]
+d = bytearray(open(src, "rb").read())
+offs, off = [], 24
+while off + 16 <= len(d):
+    offs.append(off)
+    off += 16 + struct.unpack_from("<I", d, off + 8)[0]
+a = bytearray(d)  # record 30 claims 2 GB
+struct.pack_into("<I", a, offs[29] + 8, 0x7FFFFFFF)
+open(tmp + "/absurd.pcap", "wb").write(a)
+b = bytearray(d)  # packet 4 (the Upgrade request): TCP data offset 2 (8 bytes < 20)
+b[offs[3] + 16 + 14 + 20 + 12] = 0x20
+open(tmp + "/bogus-tcp.pcap", "wb").write(b)
+PY
+run 3 "$tmp/o" -F jsonl "$tmp/absurd.pcap"; check "absurd record length exits 3" $?
+grep -q '"type":"error","file":"[^"]*absurd.pcap","pkt":30' "$tmp/o" &&
+    grep -q '"id":"ws.close.reserved_code"' "$tmp/o" && tail -n 1 "$tmp/o" | grep -q '"type":"summary"'
+check "absurd record length: error at packet 30, findings before it kept, summary last" $?
+run 3 "$tmp/o" -F jsonl "$tmp/bogus-tcp.pcap"; check "bogus TCP header length: partial (exit 3)" $?
+grep -q '"pkt":4,"id":"capture.malformed_packet"' "$tmp/o"
+check "bogus TCP header length: capture.malformed_packet names packet 4" $?
+
 # --- pcapng with two link types: libpcap stops part-way; reported, findings kept ---
 if command -v mergecap >/dev/null; then
     mergecap -a -F pcapng -w "$tmp/mixed.pcapng" "$caps/ws-1003-binary-to-text.pcap" \
