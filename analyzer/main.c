@@ -17,18 +17,17 @@
 #include "../core/ws_close.h"
 #include "decode.h"
 #include "flow.h"
+#include "run.h"
 #include "report.h"
 
 #ifndef WSAUDIT_VERSION
 #define WSAUDIT_VERSION "0.1.0"
 #endif
 
-static volatile sig_atomic_t stop_requested;
-
 static void on_signal(int sig)
 {
     (void)sig;
-    stop_requested = 1;
+    wsaudit_stop_requested = 1;
 }
 
 static void usage(FILE *f)
@@ -112,91 +111,6 @@ static int explain(int argc, char **argv)
     return rc;
 }
 
-static const char *linktype_name(int dlt)
-{
-    const char *n = pcap_datalink_val_to_name(dlt);
-    return n ? n : "unknown";
-}
-
-/* Analyze one file; returns 0 when it was read to the end. */
-static int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter)
-{
-    char errbuf[PCAP_ERRBUF_SIZE];
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (!p) {
-        report_error(rep, name, 0, errbuf, 1);
-        return -1;
-    }
-    int dlt = pcap_datalink(p);
-    an->file = name;
-    report_file(rep, name, linktype_name(dlt));
-    if (!decode_link_supported(dlt)) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "link type %s (%d) is not supported", linktype_name(dlt), dlt);
-        report_error(rep, name, 0, msg, 1);
-        pcap_close(p);
-        return -1;
-    }
-    struct bpf_program prog;
-    int have_filter = 0;
-    if (filter) {
-        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            char msg[PCAP_ERRBUF_SIZE + 64];
-            snprintf(msg, sizeof msg, "bad filter '%s': %s", filter, pcap_geterr(p));
-            report_error(rep, name, 0, msg, 1);
-            pcap_close(p);
-            return -1;
-        }
-        have_filter = 1;
-    }
-
-    uint64_t pkt = 0;
-    int rc = 0;
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    while (!stop_requested) {
-        int r = pcap_next_ex(p, &h, &data);
-        if (r == PCAP_ERROR_BREAK)
-            break;
-        if (r == PCAP_ERROR) {
-            char msg[PCAP_ERRBUF_SIZE + 64];
-            snprintf(msg, sizeof msg, "read failed after packet %llu: %s", (unsigned long long)pkt,
-                     pcap_geterr(p));
-            report_error(rep, name, pkt + 1, msg, 0);
-            rc = -1;
-            break;
-        }
-        pkt++;
-        rep->packets++;
-        if (have_filter && !pcap_offline_filter(&prog, h, data))
-            continue;
-        struct tcp_pkt tp;
-        const char *why;
-        enum decode_result d = decode_packet(dlt, data, h->caplen, h->len, &tp, &why);
-        if (d == DEC_TCP) {
-            rep->tcp_packets++;
-            double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e9;
-            analyzer_packet(an, &tp, pkt, ts);
-        } else if (d == DEC_FRAGMENT) {
-            report_finding(rep, NULL, name, pkt, F_D_IP_FRAGMENT, why);
-        } else if (d == DEC_ERR_BOGUS || (d == DEC_ERR_TRUNC && h->caplen == h->len)) {
-            report_finding(rep, NULL, name, pkt, F_D_PACKET_MALFORMED, why);
-        } else if (d == DEC_ERR_TRUNC) {
-            report_finding(rep, NULL, name, pkt, F_D_CAPTURE_TRUNCATED, why);
-        }
-    }
-    if (stop_requested) {
-        report_error(rep, name, pkt, "interrupted; findings so far are written", 0);
-        rc = -1;
-    }
-    analyzer_end_file(an);
-    if (have_filter)
-        pcap_freecode(&prog);
-    pcap_close(p);
-    return rc;
-}
-
 /* ---- -j N: several files at once, output identical to a serial run ---- */
 
 struct job_opts {
@@ -240,7 +154,7 @@ static void *worker(void *arg)
     struct pool *pl = arg;
     for (;;) {
         pthread_mutex_lock(&pl->mu);
-        int i = pl->next < pl->njobs && !stop_requested ? pl->next++ : -1;
+        int i = pl->next < pl->njobs && !wsaudit_stop_requested ? pl->next++ : -1;
         pthread_mutex_unlock(&pl->mu);
         if (i < 0)
             return NULL;
@@ -295,7 +209,7 @@ static void run_parallel(char **files, int nfiles, int n, const struct job_opts 
         pthread_mutex_lock(&pl.mu);
         /* wait for file i; after an interrupt, files not started are skipped (the timed wait
          * notices the signal, which does not signal the condition) */
-        while (!pl.jobs[i].done && !(stop_requested && pl.next <= i)) {
+        while (!pl.jobs[i].done && !(wsaudit_stop_requested && pl.next <= i)) {
             struct timespec t;
             clock_gettime(CLOCK_REALTIME, &t);
             t.tv_nsec += 100000000;
@@ -440,7 +354,7 @@ int main(int argc, char **argv)
     } else {
         struct analyzer an;
         setup_analyzer(&an, &rep, &o);
-        for (int i = optind; i < argc && !stop_requested; i++)
+        for (int i = optind; i < argc && !wsaudit_stop_requested; i++)
             run_file(&an, &rep, argv[i], filter);
         analyzer_free(&an);
     }

@@ -1,0 +1,19 @@
+/* run.h - analyse one capture (see run.c). */
+#ifndef WSAUDIT_RUN_H
+#define WSAUDIT_RUN_H
+
+#include <pcap/pcap.h>
+#include <signal.h>
+
+#include "flow.h"
+
+/* set by a signal handler: stop reading, report the interruption */
+extern volatile sig_atomic_t wsaudit_stop_requested;
+
+/* Open path ("-" = stdin) and analyse it; 0 when read to the end. */
+int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter);
+/* Analyse an opened capture (closed here); name is how the report calls it. */
+int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
+             const char *filter);
+
+#endif
