@@ -179,16 +179,8 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
     for (unsigned i = 0; i < res.n_findings; i++) {
         int id = res.findings[i];
         uint64_t pkt = (id == F_V_BAD_REQUEST || id == F_V_BAD_KEY) ? c->req_pkt : c->resp_pkt;
-        char detail[160] = "";
-        if (id == F_UPGRADE_REFUSED)
-            snprintf(detail, sizeof detail, "status %d", resp.status);
-        else if (id == F_V_PMD_PARAMS)
-            snprintf(detail, sizeof detail, "%s", res.pmd_problem);
-        else if (id == F_V_ACCEPT_MISMATCH) {
-            char want[29];
-            ws_accept_for_key(req.key.p, req.key.len, want);
-            snprintf(detail, sizeof detail, "expected %s", want);
-        }
+        char detail[160];
+        ws_handshake_detail(id, &req, &resp, &res, detail, sizeof detail);
         report_finding(an->rep, &c->view, an->file, pkt, (enum wsa_finding_id)id, detail);
     }
     if (!res.upgraded) {

@@ -2,6 +2,7 @@
 #include "ws_handshake.h"
 
 #include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -376,5 +377,20 @@ void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg 
         }
         if (bad)
             add(r, F_V_EXTENSION_NOT_OFFERED);
+    }
+}
+
+void ws_handshake_detail(int finding, const struct ws_http_msg *req, const struct ws_http_msg *resp,
+                         const struct ws_handshake_result *res, char *out, size_t n)
+{
+    out[0] = 0;
+    if (finding == F_UPGRADE_REFUSED) {
+        snprintf(out, n, "status %d", resp->status);
+    } else if (finding == F_V_PMD_PARAMS && res->pmd_problem) {
+        snprintf(out, n, "%s", res->pmd_problem);
+    } else if (finding == F_V_ACCEPT_MISMATCH) {
+        char want[29];
+        ws_accept_for_key(req->key.p, req->key.len, want);
+        snprintf(out, n, "expected %s", want);
     }
 }

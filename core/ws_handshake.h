@@ -62,6 +62,10 @@ struct ws_handshake_result {
 /* Judge a request/response pair (RFC 6455 §4.1, §4.2, §9.1). */
 void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg *resp,
                         struct ws_handshake_result *out);
+/* The detail line of one handshake finding (status, expected accept, what is wrong with the
+ * permessage-deflate parameters); empty when the finding needs none. */
+void ws_handshake_detail(int finding, const struct ws_http_msg *req, const struct ws_http_msg *resp,
+                         const struct ws_handshake_result *res, char *out, size_t n);
 /* base64(SHA-1(key ‖ GUID)) into out (29 bytes incl. NUL). key is trimmed of spaces first. */
 void ws_accept_for_key(const char *key, size_t key_len, char out[29]);
 

@@ -317,12 +317,9 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
                 continue;
             ws_handshake_check(&req, &resp, &res);
             for (unsigned k = 0; k < res.n_findings; k++) {
-                char detail[96] = "";
-                if (res.findings[k] == F_UPGRADE_REFUSED)
-                    snprintf(detail, sizeof detail, "status %d", resp.status);
-                else if (res.findings[k] == F_V_PMD_PARAMS)
-                    snprintf(detail, sizeof detail, "%s", res.pmd_problem);
+                char detail[160];
                 int id = res.findings[k];
+                ws_handshake_detail(id, &req, &resp, &res, detail, sizeof detail);
                 add_finding(c, id, detail,
                             id == F_V_BAD_REQUEST || id == F_V_BAD_KEY ? c->req_frame : pinfo->num);
             }
