@@ -1,10 +1,11 @@
 /*
  * libFuzzer target: the TLS observer (records, hellos, X.509, alerts, outcome, explanation)
- * fed arbitrary bytes, chunked as in fuzz_ws.c.
+ * fed arbitrary bytes, cut into chunks as chunks.h says.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chunks.h"
 #include "tls_session.h"
 
 static void sink(void *ctx, const struct tls_event *ev)
@@ -22,23 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tls_session_init(&s, sink, NULL);
     size_t i = 0;
     uint64_t pkt = 1;
-    while (i < size) {
-        uint8_t ctl = data[i++];
-        int dir = ctl & 1;
-        size_t len = ctl >> 1;
-        struct tls_seg seg = {pkt, 1.7e9};
-        if (len == 0) {
-            if (i < size)
-                tls_session_gap(&s, dir, data[i++], pkt);
-        } else {
-            if (len > size - i)
-                len = size - i;
-            tls_session_feed(&s, dir, data + i, len, &seg);
-            i += len;
-        }
-        if ((pkt & 31) == 0)
-            tls_session_end_dir(&s, dir, pkt);
-        pkt++;
+    struct chunk c;
+    while (next_chunk(data, size, &i, &pkt, &c)) {
+        struct tls_seg seg = {c.pkt, 1.7e9};
+        if (c.gap)
+            tls_session_gap(&s, c.dir, c.len, c.pkt);
+        else
+            tls_session_feed(&s, c.dir, c.data, c.len, &seg);
+        if ((c.pkt & 31) == 0)
+            tls_session_end_dir(&s, c.dir, c.pkt);
     }
     tls_session_end(&s, 1, pkt);
     tls_session_free(&s);

@@ -1,12 +1,12 @@
 /*
  * libFuzzer target: the WebSocket session (frame parser, message rules, UTF-8, inflate) fed
  * arbitrary bytes. The first byte chooses the options (permessage-deflate on/off, hashing);
- * then chunks are taken from the input, each prefixed by one control byte: bit 0 = direction,
- * bits 1-7 = chunk length (0 = a gap of the next byte's value).
+ * the rest is cut into chunks as chunks.h says.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chunks.h"
 #include "ws_session.h"
 
 static void sink(void *ctx, const struct ws_event *ev)
@@ -30,23 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ws_session_start(&s, 0, 0);
     size_t i = 1;
     uint64_t pkt = 1;
-    while (i < size) {
-        uint8_t ctl = data[i++];
-        int dir = ctl & 1;
-        size_t len = ctl >> 1;
-        struct ws_seg_ctx seg = {pkt, (ctl & 0x80) != 0, pkt * 7, pkt};
-        if (len == 0) {
-            if (i < size)
-                ws_session_gap(&s, dir, data[i++], pkt);
-        } else {
-            if (len > size - i)
-                len = size - i;
-            ws_session_feed(&s, dir, data + i, len, &seg);
-            i += len;
-        }
-        if ((pkt & 15) == 0)
-            ws_session_end_dir(&s, dir, pkt);
-        pkt++;
+    struct chunk c;
+    while (next_chunk(data, size, &i, &pkt, &c)) {
+        struct ws_seg_ctx seg = {c.pkt, c.flag, c.pkt * 7, c.pkt};
+        if (c.gap)
+            ws_session_gap(&s, c.dir, c.len, c.pkt);
+        else
+            ws_session_feed(&s, c.dir, c.data, c.len, &seg);
+        if ((c.pkt & 15) == 0)
+            ws_session_end_dir(&s, c.dir, c.pkt);
     }
     ws_session_end(&s, 1, pkt);
     ws_session_free(&s);
