@@ -33,6 +33,7 @@ struct wsconn {
     int req_confirmed;
     struct ws_session sess;
     struct tls_session *tls; /* FS_TLS only */
+    size_t charged;          /* bytes counted in an->state_used for this connection */
 };
 
 static void endpoint(char *out, size_t n, int family, const uint8_t *addr, uint16_t port)
@@ -96,11 +97,33 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
     return c;
 }
 
+static size_t buf_bytes(const GByteArray *b)
+{
+    return b ? b->len : 0;
+}
+
+void conn_account(struct flow *f)
+{
+    struct wsconn *c = f->ws;
+    if (!c)
+        return;
+    size_t n = sizeof *c + buf_bytes(c->req) + buf_bytes(c->resp) + buf_bytes(c->early);
+    if (c->early_chunks)
+        n += c->early_chunks->len * sizeof(struct early_chunk);
+    if (c->tls)
+        n += sizeof *c->tls + tls_session_heap(c->tls);
+    if (f->state == FS_WS)
+        n += ws_session_heap(&c->sess);
+    c->an->state_used += n - c->charged;
+    c->charged = n;
+}
+
 void conn_free(struct flow *f)
 {
     struct wsconn *c = f->ws;
     if (!c)
         return;
+    c->an->state_used -= c->charged;
     if (c->req)
         g_byte_array_free(c->req, TRUE);
     if (c->resp)

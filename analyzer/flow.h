@@ -62,6 +62,10 @@ struct analyzer {
     size_t nclosed;
     size_t nflows, max_flows;
     size_t ooo_cap;
+    /* Memory of flow state (flows, connections, handshake buffers, TLS handshake and
+     * inflater buffers; out-of-order bytes have their own budget): past state_cap the least
+     * recently active flows are finished, each reported as stream.memcap. */
+    size_t state_used, state_cap;
     struct reasm_budget budget; /* out-of-order bytes of all flows */
     struct reasm_cb cb;         /* reassembly callbacks; their ctx is this analyzer */
     struct flow *cur;           /* the flow whose bytes the callbacks receive */
@@ -89,6 +93,8 @@ void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, 
 void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt);
 void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt);
 void conn_free(struct flow *f);
+/* Bring an->state_used up to date with what the flow's connection holds now. */
+void conn_account(struct flow *f);
 void conn_flow_name(const struct flow *f, char *out, size_t n);
 
 #endif

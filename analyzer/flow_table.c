@@ -11,6 +11,7 @@
 #define MAX_FLOWS_DEFAULT 200000
 #define OOO_CAP_DEFAULT (1u << 20)
 #define OOO_BUDGET_DEFAULT (32u << 20)
+#define STATE_CAP_DEFAULT ((size_t)512 << 20)
 
 /* The key is zeroed before it is filled (make_key), so hashing its bytes, padding included, is
  * well defined. Eight bytes at a time with a multiply-xorshift mix: this lookup runs once per
@@ -44,6 +45,7 @@ static void cb_deliver(void *ctx, int dir, const uint8_t *data, size_t len, uint
 {
     struct analyzer *an = ctx;
     conn_deliver(an, an->cur, dir, data, len, off, meta);
+    conn_account(an->cur);
 }
 
 static void cb_gap(void *ctx, int dir, uint64_t off, uint64_t len, enum reasm_gap_reason why,
@@ -67,6 +69,7 @@ void analyzer_init(struct analyzer *an, struct report *rep)
     an->max_flows = MAX_FLOWS_DEFAULT;
     an->ooo_cap = OOO_CAP_DEFAULT;
     an->budget.cap = OOO_BUDGET_DEFAULT;
+    an->state_cap = STATE_CAP_DEFAULT;
     an->cb = (struct reasm_cb){cb_deliver, cb_gap, cb_conflict, an};
     an->idle_timeout = 600;
     an->closed_timeout = 120;
@@ -173,6 +176,7 @@ static void remove_flow(struct analyzer *an, struct flow *f)
     lru_unlink(an, f);
     g_hash_table_remove(an->flows, &f->key);
     an->nflows--;
+    an->state_used -= sizeof *f;
     free(f);
 }
 
@@ -183,15 +187,21 @@ static void expire(struct analyzer *an)
     while (an->lru_head) {
         struct flow *f = an->lru_head;
         double limit = f->closed ? an->closed_timeout : an->idle_timeout;
-        if (an->now - f->last_ts <= limit && an->nflows < an->max_flows)
+        int full = an->nflows >= an->max_flows, over = an->state_used > an->state_cap;
+        if (an->now - f->last_ts <= limit && !full && !over)
             break;
-        if (!f->closed && an->nflows >= an->max_flows && f->state != FS_IGNORE &&
-            f->state != FS_DETECT) {
-            char name[160], detail[200];
+        if (!f->closed && (full || over) && f->state != FS_IGNORE && f->state != FS_DETECT) {
+            char name[160], detail[240];
             conn_flow_name(f, name, sizeof name);
-            snprintf(detail, sizeof detail, "%s finished to make room (--max-flows %zu)", name,
-                     an->max_flows);
-            report_finding(an->rep, NULL, an->file, an->pkt, F_D_FLOW_MEMCAP, detail);
+            if (full)
+                snprintf(detail, sizeof detail, "%s finished to make room (--max-flows %zu)",
+                         name, an->max_flows);
+            else
+                snprintf(detail, sizeof detail,
+                         "%s finished early: flow state reached --memcap %zu MiB", name,
+                         an->state_cap >> 20);
+            report_finding(an->rep, NULL, an->file, an->pkt,
+                           full ? F_D_FLOW_MEMCAP : F_D_STREAM_MEMCAP, detail);
         }
         finish_flow(an, f, 0, an->pkt);
         remove_flow(an, f);
@@ -214,6 +224,7 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
     g_hash_table_insert(an->flows, &f->key, f);
     lru_append(an, f);
     an->nflows++;
+    an->state_used += sizeof *f;
     an->rep->flows++;
     return f;
 }

@@ -50,7 +50,11 @@ static void usage(FILE *f)
           "      --max-flows N         TCP flows followed at once (default 200000); past it the\n"
           "                            least recently active flow is finished early (reported)\n"
           "      --flow-timeout SEC    idle time after which a flow is finished (default 600)\n"
-          "      --stream-buffer KIB   out-of-order bytes buffered per direction (default 1024)\n"
+          "      --stream-buffer KIB   out-of-order bytes buffered per direction (default 1024;\n"
+          "                            32 MiB for all flows together)\n"
+          "      --memcap MIB          memory for the state of all flows (default 512); past it\n"
+          "                            the least recently active flow is finished early\n"
+          "                            (reported as stream.memcap)\n"
           "  -j, --jobs N              analyze up to N files at once (output as with -j 1)\n"
           "  -V, --version             print the version\n"
           "  -h, --help                this text\n"
@@ -117,7 +121,7 @@ struct job_opts {
     enum report_format fmt;
     int show_frames, fail_on, show_payload;
     uint16_t ws_port;
-    double max_flows, flow_timeout, stream_kib;
+    double max_flows, flow_timeout, stream_kib, memcap_mib;
     const char *filter;
 };
 
@@ -147,6 +151,8 @@ static void setup_analyzer(struct analyzer *an, struct report *rep, const struct
         an->idle_timeout = an->closed_timeout = o->flow_timeout;
     if (o->stream_kib > 0)
         an->ooo_cap = (size_t)(o->stream_kib * 1024);
+    if (o->memcap_mib > 0)
+        an->state_cap = (size_t)(o->memcap_mib * 1048576.0);
 }
 
 static void *worker(void *arg)
@@ -249,12 +255,13 @@ int main(int argc, char **argv)
                                              {"jobs", required_argument, NULL, 'j'},
                                              {"payload", no_argument, NULL, 5},
                                              {"ws-port", required_argument, NULL, 6},
+                                             {"memcap", required_argument, NULL, 7},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
     int show_frames = 1, fail_on = WSA_SEV_ERROR, c, show_payload = 0;
     uint16_t ws_port = 0;
-    double max_flows = 0, flow_timeout = 0, stream_kib = 0;
+    double max_flows = 0, flow_timeout = 0, stream_kib = 0, memcap_mib = 0;
     long jobs = 1;
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
@@ -308,14 +315,19 @@ int main(int argc, char **argv)
             break;
         case 2:
         case 3:
-        case 4: {
+        case 4:
+        case 7: {
             char *end;
             double v = strtod(optarg, &end);
-            if (*end || !(v > 0) || v > 1e9) {
-                fprintf(stderr, "wsaudit: %s takes a positive number\n", argv[optind - 1]);
+            if (*end || !(v > 0) || v > 1e9 || (c == 7 && v < 1)) {
+                fprintf(stderr, "wsaudit: %s takes a positive number%s\n", argv[optind - 1],
+                        c == 7 ? " of MiB, at least 1" : "");
                 return 2;
             }
-            *(c == 2 ? &max_flows : c == 3 ? &flow_timeout : &stream_kib) = v;
+            *(c == 2   ? &max_flows
+              : c == 3 ? &flow_timeout
+              : c == 4 ? &stream_kib
+                       : &memcap_mib) = v;
             break;
         }
         case 'V':
@@ -340,7 +352,7 @@ int main(int argc, char **argv)
 
     struct report rep;
     struct job_opts o = {fmt,       show_frames,  fail_on,    show_payload, ws_port,
-                         max_flows, flow_timeout, stream_kib, filter};
+                         max_flows, flow_timeout, stream_kib, memcap_mib, filter};
     /* a pipe or a file gets large writes; a terminal keeps line buffering */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);

@@ -20,11 +20,18 @@ void reasm_init(struct reasm_dir *r, int dir, size_t cap, struct reasm_budget *b
     r->budget = budget;
 }
 
+/* what a buffered segment costs: its bytes and its header (so that a flood of one-byte
+ * segments is held to the same limits as a few large ones) */
+size_t reasm_seg_cost(uint32_t len)
+{
+    return sizeof(struct reasm_seg) + len;
+}
+
 static void release(struct reasm_dir *r, struct reasm_seg *s)
 {
-    r->ooo_bytes -= s->len;
+    r->ooo_bytes -= reasm_seg_cost(s->len);
     r->ooo_segs--;
-    r->budget->used -= s->len;
+    r->budget->used -= reasm_seg_cost(s->len);
     free(s);
 }
 
@@ -146,9 +153,9 @@ static void insert(struct reasm_dir *r, const struct reasm_cb *cb, uint64_t off,
         s->next = at;
         *pp = s;
         pp = &s->next;
-        r->ooo_bytes += take;
+        r->ooo_bytes += reasm_seg_cost(take);
         r->ooo_segs++;
-        r->budget->used += take;
+        r->budget->used += reasm_seg_cost(take);
         off += take;
         data += take;
         len -= take;

@@ -33,7 +33,8 @@ struct reasm_cb {
 
 struct reasm_seg;
 
-/* Out-of-order bytes buffered by all directions together, and their limit. */
+/* Memory of out-of-order segments buffered by all directions together (bytes plus a
+ * per-segment header), and its limit. */
 struct reasm_budget {
     size_t used, cap;
 };
@@ -48,7 +49,7 @@ struct reasm_dir {
     uint32_t base;         /* sequence number of offset 0 */
     uint64_t next;         /* next offset expected */
     struct reasm_seg *ooo; /* sorted by offset, non-overlapping */
-    size_t ooo_bytes, ooo_segs;
+    size_t ooo_bytes, ooo_segs; /* ooo_bytes: memory, headers included */
     size_t cap;
     struct reasm_budget *budget;
     int fin_seen;
@@ -71,5 +72,7 @@ void reasm_fin(struct reasm_dir *r, uint32_t seq_after_data);
 void reasm_flush(struct reasm_dir *r, const struct reasm_cb *cb, uint64_t pkt);
 void reasm_free(struct reasm_dir *r);
 size_t reasm_buffered(const struct reasm_dir *r);
+/* Memory a buffered segment of len bytes is counted as (its bytes and its header). */
+size_t reasm_seg_cost(uint32_t len);
 
 #endif

@@ -106,7 +106,8 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
     [F_D_STREAM_MIDSTREAM] = {"stream.midstream", WSA_SEV_DEGRADED,
                               "Connection already established when the capture started", NULL},
     [F_D_STREAM_MEMCAP] = {"stream.memcap", WSA_SEV_DEGRADED,
-                           "Out-of-order buffer limit reached; bytes skipped as a gap", NULL},
+                           "Memory limit reached: bytes skipped as a gap, or a flow finished early",
+                           NULL},
     [F_W_STREAM_OVERLAP_CONFLICT] = {"stream.overlap_conflict", WSA_SEV_WARNING,
                                      "Retransmitted bytes differ from the first copy (first "
                                      "seen kept)",

@@ -812,6 +812,11 @@ void tls_session_free(struct tls_session *s)
     }
 }
 
+size_t tls_session_heap(const struct tls_session *s)
+{
+    return (size_t)s->d[0].hs_cap + s->d[1].hs_cap;
+}
+
 int tls_looks_like_client_hello(const uint8_t *p, size_t len)
 {
     if (len < 3)

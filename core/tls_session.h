@@ -152,6 +152,8 @@ void tls_session_end_dir(struct tls_session *s, int dir, uint64_t pkt);
 /* by_tcp: the connection ended with FIN/RST (else the capture ended). */
 void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt);
 void tls_session_free(struct tls_session *s);
+/* Heap bytes the session holds now (handshake reassembly buffers), for memory caps. */
+size_t tls_session_heap(const struct tls_session *s);
 
 const char *tls_version_name(uint16_t v, char *buf, size_t n);
 const char *tls_outcome_name(enum tls_outcome o);

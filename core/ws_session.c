@@ -55,6 +55,20 @@ void ws_session_free(struct ws_session *s)
     }
 }
 
+size_t ws_session_heap(const struct ws_session *s)
+{
+    /* zlib's inflate state is about 7 KiB and its window 32 KiB (a 15-bit window is always
+     * used); a GChecksum is small */
+    size_t n = 0;
+    for (int i = 0; i < 2; i++) {
+        if (s->d[i].infl.z)
+            n += 40u * 1024u;
+        if (s->d[i].sha1)
+            n += 256;
+    }
+    return n;
+}
+
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
 {
     s->d[WS_C2S].off = s->d[WS_C2S].start_off = c2s_off;

@@ -165,6 +165,8 @@ void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p);
 void ws_session_hash_messages(struct ws_session *s, int on);
 /* Release the inflaters and hash states (the only allocations). */
 void ws_session_free(struct ws_session *s);
+/* Heap bytes the session holds now (inflaters and hash states), for memory caps. */
+size_t ws_session_heap(const struct ws_session *s);
 /* Stream offsets at which WebSocket data starts in each direction. */
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off);
 void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t len,

@@ -156,12 +156,13 @@ static void buffer_cap_is_reported_as_memcap(void **state)
 {
     (void)state;
     struct fixture fx;
-    setup_fx(&fx, 0, 8); /* 8 out-of-order bytes at most */
+    /* room for two 4-byte out-of-order segments (bytes and headers count) */
+    setup_fx(&fx, 0, 2 * reasm_seg_cost(4));
     seg(&fx, 1, "a", 1);
     seg(&fx, 3, "cdef", 2);
     seg(&fx, 7, "ghij", 3);
     assert_string_equal(fx.sink.events->str, "");
-    seg(&fx, 11, "k", 4); /* 9 bytes buffered: give up on the hole at offset 1 */
+    seg(&fx, 11, "k", 4); /* a third segment: give up on the hole at offset 1 */
     assert_string_equal(fx.sink.data->str, "a#cdefghijk");
     assert_string_equal(fx.sink.events->str, "gap 1+1 why=1 pkt=4;");
     teardown_fx(&fx);
@@ -176,7 +177,15 @@ static void many_tiny_segments_stay_bounded(void **state)
     for (uint32_t i = 0; i < 100000; i++)
         seg(&fx, 3 + 2 * i, "x", i + 1);
     assert_true(fx.r.ooo_segs <= REASM_MAX_SEGS);
+    assert_true(fx.r.ooo_bytes <= REASM_MAX_SEGS * reasm_seg_cost(1));
     assert_non_null(strstr(fx.sink.events->str, "why=1"));
+    /* 64 KiB of memory for the direction: one-byte segments are held to it, headers counted */
+    teardown_fx(&fx);
+    setup_fx(&fx, 0, 64 * 1024);
+    for (uint32_t i = 0; i < 100000; i++)
+        seg(&fx, 3 + 2 * i, "x", i + 1);
+    assert_true(fx.r.ooo_bytes <= 64 * 1024);
+    assert_true(fx.r.ooo_segs < 64 * 1024 / reasm_seg_cost(1) + 1);
     teardown_fx(&fx);
 }
 
