@@ -112,15 +112,26 @@ static enum decode_result decode_ipv4(struct rd *r, struct tcp_pkt *out, const c
     uint16_t frag = rd_be16(r, 6);
     if (rd_u8(r, 9) != 6)
         return DEC_OTHER;
-    if (frag & 0x3FFF) { /* MF set or a non-zero offset */
-        *why = "IPv4 fragment";
-        return DEC_FRAGMENT;
-    }
     out->family = 4;
     memset(out->src, 0, 16);
     memset(out->dst, 0, 16);
     memcpy(out->src, r->p + r->pos + 12, 4);
     memcpy(out->dst, r->p + r->pos + 16, 4);
+    if (frag & 0x3FFF) { /* MF set or a non-zero offset */
+        struct ip_frag *fr = &out->frag;
+        fr->id = rd_be16(r, 4);
+        fr->off = (uint32_t)(frag & 0x1FFF) * 8;
+        fr->more = (frag & 0x2000) != 0;
+        fr->proto = 6;
+        fr->ip_hdr = r->p + r->pos;
+        fr->ip_hdr_len = ihl;
+        fr->data = r->p + r->pos + ihl;
+        fr->wire_len = total - ihl;
+        uint32_t present = r->len - r->pos - ihl;
+        fr->len = present < fr->wire_len ? present : fr->wire_len;
+        *why = "IPv4 fragment";
+        return DEC_FRAGMENT;
+    }
     r->pos += ihl;
     return decode_tcp(r, total - ihl, 0, out, why);
 }
@@ -137,6 +148,7 @@ static enum decode_result decode_ipv6(struct rd *r, struct tcp_pkt *out, const c
     }
     uint32_t plen = rd_be16(r, 4);
     uint8_t next = rd_u8(r, 6);
+    const uint8_t *fixed = r->p + r->pos;
     out->family = 6;
     memcpy(out->src, r->p + r->pos + 8, 16);
     memcpy(out->dst, r->p + r->pos + 24, 16);
@@ -145,7 +157,26 @@ static enum decode_result decode_ipv6(struct rd *r, struct tcp_pkt *out, const c
     for (int hops = 0; hops < 16; hops++) {
         if (next == 6)
             return decode_tcp(r, plen, 0, out, why);
-        if (next == 44) {
+        if (next == 44) { /* Fragment header (RFC 8200 §4.5) */
+            if (!rd_has(r, 8) || plen < 8) {
+                *why = "IPv6 fragment header cut short";
+                return DEC_ERR_TRUNC;
+            }
+            if (rd_u8(r, 0) != 6)
+                return DEC_OTHER;
+            struct ip_frag *fr = &out->frag;
+            uint16_t offm = rd_be16(r, 2);
+            fr->id = rd_be32(r, 4);
+            fr->off = offm & 0xFFF8u;
+            fr->more = offm & 1;
+            fr->proto = 6;
+            fr->ip_hdr = fixed;
+            fr->ip_hdr_len = 40;
+            r->pos += 8;
+            fr->data = r->p + r->pos;
+            fr->wire_len = plen - 8;
+            uint32_t present = r->len - r->pos;
+            fr->len = present < fr->wire_len ? present : fr->wire_len;
             *why = "IPv6 fragment";
             return DEC_FRAGMENT;
         }

@@ -27,12 +27,24 @@ struct tcp_pkt {
     const uint8_t *payload;
     uint32_t len;      /* payload bytes present in the capture */
     uint32_t wire_len; /* payload bytes on the wire (more when cut by the snaplen) */
+    /* DEC_FRAGMENT: one IPv4 fragment, or an IPv6 one (Fragment header), of a TCP datagram;
+     * family, src and dst above are set */
+    struct ip_frag {
+        uint32_t id;            /* IPv4 identification or IPv6 fragment identification */
+        uint32_t off;           /* fragment offset in bytes */
+        uint8_t more;           /* more fragments follow */
+        uint8_t proto;          /* 6 */
+        const uint8_t *ip_hdr;  /* IPv4 header (with options) or IPv6 fixed header */
+        uint32_t ip_hdr_len;
+        const uint8_t *data;    /* fragment data present in the capture */
+        uint32_t len, wire_len; /* bytes present / bytes on the wire */
+    } frag;
 };
 
 enum decode_result {
     DEC_TCP,
     DEC_OTHER,
-    DEC_FRAGMENT,   /* an IP fragment: not reassembled */
+    DEC_FRAGMENT,   /* a fragment of an IP datagram carrying TCP: see tcp_pkt.frag */
     DEC_ERR_TRUNC,  /* headers cut by the capture length */
     DEC_ERR_BOGUS,  /* header fields inconsistent */
     DEC_UNSUP_LINK, /* link type not supported */

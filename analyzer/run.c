@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "ip_defrag.h"
 #include "run.h"
 
 volatile sig_atomic_t wsaudit_stop_requested;
@@ -29,6 +30,57 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
         return -1;
     }
     return run_pcap(an, rep, p, name, filter);
+}
+
+#define DEFRAG_MEMCAP ((size_t)16 << 20)
+
+struct defrag_ctx {
+    struct report *rep;
+    const char *name;
+};
+
+static void on_defrag_finding(void *ctx, uint64_t pkt, enum wsa_finding_id id, const char *detail)
+{
+    struct defrag_ctx *c = ctx;
+    report_finding(c->rep, NULL, c->name, pkt, id, detail);
+}
+
+/* One decoded packet: TCP to the analyzer, fragments through reassembly, damage reported. */
+static void dispatch(struct analyzer *an, struct report *rep, struct defrag *df, const char *name,
+                     enum decode_result d, const struct tcp_pkt *tp, const char *why,
+                     const struct pcap_pkthdr *h, uint64_t pkt)
+{
+    double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e9;
+    if (df)
+        defrag_expire(df, ts); /* datagrams that waited too long are reported in time order */
+    if (d == DEC_FRAGMENT && df) {
+        const uint8_t *ip;
+        uint32_t ip_len;
+        int dlt;
+        if (!defrag_add(df, tp, pkt, ts, &ip, &ip_len, &dlt))
+            return;
+        /* the whole datagram, decoded as if it had come in one packet */
+        struct tcp_pkt whole;
+        const char *why2;
+        enum decode_result d2 = decode_packet(dlt, ip, ip_len, ip_len, &whole, &why2);
+        if (d2 == DEC_TCP) {
+            rep->tcp_packets++;
+            analyzer_packet(an, &whole, pkt, ts);
+        } else if (d2 == DEC_ERR_BOGUS || d2 == DEC_ERR_TRUNC) {
+            report_finding(rep, NULL, name, pkt, F_D_PACKET_MALFORMED, why2);
+        }
+        return;
+    }
+    if (d == DEC_TCP) {
+        rep->tcp_packets++;
+        analyzer_packet(an, tp, pkt, ts);
+    } else if (d == DEC_FRAGMENT) {
+        report_finding(rep, NULL, name, pkt, F_D_IP_FRAGMENT, "out of memory for reassembly");
+    } else if (d == DEC_ERR_BOGUS || (d == DEC_ERR_TRUNC && h->caplen == h->len)) {
+        report_finding(rep, NULL, name, pkt, F_D_PACKET_MALFORMED, why);
+    } else if (d == DEC_ERR_TRUNC) {
+        report_finding(rep, NULL, name, pkt, F_D_CAPTURE_TRUNCATED, why);
+    }
 }
 
 int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
@@ -57,6 +109,8 @@ int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *nam
         have_filter = 1;
     }
 
+    struct defrag_ctx dctx = {rep, name};
+    struct defrag *df = defrag_new(DEFRAG_MEMCAP, on_defrag_finding, &dctx);
     uint64_t pkt = 0;
     int rc = 0;
     struct pcap_pkthdr *h;
@@ -80,21 +134,15 @@ int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *nam
         struct tcp_pkt tp;
         const char *why;
         enum decode_result d = decode_packet(dlt, data, h->caplen, h->len, &tp, &why);
-        if (d == DEC_TCP) {
-            rep->tcp_packets++;
-            double ts = (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e9;
-            analyzer_packet(an, &tp, pkt, ts);
-        } else if (d == DEC_FRAGMENT) {
-            report_finding(rep, NULL, name, pkt, F_D_IP_FRAGMENT, why);
-        } else if (d == DEC_ERR_BOGUS || (d == DEC_ERR_TRUNC && h->caplen == h->len)) {
-            report_finding(rep, NULL, name, pkt, F_D_PACKET_MALFORMED, why);
-        } else if (d == DEC_ERR_TRUNC) {
-            report_finding(rep, NULL, name, pkt, F_D_CAPTURE_TRUNCATED, why);
-        }
+        dispatch(an, rep, df, name, d, &tp, why, h, pkt);
     }
     if (wsaudit_stop_requested) {
         report_error(rep, name, pkt, "interrupted; findings so far are written", 0);
         rc = -1;
+    }
+    if (df) {
+        defrag_flush(df); /* incomplete datagrams are reported before the flows end */
+        defrag_free(df);
     }
     analyzer_end_file(an);
     if (have_filter)

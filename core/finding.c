@@ -117,8 +117,13 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
     [F_D_PACKET_MALFORMED] = {"capture.malformed_packet", WSA_SEV_DEGRADED,
                               "Packet headers are malformed; packet skipped", NULL},
     [F_D_IP_FRAGMENT] = {"capture.ip_fragment", WSA_SEV_DEGRADED,
-                         "IP fragment not reassembled; its bytes are missing from the stream",
+                         "IP datagram incomplete: fragments missing; its bytes are missing "
+                         "from the TCP stream",
                          NULL},
+    [F_W_IP_FRAGMENT_OVERLAP] = {"capture.ip_fragment_overlap", WSA_SEV_WARNING,
+                                 "Overlapping IP fragments carry different data (first copy "
+                                 "kept)",
+                                 NULL},
     [F_D_FLOW_MEMCAP] = {"capture.flow_memcap", WSA_SEV_DEGRADED,
                          "Flow table full; the least recently active flow was finished early",
                          NULL},

@@ -34,5 +34,11 @@ mkdir -p "$out/variants"
 $py "$here/relink.py" "$out/ws-1003-binary-to-text.pcap" "$out/variants"
 $py "$here/relink.py" "$out/ws-ipv6-1003.pcap" "$out/variants"
 editcap -F pcapng "$out/ws-1003-binary-to-text.pcap" "$out/variants/ws-1003-binary-to-text.pcapng.pcapng"
+# the same streams as IP fragments: in and out of order, IPv6, overlapping, missing, oversized
+$py "$here/ip_fragments.py" ipv4 "$out/ws-1003-binary-to-text.pcap" "$out/ws-frag-ipv4.pcap"
+$py "$here/ip_fragments.py" ipv6 "$out/ws-ipv6-1003.pcap" "$out/ws-frag-ipv6.pcap"
+$py "$here/ip_fragments.py" overlap "$out/ws-1003-binary-to-text.pcap" "$out/ws-frag-overlap.pcap" 10
+$py "$here/ip_fragments.py" missing "$out/ws-1003-binary-to-text.pcap" "$out/ws-frag-missing.pcap" 10
+$py "$here/ip_fragments.py" oversize "$out/ws-1003-binary-to-text.pcap" "$out/ws-frag-oversize.pcap"
 # TLS handshakes: OpenSSL and GnuTLS failures and successes (issue 3)
 bash "$here/tls_cases.sh" "$out"

@@ -32,7 +32,8 @@ import tempfile
 # capture]", ...).
 ANALYZER_ONLY = {"stream.gap", "stream.memcap", "stream.midstream", "stream.overlap_conflict",
                  "capture.truncated", "capture.malformed_packet", "capture.ip_fragment",
-                 "capture.flow_memcap", "ws.incomplete_frame", "ws.handshake_too_large"}
+                 "capture.ip_fragment_overlap", "capture.flow_memcap", "ws.incomplete_frame",
+                 "ws.handshake_too_large"}
 
 # (capture, finding id): why analyzer and plugin differ there
 KNOWN = {
@@ -47,6 +48,7 @@ KNOWN = {
     # sync when the hole lies inside a payload, and stops at the end of its own reassembly wait
     ("ws-gap-in-payload.pcap", "ws.direction_stopped"): "the plugin stops, the analyzer resyncs",
     ("ws-gap-at-header.pcap", "ws.direction_stopped"): "stopped at the ACK (9) vs reassembly (11)",
+    ("ws-frag-missing.pcap", "ws.direction_stopped"): "ACK past the hole (22) vs next data (26)",
     # the analyzer decodes a capture without the handshake by its mid-stream heuristic; in
     # Wireshark that takes Decode As WebSocket (checked separately above)
     ("ws-midstream.pcap", "ws.close.unsupported_data"): "analyzer heuristic; Wireshark: Decode As",
