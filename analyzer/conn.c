@@ -118,6 +118,31 @@ void conn_account(struct flow *f)
     c->charged = n;
 }
 
+/* The first bytes of a flow, while they are too few to tell HTTP, TLS and (mid-stream)
+ * WebSocket apart: kept with each segment's packet so they can be replayed once decided, so
+ * that the verdict does not depend on how the bytes were cut into segments. */
+#define DETECT_MAX 64
+
+struct detect_buf {
+    int side;
+    size_t len, nchunks;
+    uint8_t data[DETECT_MAX];
+    struct {
+        size_t len;
+        uint64_t cur_pkt;
+        struct reasm_meta meta;
+    } chunk[DETECT_MAX];
+};
+
+void conn_detect_free(struct analyzer *an, struct flow *f)
+{
+    if (!f->det)
+        return;
+    free(f->det);
+    f->det = NULL;
+    an->state_used -= sizeof(struct detect_buf);
+}
+
 void conn_free(struct flow *f)
 {
     struct wsconn *c = f->ws;
@@ -165,17 +190,26 @@ static int ws_dir(const struct flow *f, int side)
 }
 
 /* Client bytes sent before the server's 101 was received are early data (RFC 6455 §4.1). */
+/* the client's bytes that came before the 101: was this chunk sent before the client had the
+ * whole response (judged by the ACK it carried)? */
+static int sent_early(const struct wsconn *c, const struct early_chunk *ec)
+{
+    struct ws_seg_ctx seg = seg_for(c->f, c->f->client_side, &ec->meta);
+    return !(seg.ack_valid && seg.ack_off >= c->resp_end_off);
+}
+
 static void feed_client(struct wsconn *c, const uint8_t *data, size_t len,
-                        const struct early_chunk *ec, int *flagged)
+                        const struct early_chunk *ec, int *flagged, size_t early_total)
 {
     struct flow *f = c->f;
     const struct reasm_meta *m = &ec->meta;
     struct ws_seg_ctx seg = seg_for(f, f->client_side, m);
     seg.cur_pkt = ec->cur_pkt; /* the bytes were complete then; they waited for the 101 */
-    if (!*flagged && !(seg.ack_valid && seg.ack_off >= c->resp_end_off)) {
+    if (!*flagged && sent_early(c, ec)) {
         *flagged = 1;
         char detail[96];
-        snprintf(detail, sizeof detail, "%zu bytes sent before the 101 response was received", len);
+        snprintf(detail, sizeof detail, "%zu bytes sent before the 101 response was received",
+                 early_total);
         report_finding(c->an->rep, &c->view, c->an->file, m->pkt, F_V_EARLY_DATA, detail);
     }
     ws_session_feed(&c->sess, WS_C2S, data, len, &seg);
@@ -223,10 +257,15 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
     /* client bytes that arrived while we waited for the response */
     int flagged = 0;
     if (c->early) {
-        size_t pos = 0;
+        size_t pos = 0, early_total = 0;
         for (guint i = 0; i < c->early_chunks->len; i++) {
             struct early_chunk *ec = &g_array_index(c->early_chunks, struct early_chunk, i);
-            feed_client(c, c->early->data + pos, ec->len, ec, &flagged);
+            if (sent_early(c, ec))
+                early_total += ec->len;
+        }
+        for (guint i = 0; i < c->early_chunks->len; i++) {
+            struct early_chunk *ec = &g_array_index(c->early_chunks, struct early_chunk, i);
+            feed_client(c, c->early->data + pos, ec->len, ec, &flagged, early_total);
             pos += ec->len;
         }
         g_byte_array_free(c->early, TRUE);
@@ -284,6 +323,19 @@ static int server_answers_tls(struct wsconn *c, const uint8_t *p, size_t len, ui
     return 1;
 }
 
+/* FS_HTTP_PLAIN: judge the server's first bytes once there are enough of them to hold a TLS
+ * alert record, or the server's side ended (final); the flow is not followed further. */
+#define PLAIN_ANSWER 16
+
+static void plain_answer(struct flow *f, int final)
+{
+    struct wsconn *c = f->ws;
+    if (!c->resp->len || (c->resp->len < 7 && !final))
+        return;
+    server_answers_tls(c, c->resp->data, c->resp->len, c->resp_pkt);
+    ignore_flow(f);
+}
+
 static uint16_t side_port(const struct flow *f, int side)
 {
     int is_a = side == 0 ? f->init_is_a : !f->init_is_a;
@@ -327,49 +379,136 @@ static int start_midstream(struct analyzer *an, struct flow *f, int side, const 
     f->state = FS_WS;
     ws_session_init(&c->sess, 7, 0, on_ws_event, c);
     ws_session_start(&c->sess, 0, 0);
-    struct ws_seg_ctx seg = seg_for(f, side, meta);
-    ws_session_feed(&c->sess, ws_dir(f, side), data, len, &seg);
-    return 1;
+    return 1; /* the caller feeds the bytes */
+}
+
+static void deliver_decided(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                            size_t len, uint64_t off, const struct reasm_meta *meta);
+
+static int decide(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
+                  uint64_t off, const struct reasm_meta *meta);
+
+/* Decide what the buffered first bytes are, then replay them segment by segment. */
+static void detect_flush(struct analyzer *an, struct flow *f)
+{
+    struct detect_buf *d = f->det;
+    if (!d)
+        return;
+    f->det = NULL; /* nothing is buffered again while replaying */
+    uint64_t saved = f->cur_pkt;
+    f->cur_pkt = d->chunk[0].cur_pkt;
+    if (decide(an, f, d->side, d->data, d->len, 0, &d->chunk[0].meta)) {
+        size_t pos = 0;
+        for (size_t i = 0; i < d->nchunks && f->state != FS_IGNORE && f->state != FS_DONE; i++) {
+            f->cur_pkt = d->chunk[i].cur_pkt;
+            deliver_decided(an, f, d->side, d->data + pos, d->chunk[i].len, pos,
+                            &d->chunk[i].meta);
+            pos += d->chunk[i].len;
+        }
+    }
+    f->cur_pkt = saved;
+    f->det = d;
+    conn_detect_free(an, f);
+}
+
+/* FS_DETECT: is a decision possible from these first bytes? (1 yes, 0 needs more) */
+static int decidable(const struct flow *f, const uint8_t *p, size_t n)
+{
+    if (n >= DETECT_MAX)
+        return 1;
+    int h = ws_http_looks_like_request(p, n), t = tls_looks_like_client_hello(p, n);
+    if (h == 1 || t == 1)
+        return 1;
+    if (h == 0 && t == 0) {
+        int masked, exact;
+        /* not HTTP, not TLS: a mid-stream flow may still show WebSocket frames */
+        return !f->midstream || ws_looks_like_frames(p, n, &masked, &exact) >= 2;
+    }
+    return 0;
 }
 
 void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
                   uint64_t off, const struct reasm_meta *meta)
 {
-    struct wsconn *c = f->ws;
-
     if (f->state == FS_DETECT) {
-        int looks = ws_http_looks_like_request(data, len);
-        if (off == 0 && looks == 0 && tls_looks_like_client_hello(data, len) != 0) {
-            /* TLS on any port, recognised by its first record */
-            c = conn_new(an, f, side, 1);
-            if (!c) {
-                ignore_flow(f);
-                return;
+        struct detect_buf *d = f->det;
+        if (d && (side != d->side || off != d->len))
+            detect_flush(an, f); /* the other side spoke first: decide with what we have */
+        d = f->det;
+        if (f->state == FS_DETECT && off == 0 && !d && !decidable(f, data, len) &&
+            len < DETECT_MAX) {
+            d = calloc(1, sizeof *d);
+            if (d) {
+                f->det = d;
+                d->side = side;
+                an->state_used += sizeof *d;
             }
-            f->state = FS_TLS;
-        } else if (looks != 0 && off == 0) {
-            c = conn_new(an, f, side, 0);
-            if (!c) {
-                ignore_flow(f);
-                return;
-            }
-            c->req_pkt = meta->pkt;
-            f->state = FS_HTTP_REQ;
-        } else if (f->midstream && start_midstream(an, f, side, data, len, meta)) {
-            return;
-        } else {
-            if (f->midstream) {
-                char name[160], detail[256];
-                conn_flow_name(f, name, sizeof name);
-                snprintf(detail, sizeof detail,
-                         "%s: no SYN and no HTTP request at the start; the flow is not followed",
-                         name);
-                report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
-            }
-            ignore_flow(f); /* not HTTP, not TLS: not ours */
+        }
+        if (f->state == FS_DETECT && d && side == d->side && off == d->len) {
+            size_t k = len < DETECT_MAX - d->len ? len : DETECT_MAX - d->len;
+            memcpy(d->data + d->len, data, k);
+            d->chunk[d->nchunks].len = k;
+            d->chunk[d->nchunks].cur_pkt = f->cur_pkt;
+            d->chunk[d->nchunks].meta = *meta;
+            d->nchunks++;
+            d->len += k;
+            if (!decidable(f, d->data, d->len) && d->nchunks < DETECT_MAX)
+                return; /* wait for more */
+            detect_flush(an, f);
+            if (k < len && f->state != FS_IGNORE && f->state != FS_DONE)
+                deliver_decided(an, f, side, data + k, len - k, off + k, meta);
             return;
         }
     }
+    deliver_decided(an, f, side, data, len, off, meta);
+}
+
+/* FS_DETECT: what is this flow, from its first bytes? Sets the state; 1 when the bytes are
+ * then to be delivered in that state, 0 when the flow is not followed. */
+static int decide(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
+                  uint64_t off, const struct reasm_meta *meta)
+{
+    struct wsconn *c;
+    int looks = ws_http_looks_like_request(data, len);
+    if (off == 0 && looks == 0 && tls_looks_like_client_hello(data, len) != 0) {
+        /* TLS on any port, recognised by its first record */
+        c = conn_new(an, f, side, 1);
+        if (!c) {
+            ignore_flow(f);
+            return 0;
+        }
+        f->state = FS_TLS;
+    } else if (looks != 0 && off == 0) {
+        c = conn_new(an, f, side, 0);
+        if (!c) {
+            ignore_flow(f);
+            return 0;
+        }
+        c->req_pkt = meta->pkt;
+        f->state = FS_HTTP_REQ;
+    } else if (f->midstream && start_midstream(an, f, side, data, len, meta)) {
+        return 1;
+    } else {
+        if (f->midstream) {
+            char name[160], detail[256];
+            conn_flow_name(f, name, sizeof name);
+            snprintf(detail, sizeof detail,
+                     "%s: no SYN and no HTTP request at the start; the flow is not followed",
+                     name);
+            report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
+        }
+        ignore_flow(f); /* not HTTP, not TLS: not ours */
+        return 0;
+    }
+    return 1;
+}
+
+static void deliver_decided(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                            size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    if (f->state == FS_DETECT && !decide(an, f, side, data, len, off, meta))
+        return;
+    struct wsconn *c = f->ws;
 
     if (f->state == FS_TLS) {
         struct tls_seg ts = {meta->pkt, an->cur_ts};
@@ -379,8 +518,11 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
 
     if (f->state == FS_HTTP_PLAIN) {
         if (side != f->client_side) {
-            server_answers_tls(c, data, len, meta->pkt);
-            ignore_flow(f); /* plain HTTP is not followed further */
+            if (!c->resp->len)
+                c->resp_pkt = meta->pkt;
+            size_t room = PLAIN_ANSWER - c->resp->len;
+            g_byte_array_append(c->resp, data, (guint)(len < room ? len : room));
+            plain_answer(f, 0);
         }
         return;
     }
@@ -421,8 +563,10 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
             /* plain HTTP: only the server's first bytes are looked at (a TLS port?) */
             f->state = FS_HTTP_PLAIN;
             g_byte_array_free(c->req, TRUE);
-            g_byte_array_free(c->resp, TRUE);
-            c->req = c->resp = NULL;
+            c->req = NULL;
+            if (c->resp->len > PLAIN_ANSWER)
+                g_byte_array_set_size(c->resp, PLAIN_ANSWER);
+            plain_answer(f, 0);
             return;
         }
         c->req_end_off = off + len - (size_t)rest;
@@ -436,14 +580,17 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
             keep_early(c, data, len, meta);
             return;
         }
-        if (!c->resp->len) {
+        size_t before = c->resp->len;
+        if (!before)
             c->resp_pkt = meta->pkt;
-            if (server_answers_tls(c, data, len, meta->pkt)) {
-                ignore_flow(f);
-                return;
-            }
-        }
         long rest = append_header(c->resp, data, len);
+        /* a TLS record instead of HTTP: judged once its header and alert are there, whatever
+         * the segments */
+        if (before < 7 && (c->resp->len >= 7 || rest != -1) &&
+            server_answers_tls(c, c->resp->data, c->resp->len, c->resp_pkt)) {
+            ignore_flow(f);
+            return;
+        }
         if (rest == -1)
             return;
         if (rest == -2) {
@@ -460,6 +607,7 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
 void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t len,
               enum reasm_gap_reason why, uint64_t pkt)
 {
+    detect_flush(an, f);
     struct wsconn *c = f->ws;
     char detail[160];
     if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP &&
@@ -494,11 +642,18 @@ void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, 
 
 void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
 {
+    detect_flush(an, f); /* a short first message: decide with what came */
     struct wsconn *c = f->ws;
     if (f->state == FS_WS)
         ws_session_end_dir(&c->sess, ws_dir(f, side), pkt);
     else if (f->state == FS_TLS)
         tls_session_end_dir(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, pkt);
+    else if (f->state == FS_HTTP_PLAIN && side != f->client_side)
+        plain_answer(f, 1);
+    else if (f->state == FS_HTTP_RESP && side != f->client_side && c->resp->len &&
+             c->resp->len < 7 &&
+             server_answers_tls(c, c->resp->data, c->resp->len, c->resp_pkt))
+        ignore_flow(f); /* a short TLS record, then the server's end */
     else if (f->state == FS_HTTP_RESP && side != f->client_side && !c->resp->len &&
              (f->fin_done[side] || f->rst)) {
         report_finding(an->rep, &c->view, an->file, pkt, F_HTTP_NO_RESPONSE,

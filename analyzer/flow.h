@@ -34,7 +34,8 @@ enum flow_state {
     FS_DONE
 };
 
-struct wsconn; /* conn.c */
+struct wsconn;     /* conn.c */
+struct detect_buf; /* conn.c: first bytes of a flow too short to tell what it is */
 
 struct flow {
     struct flow_key key;
@@ -50,6 +51,7 @@ struct flow {
     struct reasm_dir rd[2];
     uint64_t cur_pkt; /* packet being processed */
     struct wsconn *ws;
+    struct detect_buf *det;
 };
 
 struct analyzer {
@@ -93,6 +95,8 @@ void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, 
 void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt);
 void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt);
 void conn_free(struct flow *f);
+/* Drop the bytes kept while the flow's protocol is undecided. */
+void conn_detect_free(struct analyzer *an, struct flow *f);
 /* Bring an->state_used up to date with what the flow's connection holds now. */
 void conn_account(struct flow *f);
 void conn_flow_name(const struct flow *f, char *out, size_t n);

@@ -170,6 +170,7 @@ static void closed_unlink(struct analyzer *an, struct flow *f)
 
 static void remove_flow(struct analyzer *an, struct flow *f)
 {
+    conn_detect_free(an, f);
     closed_unlink(an, f);
     if (an->last_flow == f)
         an->last_flow = NULL;
