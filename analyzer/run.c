@@ -9,6 +9,7 @@
 
 #include "flow.h"
 #include "ip_defrag.h"
+#include "pcapng.h"
 #include "run.h"
 
 volatile sig_atomic_t wsaudit_stop_requested;
@@ -19,17 +20,133 @@ static const char *linktype_name(int dlt)
     return n ? n : "unknown";
 }
 
+/* Packets come from libpcap, or from our pcapng reader (pcapng.c) for files libpcap refuses:
+ * interfaces of different link types, for one. A pcapng file that libpcap stops reading
+ * part-way is read again by ours from its start, skipping the packets already analysed. */
+struct source {
+    pcap_t *p;
+    struct pcapng_reader *ng;
+    FILE *ng_file;
+    const char *path; /* a file ours may re-read, or NULL */
+    struct pcap_pkthdr hdr;
+};
+
+static int is_pcapng(const char *path)
+{
+    unsigned char m[4];
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f)
+        return 0;
+    int yes = fread(m, 1, 4, f) == 4 && memcmp(m, "\x0A\x0D\x0D\x0A", 4) == 0;
+    fclose(f);
+    return yes;
+}
+
+/* Switch to our reader, past the first `done` packets; 0 on success. */
+static int source_fallback(struct source *s, uint64_t done, char *err, size_t n)
+{
+    s->ng_file = fopen(s->path, "rb");
+    if (!s->ng_file) {
+        snprintf(err, n, "cannot reopen the file");
+        return -1;
+    }
+    s->ng = pcapng_open(s->ng_file, err, n);
+    if (!s->ng)
+        return -1;
+    struct pcapng_packet pk;
+    for (uint64_t i = 0; i < done; i++)
+        if (pcapng_next(s->ng, &pk, err, n) != 1)
+            return -1;
+    return 0;
+}
+
+/* 1: a packet (header, bytes, link type); 0: the end; -1: an error, described in err */
+static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr **h,
+                       const u_char **data, int *dlt, char *err, size_t n)
+{
+    if (!s->ng) {
+        struct pcap_pkthdr *ph;
+        int r = pcap_next_ex(s->p, &ph, data);
+        if (r == 1) {
+            *h = ph;
+            *dlt = pcap_datalink(s->p);
+            return 1;
+        }
+        if (r == PCAP_ERROR_BREAK)
+            return 0;
+        snprintf(err, n, "%s", pcap_geterr(s->p));
+        if (!s->path || !is_pcapng(s->path))
+            return -1;
+        char err2[256];
+        if (source_fallback(s, done, err2, sizeof err2) < 0)
+            return -1; /* libpcap's reason stands */
+    }
+    struct pcapng_packet pk;
+    int r = pcapng_next(s->ng, &pk, err, n);
+    if (r != 1)
+        return r;
+    s->hdr.ts.tv_sec = (time_t)pk.sec;
+    s->hdr.ts.tv_usec = (suseconds_t)pk.nsec; /* nanoseconds, as libpcap gives them here */
+    s->hdr.caplen = pk.caplen;
+    s->hdr.len = pk.len;
+    *h = &s->hdr;
+    *data = pk.data;
+    *dlt = pk.dlt;
+    return 1;
+}
+
+static void source_close(struct source *s)
+{
+    if (s->p)
+        pcap_close(s->p);
+    pcapng_close(s->ng);
+    if (s->ng_file)
+        fclose(s->ng_file);
+}
+
+static int run_source(struct analyzer *an, struct report *rep, struct source *src,
+                      const char *name, const char *filter, int first_dlt);
+
 /* Analyze one file; returns 0 when it was read to the end. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int std = strcmp(path, "-") == 0;
+    const char *name = std ? "<stdin>" : path;
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
+        /* a pcapng file libpcap cannot open may still be one ours reads */
+        FILE *f = !std && is_pcapng(path) ? fopen(path, "rb") : NULL;
+        if (f) {
+            int rc = run_pcapng(an, rep, f, name, filter);
+            fclose(f);
+            return rc;
+        }
         report_error(rep, name, 0, errbuf, 1);
         return -1;
     }
-    return run_pcap(an, rep, p, name, filter);
+    struct source src = {p, NULL, NULL, std ? NULL : path, {{0, 0}, 0, 0}};
+    return run_source(an, rep, &src, name, filter, pcap_datalink(p));
+}
+
+int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
+             const char *filter)
+{
+    struct source src = {p, NULL, NULL, NULL, {{0, 0}, 0, 0}};
+    return run_source(an, rep, &src, name, filter, pcap_datalink(p));
+}
+
+int run_pcapng(struct analyzer *an, struct report *rep, FILE *f, const char *name,
+               const char *filter)
+{
+    char err[256];
+    struct source src = {NULL, pcapng_open(f, err, sizeof err), NULL, NULL, {{0, 0}, 0, 0}};
+    if (!src.ng) {
+        report_file(rep, name, "unknown");
+        report_error(rep, name, 0, err, 1);
+        return -1;
+    }
+    return run_source(an, rep, &src, name, filter, -1);
 }
 
 #define DEFRAG_MEMCAP ((size_t)16 << 20)
@@ -83,54 +200,112 @@ static void dispatch(struct analyzer *an, struct report *rep, struct defrag *df,
     }
 }
 
-int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
-             const char *filter)
+/* BPF programs per link type (a pcapng file may hold several) */
+#define FILTER_SLOTS 8
+
+struct filters {
+    const char *expr;
+    int n;
+    int dlt[FILTER_SLOTS];
+    struct bpf_program prog[FILTER_SLOTS];
+};
+
+/* 1 keep, 0 drop, -1 the expression does not compile for this link type (err set) */
+static int filter_match(struct filters *fl, int dlt, const struct pcap_pkthdr *h,
+                        const u_char *data, char *err, size_t n)
 {
-    int dlt = pcap_datalink(p);
-    an->file = name;
-    report_file(rep, name, linktype_name(dlt));
-    if (!decode_link_supported(dlt)) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "link type %s (%d) is not supported", linktype_name(dlt), dlt);
-        report_error(rep, name, 0, msg, 1);
-        pcap_close(p);
-        return -1;
-    }
-    struct bpf_program prog;
-    int have_filter = 0;
-    if (filter) {
-        if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            char msg[PCAP_ERRBUF_SIZE + 64];
-            snprintf(msg, sizeof msg, "bad filter '%s': %s", filter, pcap_geterr(p));
-            report_error(rep, name, 0, msg, 1);
-            pcap_close(p);
+    int i = 0;
+    while (i < fl->n && fl->dlt[i] != dlt)
+        i++;
+    if (i == fl->n) {
+        if (fl->n == FILTER_SLOTS) {
+            snprintf(err, n, "too many link types for one filter");
             return -1;
         }
-        have_filter = 1;
+        pcap_t *dead = pcap_open_dead(dlt, 262144);
+        if (!dead || pcap_compile(dead, &fl->prog[i], fl->expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+            snprintf(err, n, "bad filter '%s': %s", fl->expr,
+                     dead ? pcap_geterr(dead) : "no memory");
+            if (dead)
+                pcap_close(dead);
+            return -1;
+        }
+        pcap_close(dead);
+        fl->dlt[i] = dlt;
+        fl->n++;
+    }
+    return pcap_offline_filter(&fl->prog[i], h, data) != 0;
+}
+
+static int run_source(struct analyzer *an, struct report *rep, struct source *src,
+                      const char *name, const char *filter, int first_dlt)
+{
+    an->file = name;
+    report_file(rep, name, first_dlt >= 0 ? linktype_name(first_dlt) : "pcapng");
+    /* (a pcapng file may hold other link types further on) */
+    if (first_dlt >= 0 && !decode_link_supported(first_dlt) &&
+        !(src->path && is_pcapng(src->path))) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "link type %s (%d) is not supported", linktype_name(first_dlt),
+                 first_dlt);
+        report_error(rep, name, 0, msg, 1);
+        source_close(src);
+        return -1;
+    }
+    struct filters fl = {filter, 0, {0}, {{0, NULL}}};
+    char err[PCAP_ERRBUF_SIZE + 128];
+    if (filter && first_dlt >= 0) { /* a bad expression is reported before any packet */
+        struct pcap_pkthdr none = {{0, 0}, 0, 0};
+        if (filter_match(&fl, first_dlt, &none, (const u_char *)"", err, sizeof err) < 0) {
+            report_error(rep, name, 0, err, 1);
+            source_close(src);
+            return -1;
+        }
     }
 
     struct defrag_ctx dctx = {rep, name};
     struct defrag *df = defrag_new(DEFRAG_MEMCAP, on_defrag_finding, &dctx);
     uint64_t pkt = 0;
-    int rc = 0;
-    struct pcap_pkthdr *h;
-    const u_char *data;
+    int rc = 0, unsupported_reported = -1;
+    const struct pcap_pkthdr *h = NULL;
+    const u_char *data = NULL;
+    int dlt = -1;
     while (!wsaudit_stop_requested) {
-        int r = pcap_next_ex(p, &h, &data);
-        if (r == PCAP_ERROR_BREAK)
+        int r = source_next(src, pkt, &h, &data, &dlt, err, sizeof err);
+        if (r == 0)
             break;
-        if (r == PCAP_ERROR) {
-            char msg[PCAP_ERRBUF_SIZE + 64];
+        if (r < 0) {
+            char msg[sizeof err + 64];
             snprintf(msg, sizeof msg, "read failed after packet %llu: %s", (unsigned long long)pkt,
-                     pcap_geterr(p));
+                     err);
             report_error(rep, name, pkt + 1, msg, 0);
             rc = -1;
             break;
         }
         pkt++;
         rep->packets++;
-        if (have_filter && !pcap_offline_filter(&prog, h, data))
+        if (filter) {
+            int m = filter_match(&fl, dlt, h, data, err, sizeof err);
+            if (m < 0) {
+                report_error(rep, name, pkt, err, 0);
+                rc = -1;
+                break;
+            }
+            if (!m)
+                continue;
+        }
+        if (!decode_link_supported(dlt)) {
+            if (unsupported_reported != dlt) { /* once per change of link type */
+                char msg[160];
+                snprintf(msg, sizeof msg,
+                         "link type %s (%d) is not supported; its packets are skipped",
+                         linktype_name(dlt), dlt);
+                report_error(rep, name, pkt, msg, 0);
+                unsupported_reported = dlt;
+                rc = -1;
+            }
             continue;
+        }
         struct tcp_pkt tp;
         const char *why;
         enum decode_result d = decode_packet(dlt, data, h->caplen, h->len, &tp, &why);
@@ -145,8 +320,8 @@ int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *nam
         defrag_free(df);
     }
     analyzer_end_file(an);
-    if (have_filter)
-        pcap_freecode(&prog);
-    pcap_close(p);
+    for (int i = 0; i < fl.n; i++)
+        pcap_freecode(&fl.prog[i]);
+    source_close(src);
     return rc;
 }

@@ -4,6 +4,7 @@
 
 #include <pcap/pcap.h>
 #include <signal.h>
+#include <stdio.h>
 
 #include "flow.h"
 
@@ -15,5 +16,8 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
 /* Analyse an opened capture (closed here); name is how the report calls it. */
 int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
              const char *filter);
+/* Analyse a pcapng stream with our own reader (link type per interface); f stays open. */
+int run_pcapng(struct analyzer *an, struct report *rep, FILE *f, const char *name,
+               const char *filter);
 
 #endif
