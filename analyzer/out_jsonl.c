@@ -12,13 +12,20 @@ static void str(FILE *f, const char *s)
     out_json_string(f, (const uint8_t *)s, strlen(s));
 }
 
+/* a header value from the wire; when it is not valid UTF-8 (so the JSON string cannot hold it
+ * as it is) its bytes follow as KEY_hex */
 static void slice(FILE *f, const char *key, struct ws_slice s)
 {
     fprintf(f, ",\"%s\":", key);
-    if (s.p)
-        out_json_string(f, (const uint8_t *)s.p, s.len);
-    else
+    if (!s.p) {
         fputs("null", f);
+        return;
+    }
+    out_json_string(f, (const uint8_t *)s.p, s.len);
+    if (!out_is_utf8((const uint8_t *)s.p, s.len)) {
+        fprintf(f, ",\"%s_hex\":", key);
+        out_hex(f, (const uint8_t *)s.p, s.len);
+    }
 }
 
 static void head(FILE *f, const char *type, const char *file, const struct conn_view *c,

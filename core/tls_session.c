@@ -8,6 +8,8 @@
  */
 #include "tls_session.h"
 
+#include "escape.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,14 +99,15 @@ static struct rd rd_sub(struct rd *r, size_t n)
     return s;
 }
 
+/* add one item to a comma-separated list, every byte kept (escape.h) */
 static void append_list(char *out, size_t n, const uint8_t *s, size_t len)
 {
     size_t have = strlen(out);
-    if (have && have + 1 < n)
+    if (have && have + 2 < n) {
         out[have++] = ',';
-    for (size_t i = 0; i < len && have + 1 < n; i++)
-        out[have++] = (s[i] >= 0x20 && s[i] < 0x7F && s[i] != ',') ? (char)s[i] : '?';
-    out[have] = 0;
+        out[have] = 0;
+    }
+    wsa_escape_append(out, n, s, len, ",");
 }
 
 /* ---- events ---- */

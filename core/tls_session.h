@@ -51,7 +51,7 @@ struct tls_hello {
     uint16_t legacy_version;
     uint16_t versions[TLS_MAX_VERSIONS]; /* supported_versions without GREASE (server: chosen) */
     uint8_t n_versions, has_sv, has_sni, has_alpn, alpn_http11, fallback_scsv, hrr;
-    char sni[256];
+    char sni[1024]; /* escaped (escape.h): a 255-byte name fits whatever its bytes */
     char alpn[128]; /* offered list (client) or chosen protocol (server), comma separated */
     uint16_t n_suites, suite;
 };

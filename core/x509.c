@@ -1,6 +1,8 @@
 /* x509.c - minimal DER reading of a certificate; see x509.h. */
 #include "x509.h"
 
+#include "escape.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -46,20 +48,10 @@ static int der_expect(struct der *in, uint8_t want, struct der *val)
     return 0;
 }
 
-/* append s to a bounded string, marking truncation with "..." */
+/* append s to a bounded string, every byte kept (escape.h), truncation marked with "..." */
 static void put(char *out, size_t n, const char *s, size_t slen)
 {
-    size_t have = strlen(out);
-    for (size_t i = 0; i < slen; i++) {
-        if (have + 4 >= n) {
-            if (have + 3 < n)
-                memcpy(out + have, "...", 4);
-            return;
-        }
-        char c = s[i];
-        out[have++] = (c >= 0x20 && c != 0x7F) || (c & 0x80) ? c : '?';
-        out[have] = 0;
-    }
+    wsa_escape_append(out, n, (const uint8_t *)s, slen, "");
 }
 
 static const char *attr_name(struct der oid)
@@ -175,7 +167,7 @@ static void parse_san(struct der ext_value, struct x509_info *out)
             continue;
         if (out->san_dns[0])
             put(out->san_dns, sizeof out->san_dns, ",", 1);
-        put(out->san_dns, sizeof out->san_dns, (const char *)gn.p, gn.len);
+        wsa_escape_append(out->san_dns, sizeof out->san_dns, gn.p, gn.len, ",");
     }
 }
 

@@ -58,6 +58,16 @@ open(tmp + "/absurd.pcap", "wb").write(a)
 b = bytearray(d)  # packet 4 (the Upgrade request): TCP data offset 2 (8 bytes < 20)
 b[offs[3] + 16 + 14 + 20 + 12] = 0x20
 open(tmp + "/bogus-tcp.pcap", "wb").write(b)
+c = bytearray(d)  # packet 4: IPv4 header length 4 words (16 bytes < 20)
+c[offs[3] + 16 + 14] = 0x44
+open(tmp + "/bogus-ihl.pcap", "wb").write(c)
+e = bytearray(d)  # packet 4: IPv4 total length 12, less than its own header
+struct.pack_into("!H", e, offs[3] + 16 + 14 + 2, 12)
+open(tmp + "/bogus-iplen.pcap", "wb").write(e)
+g = bytearray(d)  # packet 4 cut inside its IPv4 header (caplen 24, wire length kept)
+struct.pack_into("<I", g, offs[3] + 8, 24)
+g = g[:offs[3] + 16 + 24] + g[offs[3] + 16 + struct.unpack_from("<I", d, offs[3] + 8)[0]:]
+open(tmp + "/cut-ip.pcap", "wb").write(g)
 PY
 run 3 "$tmp/o" -F jsonl "$tmp/absurd.pcap"; check "absurd record length exits 3" $?
 grep -q '"type":"error","file":"[^"]*absurd.pcap","pkt":30' "$tmp/o" &&
@@ -66,6 +76,15 @@ check "absurd record length: error at packet 30, findings before it kept, summar
 run 3 "$tmp/o" -F jsonl "$tmp/bogus-tcp.pcap"; check "bogus TCP header length: partial (exit 3)" $?
 grep -q '"pkt":4,"id":"capture.malformed_packet"' "$tmp/o"
 check "bogus TCP header length: capture.malformed_packet names packet 4" $?
+for bad in bogus-ihl bogus-iplen; do
+    run 3 "$tmp/o" -F jsonl "$tmp/$bad.pcap"; check "$bad: partial (exit 3)" $?
+    grep -q '"pkt":4,"id":"capture.malformed_packet".*bogus IPv4 header lengths' "$tmp/o" &&
+        grep -q '"type":"close"' "$tmp/o"
+    check "$bad: packet 4 named as malformed (bogus IPv4 header lengths), the rest analysed" $?
+done
+run 3 "$tmp/o" -F jsonl "$tmp/cut-ip.pcap"; check "IPv4 header cut by the snapshot length: exit 3" $?
+grep -q '"pkt":4,"id":"capture.truncated".*IPv4 header cut short' "$tmp/o"
+check "IPv4 header cut by the snapshot length: capture.truncated names packet 4" $?
 
 # --- pcapng that libpcap refuses: read by our own reader (CAP-03/04/05/09) ---
 dump=${3:-} # build/tests/pcapng_dump, when given
@@ -189,6 +208,30 @@ check "text output: close and 1003 annotation" $?
 check "text output escapes invalid UTF-8 instead of dropping it" $?
 "$bin" -F jsonl "$caps/ws-close-bad-payloads.pcap" | grep -q '"reason_hex":"0062616420fffe20726561736f6e"\|"reason_hex":"626164'
 check "jsonl keeps invalid UTF-8 reason as hex" $?
+
+# --- hostile strings (ROB-04): NUL, ESC sequences and invalid UTF-8 are escaped, never dropped ---
+python3 "$(dirname "$0")/hostile_gen.py" "$tmp/hostile.pcap"
+"$bin" "$tmp/hostile.pcap" > "$tmp/t"
+! grep -q -P '[\x00\x07\x1b]' "$tmp/t"
+check "hostile strings: no raw NUL, BEL or ESC reaches the text output" $?
+grep -qF 'GET /p\xff\x07 -> 101 host=h\x00st\x1b[2J' "$tmp/t" &&
+    grep -qF 'reason="a\x00b\x1b[31mred\xff\xfe"' "$tmp/t" &&
+    grep -qF 'sni=x\x00y\x1b]0;t\x07\xff.example;' "$tmp/t" &&
+    grep -qF '(SNI "x\x00y\x1b]0;t\x07\xff.example")' "$tmp/t"
+check "hostile strings: path, host, close reason and SNI escaped byte for byte in text" $?
+"$bin" -F jsonl "$tmp/hostile.pcap" > "$tmp/o"
+python3 - "$tmp/o" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]  # every line is JSON
+conn = next(r for r in recs if r["type"] == "conn")
+close = next(r for r in recs if r["type"] == "close" and r["dir"] == "s2c")
+tls = next(r for r in recs if r["type"] == "tls")
+ok = (conn["host"] == "h\x00st\x1b[2J" and bytes.fromhex(conn["path_hex"]) == b"/p\xff\x07"
+      and bytes.fromhex(close["reason_hex"]) == b"a\x00b\x1b[31mred\xff\xfe"
+      and tls["client_hello"]["sni"] == "x\\x00y\\x1b]0;t\\x07\\xff.example")
+sys.exit(0 if ok else 1)
+PY
+check "hostile strings: JSONL parses; NUL/ESC as \\u escapes, invalid UTF-8 kept as *_hex" $?
 
 # --- --payload: one record per message, inflated ---
 "$bin" --payload -q "$caps/ws-1003-deflate.pcap" > "$tmp/t"

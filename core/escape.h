@@ -1,0 +1,18 @@
+/*
+ * escape.h - text from the wire kept whole in a bounded string: printable ASCII and valid
+ * UTF-8 as they are; control bytes, DEL, bytes that are not valid UTF-8, the backslash and any
+ * character the caller names as \xNN. Nothing is replaced by '?' or dropped: what does not fit
+ * is marked with "...".
+ */
+#ifndef WSAUDIT_ESCAPE_H
+#define WSAUDIT_ESCAPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Append len bytes of s to the NUL-terminated out of capacity n, escaped; also: more ASCII
+ * characters to escape (e.g. "," for a list), or "". Returns 0 when all of it fitted, -1 when
+ * it was cut (then out ends with "..."). */
+int wsa_escape_append(char *out, size_t n, const uint8_t *s, size_t len, const char *also);
+
+#endif
