@@ -97,9 +97,15 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
     return c;
 }
 
+/* what a GByteArray holds: GLib grows it to the next power of two */
 static size_t buf_bytes(const GByteArray *b)
 {
-    return b ? b->len : 0;
+    if (!b || !b->len)
+        return 0;
+    size_t cap = 16;
+    while (cap < b->len)
+        cap *= 2;
+    return cap;
 }
 
 void conn_account(struct flow *f)

@@ -5,6 +5,9 @@
 usage: gen_stress.py flows N OUT     N WebSocket connections open at once: every connection does
                                      its handshake and sends a binary message first, then every
                                      one is closed by the server with 1003 (N closes expected)
+       gen_stress.py hsflood N OUT   N connections each sending 60 KB of an HTTP Upgrade request
+                                     whose header never ends, all open at once (the handshake
+                                     buffers must count against --memcap)
        gen_stress.py hole N OUT      the same, but the segments come in order except the
                                      first, which comes last
        gen_stress.py ooo N OUT       one WebSocket connection whose client sends an N-byte
@@ -108,6 +111,19 @@ def gen_flows(n, out):
     w.close()
 
 
+def gen_hsflood(n, out):
+    w = Writer(out)
+    conns = [Conn(w, i) for i in range(n)]
+    filler = b"X-Filler: " + b"a" * 1400 + b"\r\n"
+    for c in conns:
+        c.syn()
+        c.send(True, b"GET /s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
+    for _ in range(42):  # 42 x 1412 bytes: about 60 KB each, below the 64 KiB header limit
+        for c in conns:
+            c.send(True, filler)
+    w.close()
+
+
 def gen_ooo(n, out, hole=False):
     w = Writer(out)
     c = Conn(w, 1)
@@ -128,10 +144,12 @@ def gen_ooo(n, out, hole=False):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("flows", "ooo", "hole"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("flows", "ooo", "hole", "hsflood"):
         sys.exit(__doc__)
     n, out = int(sys.argv[2]), sys.argv[3]
     if sys.argv[1] == "flows":
         gen_flows(n, out)
+    elif sys.argv[1] == "hsflood":
+        gen_hsflood(n, out)
     else:
         gen_ooo(n, out, hole=sys.argv[1] == "hole")
