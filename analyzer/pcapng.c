@@ -47,18 +47,12 @@ static int fail(char *err, size_t n, uint64_t at, const char *what)
     return -1;
 }
 
-/* Read a whole block whose first 8 bytes are in hdr; the body lands in r->buf. */
-static int read_block(struct pcapng_reader *r, const uint8_t hdr[8], uint32_t *type,
-                      uint32_t *body_len, char *err, size_t n)
+/* The rest of a block of `total` bytes whose first `done` bytes were read: into r->buf, the
+ * trailing length checked. */
+static int read_rest(struct pcapng_reader *r, uint32_t total, uint32_t done, char *err, size_t n)
 {
     uint64_t at = r->pos;
-    *type = rd32(r, hdr);
-    uint32_t total = rd32(r, hdr + 4);
-    if (total < 12 || total % 4)
-        return fail(err, n, at, "block length not a multiple of 4 or below 12");
-    if (total > BLOCK_MAX)
-        return fail(err, n, at, "block longer than 16 MiB");
-    uint32_t rest = total - 8; /* body and trailing length */
+    uint32_t rest = total - done;
     if (rest > r->cap) {
         uint8_t *p = realloc(r->buf, rest);
         if (!p)
@@ -70,8 +64,24 @@ static int read_block(struct pcapng_reader *r, const uint8_t hdr[8], uint32_t *t
         return fail(err, n, at, "file ends inside a block");
     if (rd32(r, r->buf + rest - 4) != total)
         return fail(err, n, at, "trailing block length differs from the leading one");
-    *body_len = rest - 4;
     r->pos += total;
+    return 0;
+}
+
+/* Read a whole block whose first 8 bytes are in hdr; the body lands in r->buf. */
+static int read_block(struct pcapng_reader *r, const uint8_t hdr[8], uint32_t *type,
+                      uint32_t *body_len, char *err, size_t n)
+{
+    uint64_t at = r->pos;
+    *type = rd32(r, hdr);
+    uint32_t total = rd32(r, hdr + 4);
+    if (total < 12 || total % 4)
+        return fail(err, n, at, "block length not a multiple of 4 or below 12");
+    if (total > BLOCK_MAX)
+        return fail(err, n, at, "block longer than 16 MiB");
+    if (read_rest(r, total, 8, err, n) < 0)
+        return -1;
+    *body_len = total - 12; /* without the header and the trailing length */
     return 0;
 }
 
@@ -93,21 +103,10 @@ static int section(struct pcapng_reader *r, const uint8_t hdr[8], char *err, siz
     uint32_t total = rd32(r, hdr + 4);
     if (total < 28 || total % 4 || total > BLOCK_MAX)
         return fail(err, n, at, "bad section header length");
-    uint32_t rest = total - 12;
-    if (rest > r->cap) {
-        uint8_t *p = realloc(r->buf, rest);
-        if (!p)
-            return fail(err, n, at, "out of memory");
-        r->buf = p;
-        r->cap = rest;
-    }
-    if (fread(r->buf, 1, rest, r->f) != rest)
-        return fail(err, n, at, "file ends inside the section header");
-    if (rd32(r, r->buf + rest - 4) != total)
-        return fail(err, n, at, "trailing block length differs from the leading one");
+    if (read_rest(r, total, 12, err, n) < 0)
+        return -1;
     if (rd16(r, r->buf) != 1)
         return fail(err, n, at, "unsupported pcapng major version");
-    r->pos += total;
     r->nifs = 0; /* interfaces are numbered per section */
     return 0;
 }
@@ -210,18 +209,10 @@ int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *p, char *err, siz
         }
         uint32_t ifid, caplen, len, data_at;
         uint64_t t = 0;
-        if (type == 6) { /* Enhanced Packet Block */
-            if (body < 20)
-                return fail(err, n, at, "enhanced packet block too short");
-            ifid = rd32(r, b);
-            t = (uint64_t)rd32(r, b + 4) << 32 | rd32(r, b + 8);
-            caplen = rd32(r, b + 12);
-            len = rd32(r, b + 16);
-            data_at = 20;
-        } else if (type == 2) { /* obsolete Packet Block */
+        if (type == 6 || type == 2) { /* Enhanced, or obsolete, Packet Block */
             if (body < 20)
                 return fail(err, n, at, "packet block too short");
-            ifid = rd16(r, b);
+            ifid = type == 6 ? rd32(r, b) : rd16(r, b); /* the obsolete one: 16 bits, drops */
             t = (uint64_t)rd32(r, b + 4) << 32 | rd32(r, b + 8);
             caplen = rd32(r, b + 12);
             len = rd32(r, b + 16);

@@ -11,27 +11,17 @@ usage: hostile_gen.py OUT.pcap
 
 Raw IPv4 (LINKTYPE_IPV4), written with struct only; deterministic.
 """
-import base64
-import hashlib
 import struct
 import sys
 
 sys.path.insert(0, __file__.rsplit("/", 2)[0] + "/stress")
 from gen_stress import Conn, Writer, frame  # noqa: E402
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
 
 def websocket(w):
     c = Conn(w, 1)
     c.syn()
-    key = base64.b64encode(bytes(range(16)))
-    acc = base64.b64encode(hashlib.sha1(key + GUID).digest())
-    c.send(True, b"GET /p\xff\x07 HTTP/1.1\r\nHost: h\x00st\x1b[2J\r\nUpgrade: websocket\r\n"
-           b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key +
-           b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    c.send(False, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-           b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\n\r\n")
+    c.handshake(1, path=b"/p\xff\x07", host=b"h\x00st\x1b[2J")
     c.send(False, frame(8, struct.pack("!H", 1000) + b"a\x00b\x1b[31mred\xff\xfe"))
     c.send(True, frame(8, struct.pack("!H", 1000), b"\x01\x02\x03\x04"))
     w.ip(c.s, c.c, c.sp, c.cp, c.sseq, c.cseq, 0x11)

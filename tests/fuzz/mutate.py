@@ -55,29 +55,24 @@ def run(cmd, env, cpu, mem_mb, asan):
 
 
 class Plugin:
-    """tshark with the plugin from a throwaway HOME (as root: run as nobody, since Wireshark
-    does not load personal plugins with special privileges)"""
+    """tshark with the plugin, set up as the plugin test does (tests/plugin/plugin_check.py:
+    a throwaway HOME; as root, tshark runs as nobody), with Wireshark's fuzz-test settings"""
 
     def __init__(self, so):
-        self.home = tempfile.mkdtemp(prefix="wsaudit-mutate-home-")
-        d = os.path.join(self.home, ".local/lib/wireshark/plugins/4.0/epan")
-        os.makedirs(d)
-        shutil.copy(so, d)
-        self.prefix = []
-        os.chmod(self.home, 0o755)
-        if os.geteuid() == 0:
-            subprocess.run(["chown", "-R", "nobody:nogroup", self.home], check=True)
-            self.prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-        self.env = dict(os.environ, HOME=self.home, WIRESHARK_DEBUG_WMEM_OVERRIDE="strict",
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                        "plugin"))
+        from plugin_check import Tshark
+        self.ts = Tshark(so)
+        self.env = dict(os.environ, HOME=self.ts.home, WIRESHARK_DEBUG_WMEM_OVERRIDE="strict",
                         G_SLICE="debug-blocks", MALLOC_CHECK_="3")
 
     def commands(self, cap):
-        base = self.prefix + ["tshark", "-o", "tcp.desegment_tcp_streams:TRUE",
-                              "-o", "tcp.reassemble_out_of_order:TRUE"]
+        base = self.ts.prefix + ["tshark", "-o", "tcp.desegment_tcp_streams:TRUE",
+                                 "-o", "tcp.reassemble_out_of_order:TRUE"]
         return [base + ["-nr", cap], base + ["-2", "-nVxr", cap]]
 
     def close(self):
-        shutil.rmtree(self.home, ignore_errors=True)
+        self.ts.close()
 
 
 def main():

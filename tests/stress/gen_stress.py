@@ -85,11 +85,11 @@ class Conn:
             self.w.ip(self.s, self.c, self.sp, self.cp, self.sseq, self.cseq, 0x18, data)
             self.sseq += len(data)
 
-    def handshake(self, i):
+    def handshake(self, i, path=b"/s", host=b"127.0.0.1"):
         key = base64.b64encode(struct.pack("!QQ", i, i * 7 + 1))
         acc = base64.b64encode(hashlib.sha1(key + GUID).digest())
-        self.send(True, b"GET /s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                  b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key +
+        self.send(True, b"GET " + path + b" HTTP/1.1\r\nHost: " + host +
+                  b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
                   b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
         self.send(False, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                   b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc + b"\r\n\r\n")

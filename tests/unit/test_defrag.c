@@ -39,6 +39,33 @@ static void fill(void)
     dgram[0] = 0x03, dgram[1] = 0xE8, dgram[3] = 80, dgram[12] = 0x50, dgram[13] = 0x18;
 }
 
+/* a reassembler with its findings log, and the last datagram it completed */
+struct fx {
+    struct sink s;
+    struct defrag *d;
+    const uint8_t *ip;
+    uint32_t ip_len;
+    int dlt;
+};
+
+static void fx_init(struct fx *f, size_t memcap)
+{
+    fill();
+    f->s.log = g_string_new(NULL);
+    f->d = defrag_new(memcap, on_finding, &f->s);
+}
+
+static int fx_add(struct fx *f, const struct tcp_pkt *tp, uint64_t pkt, double ts)
+{
+    return defrag_add(f->d, tp, pkt, ts, &f->ip, &f->ip_len, &f->dlt);
+}
+
+static void fx_done(struct fx *f)
+{
+    defrag_free(f->d);
+    g_string_free(f->s.log, TRUE);
+}
+
 static struct tcp_pkt frag4(uint32_t id, uint32_t off, uint32_t len, int more, const uint8_t *data)
 {
     struct tcp_pkt tp;
@@ -59,7 +86,7 @@ static struct tcp_pkt frag4(uint32_t id, uint32_t off, uint32_t len, int more, c
 
 /* Feed fragments of `total` bytes of dgram cut at `cuts` in the order `order`; returns 1 when
  * the last one completed the datagram and it decodes to the original TCP segment. */
-static int feed(struct defrag *d, const uint32_t *cuts, size_t n, const size_t *order,
+static int feed(struct fx *f, const uint32_t *cuts, size_t n, const size_t *order,
                 uint32_t total, uint64_t *pkt)
 {
     int done = 0;
@@ -67,11 +94,10 @@ static int feed(struct defrag *d, const uint32_t *cuts, size_t n, const size_t *
         size_t i = order[k];
         uint32_t lo = cuts[i], hi = i + 1 < n ? cuts[i + 1] : total;
         struct tcp_pkt tp = frag4(0x1234, lo, hi - lo, i + 1 < n, NULL);
-        const uint8_t *ip;
-        uint32_t ip_len;
-        int dlt;
-        int r = defrag_add(d, &tp, (*pkt)++, 1.0, &ip, &ip_len, &dlt);
-        if (r) {
+        if (fx_add(f, &tp, (*pkt)++, 1.0)) {
+            const uint8_t *ip = f->ip;
+            uint32_t ip_len = f->ip_len;
+            int dlt = f->dlt;
             assert_int_equal(k, n - 1); /* only the last fragment completes it */
             assert_int_equal(dlt, 228);
             assert_int_equal(ip_len, 20 + total);
@@ -92,16 +118,15 @@ static int feed(struct defrag *d, const uint32_t *cuts, size_t n, const size_t *
 static void every_order_of_four_fragments_reassembles(void **state)
 {
     (void)state;
-    fill();
     const uint32_t cuts[4] = {0, 8, 24, 512}; /* 8-byte first fragment splits the TCP header */
     size_t order[4] = {0, 1, 2, 3};
     int perms = 0;
     /* all 24 permutations (Heap's algorithm, iterative) */
     size_t c[4] = {0};
-    struct sink s = {g_string_new(NULL)};
     uint64_t pkt = 1;
-    struct defrag *d = defrag_new(1 << 20, on_finding, &s);
-    assert_true(feed(d, cuts, 4, order, 700, &pkt));
+    struct fx f;
+    fx_init(&f, 1 << 20);
+    assert_true(feed(&f, cuts, 4, order, 700, &pkt));
     perms++;
     for (size_t i = 1; i < 4;) {
         if (c[i] < i) {
@@ -109,7 +134,7 @@ static void every_order_of_four_fragments_reassembles(void **state)
             size_t t = order[j];
             order[j] = order[i];
             order[i] = t;
-            assert_true(feed(d, cuts, 4, order, 700, &pkt));
+            assert_true(feed(&f, cuts, 4, order, 700, &pkt));
             perms++;
             c[i]++;
             i = 1;
@@ -118,39 +143,32 @@ static void every_order_of_four_fragments_reassembles(void **state)
         }
     }
     assert_int_equal(perms, 24);
-    defrag_flush(d);
-    assert_string_equal(s.log->str, ""); /* nothing to report */
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    defrag_flush(f.d);
+    assert_string_equal(f.s.log->str, ""); /* nothing to report */
+    fx_done(&f);
 }
 
 static void byte_sized_pieces_in_reverse(void **state)
 {
     (void)state;
-    fill();
     uint32_t cuts[100];
     size_t order[100];
     for (size_t i = 0; i < 100; i++) {
         cuts[i] = (uint32_t)i * 8;
         order[i] = 99 - i;
     }
-    struct sink s = {g_string_new(NULL)};
     uint64_t pkt = 1;
-    struct defrag *d = defrag_new(1 << 20, on_finding, &s);
-    assert_true(feed(d, cuts, 100, order, 800, &pkt));
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    struct fx f;
+    fx_init(&f, 1 << 20);
+    assert_true(feed(&f, cuts, 100, order, 800, &pkt));
+    fx_done(&f);
 }
 
 static void overlap_keeps_first_copy_and_reports(void **state)
 {
     (void)state;
-    fill();
-    struct sink s = {g_string_new(NULL)};
-    struct defrag *d = defrag_new(1 << 20, on_finding, &s);
-    const uint8_t *ip;
-    uint32_t ip_len;
-    int dlt;
+    struct fx f;
+    fx_init(&f, 1 << 20);
     uint8_t bad[32];
     memcpy(bad, dgram + 16, 32);
     for (int i = 0; i < 8; i++)
@@ -159,150 +177,124 @@ static void overlap_keeps_first_copy_and_reports(void **state)
     struct tcp_pkt b = frag4(7, 16, 32, 1, bad);
     struct tcp_pkt c = frag4(7, 40, 60, 0, NULL);
     struct tcp_pkt same = frag4(7, 0, 24, 1, NULL); /* an exact duplicate: no report */
-    assert_int_equal(defrag_add(d, &a, 1, 0, &ip, &ip_len, &dlt), 0);
-    assert_int_equal(defrag_add(d, &same, 2, 0, &ip, &ip_len, &dlt), 0);
-    assert_string_equal(s.log->str, "");
-    assert_int_equal(defrag_add(d, &b, 3, 0, &ip, &ip_len, &dlt), 0);
-    assert_non_null(strstr(s.log->str, "capture.ip_fragment_overlap@3:"));
-    assert_int_equal(defrag_add(d, &c, 4, 0, &ip, &ip_len, &dlt), 1);
-    assert_memory_equal(ip + 20, dgram, 100); /* the first copy of 16..23 won */
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    assert_int_equal(fx_add(&f, &a, 1, 0), 0);
+    assert_int_equal(fx_add(&f, &same, 2, 0), 0);
+    assert_string_equal(f.s.log->str, "");
+    assert_int_equal(fx_add(&f, &b, 3, 0), 0);
+    assert_non_null(strstr(f.s.log->str, "capture.ip_fragment_overlap@3:"));
+    assert_int_equal(fx_add(&f, &c, 4, 0), 1);
+    assert_memory_equal(f.ip + 20, dgram, 100); /* the first copy of 16..23 won */
+    fx_done(&f);
 }
 
 static void missing_fragment_is_reported_with_its_bytes(void **state)
 {
     (void)state;
-    fill();
-    struct sink s = {g_string_new(NULL)};
-    struct defrag *d = defrag_new(1 << 20, on_finding, &s);
-    const uint8_t *ip;
-    uint32_t ip_len;
-    int dlt;
+    struct fx f;
+    fx_init(&f, 1 << 20);
     struct tcp_pkt a = frag4(9, 0, 16, 1, NULL);
     struct tcp_pkt c = frag4(9, 48, 52, 0, NULL);
-    defrag_add(d, &a, 5, 0, &ip, &ip_len, &dlt);
-    defrag_add(d, &c, 6, 0, &ip, &ip_len, &dlt);
-    defrag_flush(d);
-    assert_non_null(strstr(s.log->str, "capture.ip_fragment@5: IPv4 datagram 10.0.0.1 -> "
+    fx_add(&f, &a, 5, 0);
+    fx_add(&f, &c, 6, 0);
+    defrag_flush(f.d);
+    assert_non_null(strstr(f.s.log->str, "capture.ip_fragment@5: IPv4 datagram 10.0.0.1 -> "
                                        "10.0.0.2 id 0x9 (2 fragments, packets 5-6) incomplete "
                                        "at the end of the capture; payload bytes 16-47 of 100 "
                                        "never captured"));
-    g_string_truncate(s.log, 0);
+    g_string_truncate(f.s.log, 0);
     /* no last fragment: the end is unknown */
-    defrag_add(d, &a, 7, 0, &ip, &ip_len, &dlt);
-    defrag_flush(d);
-    assert_non_null(strstr(s.log->str, "payload bytes 16-end (the last fragment) never"));
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    fx_add(&f, &a, 7, 0);
+    defrag_flush(f.d);
+    assert_non_null(strstr(f.s.log->str, "payload bytes 16-end (the last fragment) never"));
+    fx_done(&f);
 }
 
 static void timeout_after_30_seconds_of_capture_time(void **state)
 {
     (void)state;
-    fill();
-    struct sink s = {g_string_new(NULL)};
-    struct defrag *d = defrag_new(1 << 20, on_finding, &s);
-    const uint8_t *ip;
-    uint32_t ip_len;
-    int dlt;
+    struct fx f;
+    fx_init(&f, 1 << 20);
     struct tcp_pkt a = frag4(1, 0, 16, 1, NULL);
-    defrag_add(d, &a, 1, 100.0, &ip, &ip_len, &dlt);
-    defrag_expire(d, 129.0);
-    assert_string_equal(s.log->str, "");
-    defrag_expire(d, 99.0); /* time going backwards changes nothing */
-    defrag_expire(d, 130.5);
-    assert_non_null(strstr(s.log->str, "capture.ip_fragment@1:"));
-    assert_non_null(strstr(s.log->str, "incomplete after 30 s"));
+    fx_add(&f, &a, 1, 100.0);
+    defrag_expire(f.d, 129.0);
+    assert_string_equal(f.s.log->str, "");
+    defrag_expire(f.d, 99.0); /* time going backwards changes nothing */
+    defrag_expire(f.d, 130.5);
+    assert_non_null(strstr(f.s.log->str, "capture.ip_fragment@1:"));
+    assert_non_null(strstr(f.s.log->str, "incomplete after 30 s"));
     /* the late rest starts a new datagram, which cannot complete either */
-    g_string_truncate(s.log, 0);
+    g_string_truncate(f.s.log, 0);
     struct tcp_pkt b = frag4(1, 16, 84, 0, NULL);
-    assert_int_equal(defrag_add(d, &b, 2, 131.0, &ip, &ip_len, &dlt), 0);
-    defrag_flush(d);
-    assert_non_null(strstr(s.log->str, "payload bytes 0-15 of 100 never captured"));
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    assert_int_equal(fx_add(&f, &b, 2, 131.0), 0);
+    defrag_flush(f.d);
+    assert_non_null(strstr(f.s.log->str, "payload bytes 0-15 of 100 never captured"));
+    fx_done(&f);
 }
 
 static void impossible_datagrams_are_malformed(void **state)
 {
     (void)state;
-    fill();
-    struct sink s = {g_string_new(NULL)};
-    struct defrag *d = defrag_new(1 << 20, on_finding, &s);
-    const uint8_t *ip;
-    uint32_t ip_len;
-    int dlt;
+    struct fx f;
+    fx_init(&f, 1 << 20);
     struct tcp_pkt big = frag4(2, 65528, 16, 0, dgram);
-    assert_int_equal(defrag_add(d, &big, 1, 0, &ip, &ip_len, &dlt), 0);
-    assert_non_null(strstr(s.log->str, "capture.malformed_packet@1:"));
-    assert_non_null(strstr(s.log->str, "beyond the 65515 bytes"));
-    g_string_truncate(s.log, 0);
+    assert_int_equal(fx_add(&f, &big, 1, 0), 0);
+    assert_non_null(strstr(f.s.log->str, "capture.malformed_packet@1:"));
+    assert_non_null(strstr(f.s.log->str, "beyond the 65515 bytes"));
+    g_string_truncate(f.s.log, 0);
     struct tcp_pkt end1 = frag4(3, 64, 16, 0, NULL);
     struct tcp_pkt end2 = frag4(3, 64, 24, 0, NULL);
-    defrag_add(d, &end1, 2, 0, &ip, &ip_len, &dlt);
-    defrag_add(d, &end2, 3, 0, &ip, &ip_len, &dlt);
-    assert_non_null(strstr(s.log->str, "two last fragments give different datagram lengths"));
-    g_string_truncate(s.log, 0);
+    fx_add(&f, &end1, 2, 0);
+    fx_add(&f, &end2, 3, 0);
+    assert_non_null(strstr(f.s.log->str, "two last fragments give different datagram lengths"));
+    g_string_truncate(f.s.log, 0);
     struct tcp_pkt last = frag4(4, 64, 16, 0, NULL);
     struct tcp_pkt past = frag4(4, 80, 8, 1, NULL);
-    defrag_add(d, &last, 4, 0, &ip, &ip_len, &dlt);
-    defrag_add(d, &past, 5, 0, &ip, &ip_len, &dlt);
-    assert_non_null(strstr(s.log->str, "a fragment lies past the datagram's end"));
-    defrag_flush(d);
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    fx_add(&f, &last, 4, 0);
+    fx_add(&f, &past, 5, 0);
+    assert_non_null(strstr(f.s.log->str, "a fragment lies past the datagram's end"));
+    defrag_flush(f.d);
+    fx_done(&f);
 }
 
 static void snaplen_cut_fragment_never_completes(void **state)
 {
     (void)state;
-    fill();
-    struct sink s = {g_string_new(NULL)};
-    struct defrag *d = defrag_new(1 << 20, on_finding, &s);
-    const uint8_t *ip;
-    uint32_t ip_len;
-    int dlt;
+    struct fx f;
+    fx_init(&f, 1 << 20);
     struct tcp_pkt a = frag4(5, 0, 64, 1, NULL);
     a.frag.len = 40; /* 24 bytes cut by the snapshot length */
     struct tcp_pkt b = frag4(5, 64, 36, 0, NULL);
-    defrag_add(d, &a, 1, 0, &ip, &ip_len, &dlt);
-    assert_int_equal(defrag_add(d, &b, 2, 0, &ip, &ip_len, &dlt), 0);
-    defrag_flush(d);
-    assert_non_null(strstr(s.log->str, "payload bytes 40-63 of 100 never captured (fragments "
+    fx_add(&f, &a, 1, 0);
+    assert_int_equal(fx_add(&f, &b, 2, 0), 0);
+    defrag_flush(f.d);
+    assert_non_null(strstr(f.s.log->str, "payload bytes 40-63 of 100 never captured (fragments "
                                        "were cut by the capture's snapshot length)"));
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    fx_done(&f);
 }
 
 static void memory_limit_drops_oldest_and_reports(void **state)
 {
     (void)state;
-    fill();
-    struct sink s = {g_string_new(NULL)};
     /* room for a few datagrams only */
-    struct defrag *d = defrag_new(16 * 1024, on_finding, &s);
-    const uint8_t *ip;
-    uint32_t ip_len;
-    int dlt;
+        struct fx f;
+    fx_init(&f, 16 * 1024);
     for (uint32_t id = 0; id < 100000; id++) {
         struct tcp_pkt a = frag4(id, 0, 16, 1, NULL);
-        defrag_add(d, &a, id + 1, 0, &ip, &ip_len, &dlt);
+        fx_add(&f, &a, id + 1, 0);
     }
     /* every dropped datagram was reported, as stream.memcap */
     guint memcap = 0;
-    for (const char *p = s.log->str; (p = strstr(p, "stream.memcap@")); p++)
+    for (const char *p = f.s.log->str; (p = strstr(p, "stream.memcap@")); p++)
         memcap++;
     assert_true(memcap > 99000);
-    assert_non_null(strstr(s.log->str, "dropped to make room (fragment memory limit)"));
-    g_string_truncate(s.log, 0);
-    defrag_flush(d);
+    assert_non_null(strstr(f.s.log->str, "dropped to make room (fragment memory limit)"));
+    g_string_truncate(f.s.log, 0);
+    defrag_flush(f.d);
     guint rest = 0;
-    for (const char *p = s.log->str; (p = strstr(p, "capture.ip_fragment@")); p++)
+    for (const char *p = f.s.log->str; (p = strstr(p, "capture.ip_fragment@")); p++)
         rest++;
     assert_int_equal(memcap + rest, 100000); /* none lost silently */
-    defrag_free(d);
-    g_string_free(s.log, TRUE);
+    fx_done(&f);
 }
 
 int main(void)
