@@ -13,7 +13,9 @@ with a status the program does not use (analyzer: not 0-3), prints a sanitizer r
 ("AddressSanitizer", "runtime error:", "LeakSanitizer"), Wireshark's "Dissector bug" or an
 assertion, exceeds the limits, or (analyzer, JSON Lines) does not end with its summary line:
 what was found before the damage must always be written out. Failing inputs are copied to
---keep (default: a temporary folder, printed) to become regression captures.
+--keep (default: a temporary folder, printed) to become regression captures. When tshark fails,
+the same command runs again without the plugin: a failure that stays is Wireshark's own
+(reported as UPSTREAM, kept with an "upstream-" prefix, not counted as ours).
 
 With an ASan build of wsaudit the memory limit is given to the sanitizer
 (ASAN_OPTIONS=hard_rss_limit_mb), since an address-space limit breaks ASan's shadow memory.
@@ -65,6 +67,10 @@ class Plugin:
         self.ts = Tshark(so)
         self.env = dict(os.environ, HOME=self.ts.home, WIRESHARK_DEBUG_WMEM_OVERRIDE="strict",
                         G_SLICE="debug-blocks", MALLOC_CHECK_="3")
+        # the same tshark without the plugin, to tell Wireshark's own crashes from ours
+        self.bare_home = tempfile.mkdtemp(prefix="wsaudit-mutate-bare-")
+        os.chmod(self.bare_home, 0o777)
+        self.bare_env = dict(self.env, HOME=self.bare_home)
 
     def commands(self, cap):
         base = self.ts.prefix + ["tshark", "-o", "tcp.desegment_tcp_streams:TRUE",
@@ -73,6 +79,7 @@ class Plugin:
 
     def close(self):
         self.ts.close()
+        shutil.rmtree(self.bare_home, ignore_errors=True)
 
 
 def main():
@@ -107,7 +114,7 @@ def main():
     work = tempfile.mkdtemp(prefix="wsaudit-mutate-")
     os.chmod(work, 0o755)
     plugin = Plugin(a.plugin) if a.plugin else None
-    runs = failures = 0
+    runs = failures = upstream = 0
     try:
         for cap in caps:
             name = os.path.basename(cap)
@@ -143,11 +150,21 @@ def main():
                             rc, out, err = run(cmd, plugin.env, a.cpu, a.mem_mb, False)
                             runs += 1
                             text = err.decode(errors="replace") + out.decode(errors="replace")
+                            bad = None
                             if rc is None or rc < 0 or rc not in (0, 2):
-                                problems.append(f"{' '.join(cmd[-2:])}: exit {rc}: "
-                                                f"{err.decode(errors='replace')[-300:]}")
+                                bad = f"{' '.join(cmd[-2:])}: exit {rc}: " + \
+                                    err.decode(errors="replace")[-300:]
                             elif any(s in text for s in SAN_MARKS):
-                                problems.append(f"{' '.join(cmd[-2:])}: dissector bug/assert")
+                                bad = f"{' '.join(cmd[-2:])}: dissector bug/assert"
+                            if bad:
+                                rc2, _, _ = run(cmd, plugin.bare_env, a.cpu, a.mem_mb, False)
+                                if rc2 == rc:  # Wireshark fails the same way without us
+                                    upstream += 1
+                                    shutil.copy(m, os.path.join(keep, "upstream-" + os.path.basename(m)))
+                                    print(f"UPSTREAM {name} -E {rate} --seed {seed}: {bad} "
+                                          "(tshark without the plugin fails the same way)")
+                                else:
+                                    problems.append(bad)
                     if problems:
                         failures += 1
                         shutil.copy(m, keep)
@@ -161,8 +178,10 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(f"mutate: {len(caps)} captures x {len(rates)} rates x {a.seeds} seeds, {runs} runs "
           f"({'ASan+UBSan ' if asan else ''}wsaudit{', tshark with the plugin' if plugin else ''}"
-          f"), {failures} failing inputs")
-    if not a.keep and not failures:
+          f"), {failures} failing inputs"
+          + (f", {upstream} failures of tshark itself (without the plugin too)" if upstream
+             else ""))
+    if not a.keep and not failures and not upstream:
         shutil.rmtree(keep, ignore_errors=True)
     return 1 if failures else 0
 
