@@ -8,16 +8,19 @@
  *     whole   consecutive in-sequence data segments of one direction are joined (up to 65000
  *             bytes) until the other direction sends something or a flag other than ACK/PSH
  *             comes: each burst is one segment
+ *     frames  the bursts of `whole` cut at the ends of protocol units, each unit one segment:
+ *             the HTTP header block, each WebSocket frame, each TLS record (a unit longer
+ *             than a burst ends a segment where the burst does)
  *     frag    every TCP segment that carries data is sent as IP fragments of 8 bytes (IPv4;
  *             IPv6 packets as Fragment-header fragments), last fragment first
  *
  * Packets are decoded by the analyzer's own decoder (analyzer/decode.c) and written as raw IP
  * (LINKTYPE_RAW) with nanosecond timestamps; IP fragments are first put together by the
- * analyzer's reassembly (analyzer/ip_defrag.c), so a fragmented capture is rewritten whole; SYN, FIN and RST keep their place (a FIN goes on
- * the last piece), each piece keeps its packet's ACK number. Only TCP segments are written
- * (other packets do not matter to the comparison). Exit 0 on success, 1 when the input could
- * not be read, 3 when it holds packets cut by the snapshot length (those cannot be
- * resegmented faithfully).
+ * analyzer's reassembly (analyzer/ip_defrag.c), so a fragmented capture is rewritten whole; SYN,
+ * FIN and RST keep their place (a FIN goes on the last piece), each piece keeps its packet's ACK
+ * number. Only TCP segments are written (other packets do not matter to the comparison). Exit 0 on
+ * success, 1 when the input could not be read, 3 when it holds packets cut by the snapshot length
+ * (those cannot be resegmented faithfully).
  */
 #include <arpa/inet.h>
 #include <glib.h>
@@ -107,8 +110,7 @@ static uint8_t buf[2 * 65536 + 128];
 
 /* one TCP segment as one IP packet, or (frag) as 8-byte fragments, last first */
 static void write_segment(struct writer *w, const struct timespec *ts, const struct tcp_pkt *tp,
-                          uint32_t seq, uint8_t flags, const uint8_t *data, uint32_t len,
-                          int frag)
+                          uint32_t seq, uint8_t flags, const uint8_t *data, uint32_t len, int frag)
 {
     static uint8_t seg[65536 + 64];
     uint32_t t = tcp_header(seg, tp, seq, flags);
@@ -130,8 +132,81 @@ static void write_segment(struct writer *w, const struct timespec *ts, const str
     }
 }
 
+/* where a direction's protocol units end (mode frames): the kind of unit is guessed from the
+ * stream's first byte and, after an HTTP header block, WebSocket frames follow. A wrong guess
+ * only moves the cuts, which any segmentation may do. */
+enum unit_kind { U_START, U_HTTP, U_WS, U_TLS };
+
+struct cutter {
+    enum unit_kind kind;
+    uint8_t hdr[14]; /* the unit's header so far */
+    unsigned hlen;
+    uint64_t left; /* payload bytes of the current unit still to come */
+    uint32_t tail; /* the HTTP header's last four bytes */
+};
+
+static unsigned unit_header_size(const struct cutter *c)
+{
+    if (c->kind == U_TLS)
+        return 5;
+    if (c->hlen < 2)
+        return 2;
+    unsigned len7 = c->hdr[1] & 0x7F;
+    return 2u + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + ((c->hdr[1] & 0x80) ? 4u : 0u);
+}
+
+static uint64_t unit_payload(const struct cutter *c)
+{
+    if (c->kind == U_TLS)
+        return (uint64_t)c->hdr[3] << 8 | c->hdr[4];
+    unsigned len7 = c->hdr[1] & 0x7F;
+    if (len7 < 126)
+        return len7;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < (len7 == 126 ? 2u : 8u); i++)
+        v = v << 8 | c->hdr[2 + i];
+    return v;
+}
+
+/* how many of the n bytes at p belong to the current unit; *ended when it ends there */
+static uint32_t unit_take(struct cutter *c, const uint8_t *p, uint32_t n, int *ended)
+{
+    uint32_t i = 0;
+    *ended = 0;
+    while (i < n) {
+        if (c->left) {
+            uint32_t k = c->left < n - i ? (uint32_t)c->left : n - i;
+            i += k;
+            c->left -= k;
+            if (!c->left)
+                return *ended = 1, i;
+            continue;
+        }
+        uint8_t b = p[i++];
+        if (c->kind == U_START)
+            c->kind = b >= 20 && b <= 23 ? U_TLS : (b >= 'A' && b <= 'Z') ? U_HTTP : U_WS;
+        if (c->kind == U_HTTP) {
+            c->tail = c->tail << 8 | b;
+            if (c->tail == 0x0D0A0D0Au) {
+                c->kind = U_WS, c->tail = 0;
+                return *ended = 1, i;
+            }
+            continue;
+        }
+        c->hdr[c->hlen++] = b;
+        if (c->hlen < unit_header_size(c))
+            continue;
+        c->left = unit_payload(c);
+        c->hlen = 0;
+        if (!c->left)
+            return *ended = 1, i;
+    }
+    return i;
+}
+
 /* a data burst being joined (mode whole), per direction of a connection */
 struct pending {
+    struct cutter cut; /* mode frames */
     struct tcp_pkt tp; /* addresses, ports, ACK of the last joined segment */
     struct timespec ts;
     uint32_t seq, len;
@@ -165,12 +240,38 @@ static gboolean key_eq(gconstpointer a, gconstpointer b)
     return memcmp(a, b, 37) == 0;
 }
 
+/* one segment's data written as several: one byte each, or (cut) one protocol unit each; SYN
+ * stays on the first piece, FIN and RST go on the last */
+static void write_split(struct writer *w, const struct timespec *ts, const struct tcp_pkt *tp,
+                        uint32_t seq, uint8_t flags, const uint8_t *data, uint32_t len,
+                        struct cutter *cut)
+{
+    /* a SYN's data starts after the SYN's own sequence number */
+    uint32_t dseq = seq + ((flags & TCP_SYN) ? 1 : 0);
+    for (uint32_t i = 0; i < len;) {
+        int ended;
+        uint32_t n = cut ? unit_take(cut, data + i, len - i, &ended) : 1;
+        uint8_t f = flags;
+        if (i > 0)
+            f &= (uint8_t)~TCP_SYN;
+        if (i + n < len)
+            f &= (uint8_t) ~(TCP_FIN | TCP_RST);
+        write_segment(w, ts, tp, i == 0 ? seq : dseq + i, f, data + i, n, 0);
+        i += n;
+    }
+}
+
+static int frames_mode;
+
 static void flush(struct writer *w, const uint8_t k[37])
 {
     struct pending *p = g_hash_table_lookup(pend, k);
     if (!p || !p->len)
         return;
-    write_segment(w, &p->ts, &p->tp, p->seq, p->flags, p->data, p->len, 0);
+    if (frames_mode)
+        write_split(w, &p->ts, &p->tp, p->seq, p->flags, p->data, p->len, &p->cut);
+    else
+        write_segment(w, &p->ts, &p->tp, p->seq, p->flags, p->data, p->len, 0);
     p->len = 0;
 }
 
@@ -181,17 +282,19 @@ static void whole(struct writer *w, const struct timespec *ts, const struct tcp_
     dir_key(tp, 1, peer);
     flush(w, peer); /* the other side speaks: the burst before it goes first */
     struct pending *p = g_hash_table_lookup(pend, me);
-    int plain = (tp->flags & ~(TCP_ACK | TCP_PSH)) == 0 && tp->len;
-    if (p && p->len &&
-        (!plain || tp->seq != p->seq + p->len || p->len + tp->len > MAX_JOIN))
-        flush(w, me);
-    if (!plain) {
-        write_segment(w, ts, tp, tp->seq, tp->flags, tp->payload, tp->len, 0);
-        return;
-    }
     if (!p) {
         p = g_malloc0(sizeof *p);
         g_hash_table_insert(pend, g_memdup2(me, 37), p);
+    }
+    int plain = (tp->flags & ~(TCP_ACK | TCP_PSH)) == 0 && tp->len;
+    if (p->len && (!plain || tp->seq != p->seq + p->len || p->len + tp->len > MAX_JOIN))
+        flush(w, me);
+    if (!plain) {
+        if (frames_mode && tp->len)
+            write_split(w, ts, tp, tp->seq, tp->flags, tp->payload, tp->len, &p->cut);
+        else
+            write_segment(w, ts, tp, tp->seq, tp->flags, tp->payload, tp->len, 0);
+        return;
     }
     if (!p->len) {
         p->seq = tp->seq;
@@ -206,21 +309,10 @@ static void whole(struct writer *w, const struct timespec *ts, const struct tcp_
 static void bytes_or_frag(struct writer *w, const struct timespec *ts, const struct tcp_pkt *tp,
                           int frag)
 {
-    if (!tp->len || frag) {
+    if (!tp->len || frag)
         write_segment(w, ts, tp, tp->seq, tp->flags, tp->payload, tp->len, frag && tp->len);
-        return;
-    }
-    /* a SYN's data starts after the SYN's own sequence number */
-    uint32_t seq = tp->seq + ((tp->flags & TCP_SYN) ? 1 : 0);
-    for (uint32_t i = 0; i < tp->len; i++) {
-        uint8_t flags = tp->flags;
-        if (i > 0)
-            flags &= (uint8_t)~TCP_SYN;
-        if (i + 1 < tp->len)
-            flags &= (uint8_t)~(TCP_FIN | TCP_RST);
-        uint32_t s = i == 0 ? tp->seq : seq + i;
-        write_segment(w, ts, tp, s, flags, tp->payload + i, 1, 0);
-    }
+    else
+        write_split(w, ts, tp, tp->seq, tp->flags, tp->payload, tp->len, NULL);
 }
 
 static void on_defrag(void *ctx, uint64_t pkt, enum wsa_finding_id id, const char *detail)
@@ -231,7 +323,7 @@ static void on_defrag(void *ctx, uint64_t pkt, enum wsa_finding_id id, const cha
 static void one(struct writer *w, const char *mode, const struct timespec *ts,
                 const struct tcp_pkt *tp)
 {
-    if (strcmp(mode, "whole") == 0)
+    if (strcmp(mode, "whole") == 0 || strcmp(mode, "frames") == 0)
         whole(w, ts, tp);
     else
         bytes_or_frag(w, ts, tp, strcmp(mode, "frag") == 0);
@@ -240,11 +332,12 @@ static void one(struct writer *w, const char *mode, const struct timespec *ts,
 int main(int argc, char **argv)
 {
     if (argc != 4 || (strcmp(argv[1], "bytes") && strcmp(argv[1], "whole") &&
-                      strcmp(argv[1], "frag"))) {
-        fprintf(stderr, "usage: resegment bytes|whole|frag IN OUT\n");
+                      strcmp(argv[1], "frames") && strcmp(argv[1], "frag"))) {
+        fprintf(stderr, "usage: resegment bytes|whole|frames|frag IN OUT\n");
         return 2;
     }
     const char *mode = argv[1];
+    frames_mode = strcmp(mode, "frames") == 0;
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *in = pcap_open_offline_with_tstamp_precision(argv[2], PCAP_TSTAMP_PRECISION_NANO, err);
     if (!in) {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Segmentation differential (CONFORMANCE FZ-02, like Suricata's fuzz_tcpsplit): the same
 conversations written one byte per segment, as joined bursts (each run of one direction's data
-in one segment) and as 8-byte IP fragments (last first) must give the same frames, closes,
+in one segment), one protocol unit per segment (HTTP header block, WebSocket frame, TLS record)
+and as 8-byte IP fragments (last first) must give the same frames, closes,
 messages and findings as the capture itself.
 
 usage: segdiff.py WSAUDIT RESEGMENT PATH...
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 
-MODES = ("bytes", "whole", "frag")
+MODES = ("bytes", "whole", "frames", "frag")
 
 # capture -> (modes, finding ids left out of the comparison, why); everything else must match
 IP_LAYER = {"capture.ip_fragment", "capture.ip_fragment_overlap", "capture.malformed_packet"}
