@@ -26,6 +26,7 @@
 #include <ws_symbol_export.h>
 #include <ws_version.h>
 
+#include "escape.h"
 #include "finding.h"
 #include "tls_alert.h"
 #include "tls_session.h"
@@ -43,7 +44,7 @@ WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 WS_DLL_PUBLIC void plugin_register(void);
 
 static int proto_wsaudit = -1;
-static int hf_close_code = -1, hf_close_class = -1, hf_close_illegal = -1;
+static int hf_close_code = -1, hf_close_class = -1, hf_close_illegal = -1, hf_close_reason = -1;
 static int hf_unsup_opcode = -1, hf_unsup_frame = -1, hf_unsup_status = -1;
 static int hf_tls_alert = -1, hf_tls_alert_sender = -1, hf_tls_alert_kind = -1;
 static int hf_tls_failed = -1, hf_tls_outcome = -1, hf_tls_summary = -1;
@@ -153,6 +154,13 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         it.has_code = (uint8_t)ev->has_code;
         it.code = ev->code;
         it.code_cls = ev->has_code ? (uint8_t)ev->code_info->cls : 0;
+        if (ev->reason_len) {
+            /* every byte kept: NUL, controls and invalid UTF-8 as \xNN (Wireshark's own
+             * WebSocket tree stops at a NUL) */
+            char r[4 * 125 + 8] = "";
+            wsa_escape_append(r, sizeof r, ev->reason, ev->reason_len, "");
+            it.text = wmem_strdup(wmem_file_scope(), r);
+        }
         add_item(c->frame, &it);
     } else if (ev->type == WS_EV_FINDING) {
         struct wa_item it = {0};
@@ -626,6 +634,8 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             proto_tree_add_string(t, hf_close_class, tvb, 0, 0, ws_close_class_name(ci->cls));
             if (ci->finding == F_CLOSE_RESERVED_CODE || ci->finding == F_CLOSE_INVALID_CODE)
                 proto_tree_add_boolean(t, hf_close_illegal, tvb, 0, 0, TRUE);
+            if (it->text)
+                proto_tree_add_string(t, hf_close_reason, tvb, 0, 0, it->text);
         } else if (it->kind == WA_ALERT) {
             proto_item *ai;
             if (it->alert_kind == TLS_AK_PLAIN)
@@ -758,6 +768,10 @@ static void proto_register_wsaudit(void)
         {&hf_close_class,
          {"Close code class", "wsaudit.close.class", FT_STRING, BASE_NONE, NULL, 0,
           "standard, registered, private, reserved, invalid or undefined", HFILL}},
+        {&hf_close_reason,
+         {"Close reason", "wsaudit.close.reason", FT_STRING, BASE_NONE, NULL, 0,
+          "the reason text, every byte kept: control bytes, backslash and invalid UTF-8 as \\xNN",
+          HFILL}},
         {&hf_close_illegal,
          {"Close code must not be sent", "wsaudit.close.illegal", FT_BOOLEAN, BASE_NONE, NULL, 0,
           "Reserved (1005, 1006, 1015, 1004) or invalid code on the wire", HFILL}},

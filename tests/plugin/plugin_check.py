@@ -225,6 +225,20 @@ def main():
         expect(problems, "[wsaudit: ws.close.reserved_code]" in p.stdout,
                "the Info column carries a short wsaudit tag")
 
+        # hostile strings (ROB-04): every byte of the close reason and the SNI kept, escaped
+        hostile = os.path.join(capdir, "hostile.pcap")
+        subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "..", "cli",
+                                                     "hostile_gen.py"), hostile], check=True)
+        os.chmod(hostile, 0o644)
+        out, _ = ts.fields(hostile, ["frame.number", "wsaudit.close.reason"],
+                           dfilter="wsaudit.close.reason")
+        expect(problems, out.strip() == r"6|a\x00b\x1b[31mred\xff\xfe",
+               f"close reason with NUL, ESC and invalid UTF-8 kept whole, escaped ({out.strip()!r})")
+        out, _ = ts.fields(hostile, ["wsaudit.tls.summary"], dfilter="wsaudit.tls.summary")
+        expect(problems, r"SNI x\x00y\x1b]0;t\x07\xff.example;" in out,
+               f"SNI with NUL, ESC, BEL and invalid UTF-8 kept whole, escaped ({out.strip()!r})")
+        os.remove(hostile)
+
         caps = sorted(glob.glob(f"{capdir_src}/*.pcap") + glob.glob(f"{capdir_src}/*.pcapng"))
         if corpus:
             caps += sorted(glob.glob(f"{corpus}/*/*.pcap*"))
