@@ -31,6 +31,7 @@
 
 #include "decode.h"
 #include "ip_defrag.h"
+#include "ws_frame.h"
 
 #define MAX_JOIN 65000
 
@@ -135,70 +136,74 @@ static void write_segment(struct writer *w, const struct timespec *ts, const str
 /* where a direction's protocol units end (mode frames): the kind of unit is guessed from the
  * stream's first byte and, after an HTTP header block, WebSocket frames follow. A wrong guess
  * only moves the cuts, which any segmentation may do. */
-enum unit_kind { U_START, U_HTTP, U_WS, U_TLS };
+enum unit_kind { U_START, U_HTTP, U_WS, U_TLS, U_OPAQUE };
 
 struct cutter {
     enum unit_kind kind;
-    uint8_t hdr[14]; /* the unit's header so far */
-    unsigned hlen;
-    uint64_t left; /* payload bytes of the current unit still to come */
-    uint32_t tail; /* the HTTP header's last four bytes */
+    struct ws_frame_parser ws; /* U_WS: the core's frame parser finds the frame ends */
+    uint8_t tls_hdr[5];        /* U_TLS: the record header so far */
+    unsigned tls_have;
+    uint32_t tls_left; /* the record's bytes still to come */
+    uint32_t tail;     /* U_HTTP: the header's last four bytes */
 };
 
-static unsigned unit_header_size(const struct cutter *c)
+/* WebSocket frames: how many of the n bytes belong to the current frame */
+static uint32_t ws_take(struct cutter *c, const uint8_t *p, uint32_t n, int *ended)
 {
-    if (c->kind == U_TLS)
-        return 5;
-    if (c->hlen < 2)
-        return 2;
-    unsigned len7 = c->hdr[1] & 0x7F;
-    return 2u + (len7 == 126 ? 2u : len7 == 127 ? 8u : 0u) + ((c->hdr[1] & 0x80) ? 4u : 0u);
-}
-
-static uint64_t unit_payload(const struct cutter *c)
-{
-    if (c->kind == U_TLS)
-        return (uint64_t)c->hdr[3] << 8 | c->hdr[4];
-    unsigned len7 = c->hdr[1] & 0x7F;
-    if (len7 < 126)
-        return len7;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < (len7 == 126 ? 2u : 8u); i++)
-        v = v << 8 | c->hdr[2 + i];
-    return v;
+    uint32_t i = 0;
+    while (i < n) {
+        enum ws_frame_result r;
+        const uint8_t *d;
+        size_t dl;
+        i += (uint32_t)ws_frame_feed(&c->ws, p + i, n - i, &r, &d, &dl);
+        /* an empty frame whose header ended the previous burst ends here with no byte */
+        if (r == WF_FRAME_END && i > 0)
+            return *ended = 1, i;
+        if (r == WF_ERR_LENGTH) { /* no more frame boundaries: the rest is one unit */
+            c->kind = U_OPAQUE;
+            return n;
+        }
+    }
+    return i;
 }
 
 /* how many of the n bytes at p belong to the current unit; *ended when it ends there */
 static uint32_t unit_take(struct cutter *c, const uint8_t *p, uint32_t n, int *ended)
 {
-    uint32_t i = 0;
     *ended = 0;
+    if (c->kind == U_START) {
+        c->kind = p[0] >= 20 && p[0] <= 23 ? U_TLS : (p[0] >= 'A' && p[0] <= 'Z') ? U_HTTP : U_WS;
+        ws_frame_init(&c->ws);
+    }
+    if (c->kind == U_WS)
+        return ws_take(c, p, n, ended);
+    if (c->kind == U_OPAQUE)
+        return n;
+    uint32_t i = 0;
     while (i < n) {
-        if (c->left) {
-            uint32_t k = c->left < n - i ? (uint32_t)c->left : n - i;
+        if (c->tls_left) {
+            uint32_t k = c->tls_left < n - i ? c->tls_left : n - i;
             i += k;
-            c->left -= k;
-            if (!c->left)
+            c->tls_left -= k;
+            if (!c->tls_left)
                 return *ended = 1, i;
             continue;
         }
         uint8_t b = p[i++];
-        if (c->kind == U_START)
-            c->kind = b >= 20 && b <= 23 ? U_TLS : (b >= 'A' && b <= 'Z') ? U_HTTP : U_WS;
         if (c->kind == U_HTTP) {
             c->tail = c->tail << 8 | b;
-            if (c->tail == 0x0D0A0D0Au) {
-                c->kind = U_WS, c->tail = 0;
+            if (c->tail == 0x0D0A0D0Au) { /* WebSocket frames follow the header block */
+                c->kind = U_WS;
                 return *ended = 1, i;
             }
             continue;
         }
-        c->hdr[c->hlen++] = b;
-        if (c->hlen < unit_header_size(c))
+        c->tls_hdr[c->tls_have++] = b;
+        if (c->tls_have < 5)
             continue;
-        c->left = unit_payload(c);
-        c->hlen = 0;
-        if (!c->left)
+        c->tls_have = 0;
+        c->tls_left = (uint32_t)c->tls_hdr[3] << 8 | c->tls_hdr[4];
+        if (!c->tls_left)
             return *ended = 1, i;
     }
     return i;
