@@ -34,6 +34,10 @@ struct wsconn {
     struct ws_session sess;
     struct tls_session *tls; /* FS_TLS only */
     size_t charged;          /* bytes counted in an->state_used for this connection */
+    /* FS_TLS with keys: the decrypted application data, followed as a flow of its own, and
+     * the segment being fed to the TLS session (its packet and ACK) */
+    struct flow *inner;
+    const struct reasm_meta *tls_meta;
 };
 
 static void endpoint(char *out, size_t n, int family, const uint8_t *addr, uint16_t port)
@@ -64,10 +68,18 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
     report_ws_event(c->an->rep, &c->view, ev);
 }
 
+static void tls_app_data(struct wsconn *c, const struct tls_event *ev);
+static void tls_app_gap(struct wsconn *c, const struct tls_event *ev);
+
 static void on_tls_event(void *ctx, const struct tls_event *ev)
 {
     struct wsconn *c = ctx;
-    report_tls_event(c->an->rep, &c->view, ev);
+    if (ev->type == TLS_EV_DATA)
+        tls_app_data(c, ev);
+    else if (ev->type == TLS_EV_DATA_GAP)
+        tls_app_gap(c, ev);
+    else
+        report_tls_event(c->an->rep, &c->view, ev);
 }
 
 static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_side, int tls)
@@ -79,6 +91,7 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
     c->f = f;
     c->view.id = f->id;
     c->view.file = an->file;
+    c->view.tls = f->outer != NULL;
     side_endpoint(f, client_side, c->view.client, sizeof c->view.client);
     side_endpoint(f, !client_side, c->view.server, sizeof c->view.server);
     if (tls) {
@@ -88,6 +101,7 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
             return NULL;
         }
         tls_session_init(c->tls, on_tls_event, c);
+        tls_session_set_keys(c->tls, an->keys);
     } else {
         c->req = g_byte_array_new();
         c->resp = g_byte_array_new();
@@ -122,6 +136,8 @@ void conn_account(struct flow *f)
         n += ws_session_heap(&c->sess);
     c->an->state_used += n - c->charged;
     c->charged = n;
+    if (c->inner)
+        conn_account(c->inner);
 }
 
 /* The first bytes of a flow, while they are too few to tell HTTP, TLS and (mid-stream)
@@ -169,6 +185,11 @@ void conn_free(struct flow *f)
     }
     if (f->state == FS_WS)
         ws_session_free(&c->sess);
+    if (c->inner) {
+        conn_free(c->inner);
+        free(c->inner);
+        c->an->state_used -= sizeof *c->inner;
+    }
     free(c);
     f->ws = NULL;
     f->state = FS_DONE;
@@ -185,6 +206,16 @@ static void ignore_flow(struct flow *f)
 static struct ws_seg_ctx seg_for(const struct flow *f, int side, const struct reasm_meta *m)
 {
     struct ws_seg_ctx seg = {m->pkt, 0, 0, f->cur_pkt};
+    if (f->outer) {
+        /* decrypted data: the peer's TCP bytes acknowledged, as whole records of plaintext */
+        const struct flow *o = f->outer;
+        uint64_t tcp_off;
+        int peer = side == o->client_side ? TLS_S2C : TLS_C2S;
+        if (m->has_ack && reasm_offset(&o->rd[!side], m->ack, &tcp_off) == 0 &&
+            tls_session_plain_acked(o->ws->tls, peer, tcp_off, &seg.ack_off) == 0)
+            seg.ack_valid = 1;
+        return seg;
+    }
     if (m->has_ack && reasm_offset(&f->rd[!side], m->ack, &seg.ack_off) == 0)
         seg.ack_valid = 1;
     return seg;
@@ -518,7 +549,10 @@ static void deliver_decided(struct analyzer *an, struct flow *f, int side, const
 
     if (f->state == FS_TLS) {
         struct tls_seg ts = {meta->pkt, an->cur_ts};
+        c->tls_meta = meta;
         tls_session_feed(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, data, len, &ts);
+        if (f->ws == c)
+            c->tls_meta = NULL;
         return;
     }
 
@@ -652,8 +686,11 @@ void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
     struct wsconn *c = f->ws;
     if (f->state == FS_WS)
         ws_session_end_dir(&c->sess, ws_dir(f, side), pkt);
-    else if (f->state == FS_TLS)
+    else if (f->state == FS_TLS) {
+        if (c->inner)
+            conn_side_end(an, c->inner, side, pkt);
         tls_session_end_dir(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, pkt);
+    }
     else if (f->state == FS_HTTP_PLAIN && side != f->client_side)
         plain_answer(f, 1);
     else if (f->state == FS_HTTP_RESP && side != f->client_side && c->resp->len &&
@@ -673,6 +710,76 @@ void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
     (void)an;
     if (f->state == FS_WS)
         ws_session_end(&f->ws->sess, by_tcp, pkt);
-    else if (f->state == FS_TLS)
+    else if (f->state == FS_TLS) {
+        if (f->ws->inner)
+            conn_finish(an, f->ws->inner, by_tcp, pkt);
         tls_session_end(f->ws->tls, by_tcp, pkt);
+    }
+}
+
+/* ---- wss://: the decrypted application data of a TLS flow ---- */
+
+static struct flow *inner_flow(struct wsconn *c)
+{
+    if (c->inner)
+        return c->inner;
+    struct flow *o = c->f, *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->key = o->key;
+    f->id = o->id;
+    f->init_is_a = o->init_is_a;
+    f->state = FS_DETECT;
+    f->outer = o;
+    c->an->state_used += sizeof *f;
+    c->inner = f;
+    return f;
+}
+
+static int is_h2(const struct tls_session *t)
+{
+    return strcmp(t->sh.alpn, "h2") == 0;
+}
+
+static void tls_app_data(struct wsconn *c, const struct tls_event *ev)
+{
+    struct flow *o = c->f;
+    if (is_h2(c->tls)) {
+        if (!c->inner && (c->inner = inner_flow(c)) != NULL) {
+            c->inner->state = FS_IGNORE; /* HTTP/2 is not decoded (RFC 8441 later) */
+            char name[160], detail[320];
+            conn_flow_name(o, name, sizeof name);
+            snprintf(detail, sizeof detail,
+                     "%s: the server chose ALPN h2; WebSocket over HTTP/2 (RFC 8441) is not "
+                     "decoded, so no WebSocket finding is made for this connection",
+                     name);
+            report_finding(c->an->rep, &c->view, c->an->file, ev->pkt, F_TLS_INNER_HTTP2, detail);
+        }
+        return;
+    }
+    struct flow *f = inner_flow(c);
+    if (!f || f->state == FS_IGNORE || f->state == FS_DONE)
+        return;
+    int side = ev->dir == TLS_C2S ? o->client_side : !o->client_side;
+    struct reasm_meta m = {ev->pkt, 0, 0};
+    if (c->tls_meta) {
+        m.has_ack = c->tls_meta->has_ack;
+        m.ack = c->tls_meta->ack;
+    }
+    f->cur_pkt = o->cur_pkt;
+    conn_deliver(c->an, f, side, ev->data, ev->len, ev->plain_off, &m);
+}
+
+/* Application bytes lost to the decryption (a gap inside a record, a record that did not
+ * authenticate): the inner stream has a hole of about that size. */
+static void tls_app_gap(struct wsconn *c, const struct tls_event *ev)
+{
+    struct flow *f = c->inner;
+    if (!f)
+        return;
+    int side = ev->dir == TLS_C2S ? c->f->client_side : !c->f->client_side;
+    if (f->state == FS_WS)
+        ws_session_gap(&f->ws->sess, ws_dir(f, side), ev->len, ev->pkt);
+    else if (f->state == FS_HTTP_REQ || f->state == FS_HTTP_RESP || f->state == FS_DETECT)
+        ignore_flow(f); /* a handshake with a hole cannot be judged */
 }

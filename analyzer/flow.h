@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "../core/tls_keylog.h"
 #include "../core/ws_session.h"
 #include "decode.h"
 #include "report.h"
@@ -52,6 +53,9 @@ struct flow {
     uint64_t cur_pkt; /* packet being processed */
     struct wsconn *ws;
     struct detect_buf *det;
+    /* a flow of decrypted TLS application data: the TCP flow whose TLS session carries it
+     * (its ACKs, mapped through the TLS records, judge what each side had received) */
+    struct flow *outer;
 };
 
 struct analyzer {
@@ -78,6 +82,13 @@ struct analyzer {
     uint64_t next_id;
     const char *file;
     uint64_t pkt;
+    /* TLS secrets: the capture's own (pcapng Decryption Secrets Blocks), which fall back to
+     * those of --keylog; NULL when none were given */
+    const struct tls_keylog *keys;      /* what TLS sessions look in now */
+    const struct tls_keylog *keylogs;   /* --keylog files */
+    struct tls_keylog *file_keys;       /* the current file's own secrets */
+    size_t keylog_cap;                  /* memory for a file's own secrets */
+    const char *path;                   /* the current file, when it can be read again */
 };
 
 void analyzer_init(struct analyzer *an, struct report *rep);

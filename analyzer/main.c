@@ -16,6 +16,7 @@
 #include "../core/tls_alert.h"
 #include "../core/ws_close.h"
 #include "decode.h"
+#include "keys.h"
 #include "flow.h"
 #include "run.h"
 #include "report.h"
@@ -55,6 +56,12 @@ static void usage(FILE *f)
           "      --memcap MIB          memory for the state of all flows (default 512); past it\n"
           "                            the least recently active flow is finished early\n"
           "                            (reported as stream.memcap)\n"
+          "      --keylog FILE         TLS secrets in NSS key log format (SSLKEYLOGFILE); may\n"
+          "                            be given several times. pcapng Decryption Secrets Blocks\n"
+          "                            are read without asking\n"
+          "  -o tls.keylog_file:FILE   the same, as tshark takes it\n"
+          "      --sslkeylogfile       the key log named by the SSLKEYLOGFILE variable\n"
+          "      --keylog-memcap MIB   memory for TLS secrets (default 256)\n"
           "  -j, --jobs N              analyze up to N files at once (output as with -j 1)\n"
           "  -V, --version             print the version\n"
           "  -h, --help                this text\n"
@@ -123,6 +130,8 @@ struct job_opts {
     uint16_t ws_port;
     double max_flows, flow_timeout, stream_kib, memcap_mib;
     const char *filter;
+    const struct tls_keylog *keys;
+    size_t keylog_cap;
 };
 
 struct job {
@@ -153,6 +162,8 @@ static void setup_analyzer(struct analyzer *an, struct report *rep, const struct
         an->ooo_cap = (size_t)(o->stream_kib * 1024);
     if (o->memcap_mib > 0)
         an->state_cap = (size_t)(o->memcap_mib * 1048576.0);
+    an->keylogs = an->keys = o->keys;
+    an->keylog_cap = o->keylog_cap;
 }
 
 static void *worker(void *arg)
@@ -256,6 +267,9 @@ int main(int argc, char **argv)
                                              {"payload", no_argument, NULL, 5},
                                              {"ws-port", required_argument, NULL, 6},
                                              {"memcap", required_argument, NULL, 7},
+                                             {"keylog", required_argument, NULL, 8},
+                                             {"sslkeylogfile", no_argument, NULL, 9},
+                                             {"keylog-memcap", required_argument, NULL, 10},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
@@ -263,11 +277,44 @@ int main(int argc, char **argv)
     uint16_t ws_port = 0;
     double max_flows = 0, flow_timeout = 0, stream_kib = 0, memcap_mib = 0;
     long jobs = 1;
+    const char *keylogs[64];
+    int nkeylogs = 0;
+    double keylog_mib = 256;
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
-    while ((c = getopt_long(argc, argv, "F:f:qVhj:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "F:f:qVhj:o:", longopts, NULL)) != -1) {
+        const char *kl = NULL;
         switch (c) {
+        case 'o': /* tshark's preference form; only the key log is understood */
+            if (strncmp(optarg, "tls.keylog_file:", 16) == 0)
+                kl = optarg + 16;
+            else if (strncmp(optarg, "ssl.keylog_file:", 16) == 0)
+                kl = optarg + 16;
+            else {
+                fprintf(stderr, "wsaudit: -o understands only tls.keylog_file:FILE\n");
+                return 2;
+            }
+            break;
+        case 8:
+            kl = optarg;
+            break;
+        case 9:
+            kl = getenv("SSLKEYLOGFILE");
+            if (!kl || !*kl) {
+                fprintf(stderr, "wsaudit: --sslkeylogfile: SSLKEYLOGFILE is not set\n");
+                return 2;
+            }
+            break;
+        case 10: {
+            char *end;
+            keylog_mib = strtod(optarg, &end);
+            if (*end || !(keylog_mib >= 1) || keylog_mib > 1e6) {
+                fprintf(stderr, "wsaudit: --keylog-memcap takes a number of MiB, at least 1\n");
+                return 2;
+            }
+            break;
+        }
         case 'j': {
             char *end;
             jobs = strtol(optarg, &end, 10);
@@ -340,6 +387,13 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
+        if (kl) {
+            if (nkeylogs == (int)(sizeof keylogs / sizeof keylogs[0])) {
+                fprintf(stderr, "wsaudit: at most 64 key logs\n");
+                return 2;
+            }
+            keylogs[nkeylogs++] = kl;
+        }
     }
     if (optind >= argc) {
         usage(stderr);
@@ -352,7 +406,8 @@ int main(int argc, char **argv)
 
     struct report rep;
     struct job_opts o = {fmt,       show_frames,  fail_on,    show_payload, ws_port,
-                         max_flows, flow_timeout, stream_kib, memcap_mib, filter};
+                         max_flows, flow_timeout, stream_kib, memcap_mib, filter,
+                         NULL,      (size_t)(keylog_mib * 1048576.0)};
     /* a pipe or a file gets large writes; a terminal keeps line buffering */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
@@ -360,6 +415,13 @@ int main(int argc, char **argv)
     rep.show_frames = show_frames;
     rep.show_payload = show_payload;
     rep.fail_on = fail_on;
+    struct tls_keylog *keys = nkeylogs ? tls_keylog_new(o.keylog_cap) : NULL;
+    for (int i = 0; i < nkeylogs; i++)
+        if (keys_load_file(keys, keylogs[i], &rep) < 0) {
+            tls_keylog_free(keys);
+            return 2;
+        }
+    o.keys = keys;
     int nfiles = argc - optind;
     if (jobs > 1 && nfiles > 1) {
         run_parallel(argv + optind, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
@@ -371,6 +433,7 @@ int main(int argc, char **argv)
         analyzer_free(&an);
     }
     report_summary(&rep);
+    tls_keylog_free(keys);
     int status = report_exit_status(&rep);
     if (rep.fatal || rep.errors)
         fprintf(stderr, "wsaudit: %llu input error(s); see the output\n",

@@ -13,6 +13,8 @@ struct out_format {
                     enum wsa_finding_id id, const char *detail);
     void (*error)(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal);
     void (*summary)(struct report *r);
+    void (*keylog)(struct report *r, const char *source, const char *kind, size_t secrets,
+                   size_t randoms, unsigned long bad);
 };
 
 extern const struct out_format out_text_format;

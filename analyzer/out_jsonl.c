@@ -64,7 +64,8 @@ static void j_conn(struct report *r, const struct conn_view *c, const struct han
             h->res->upgraded ? "true" : "false", h->res->accept_ok ? "true" : "false");
     slice(f, "subprotocol", h->res->protocol);
     slice(f, "extensions", h->res->extensions);
-    fprintf(f, ",\"permessage_deflate\":%s}\n", h->res->pmd ? "true" : "false");
+    fprintf(f, ",\"permessage_deflate\":%s", h->res->pmd ? "true" : "false");
+    fputs(c->tls ? ",\"tls\":true,\"decrypted\":true}\n" : "}\n", f);
 }
 
 static void finding_body(FILE *f, enum wsa_finding_id id, const char *detail)
@@ -335,6 +336,9 @@ static void j_tls_summary(FILE *f, const struct conn_view *c, const struct tls_s
     msgs(f, "client_messages", &s->d[TLS_C2S]);
     msgs(f, "server_messages", &s->d[TLS_S2C]);
     fprintf(f, ",\"alerts\":%" PRIu64, s->n_alerts);
+    if (s->dec_status != TLS_DEC_NO_KEYS_GIVEN) /* keys were given: what they did here */
+        fprintf(f, ",\"decryption\":\"%s\",\"records_decrypted\":[%" PRIu64 ",%" PRIu64 "]",
+                tls_decrypt_status_name(s->dec_status), s->dec_records[0], s->dec_records[1]);
     if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
         fprintf(f, ",\"failure\":{\"cause\":\"%s\",\"by\":\"%s\",\"pkt\":%" PRIu64 "}}\n",
                 tls_cause_name(s), s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);
@@ -362,7 +366,7 @@ static void j_tls_event(struct report *r, const struct conn_view *c, const struc
     fprintf(f, ",\"dir\":\"%s\",\"sender\":\"%s\",\"kind\":\"%s\"",
             a->dir == TLS_C2S ? "c2s" : "s2c", a->dir == TLS_C2S ? "client" : "server",
             tls_alert_kind_name(a->kind));
-    if (a->kind == TLS_AK_PLAIN) {
+    if (a->kind == TLS_AK_PLAIN || a->kind == TLS_AK_DECRYPTED) {
         const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
         fprintf(f, ",\"level\":%u,\"level_name\":\"%s\",\"desc\":%u,\"name\":", a->level,
                 a->level == 2   ? "fatal"
@@ -378,6 +382,15 @@ static void j_tls_event(struct report *r, const struct conn_view *c, const struc
     }
     fprintf(f, ",\"record_len\":%u,\"during_handshake\":%s}\n", a->record_len,
             a->in_handshake ? "true" : "false");
+}
+
+static void j_keylog(struct report *r, const char *source, const char *kind, size_t secrets,
+                     size_t randoms, unsigned long bad)
+{
+    fputs("{\"type\":\"keylog\",\"source\":", r->out);
+    str(r->out, source);
+    fprintf(r->out, ",\"kind\":\"%s\",\"secrets\":%zu,\"connections\":%zu,\"bad_lines\":%lu}\n",
+            kind, secrets, randoms, bad);
 }
 
 static void j_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
@@ -429,4 +442,4 @@ static void j_summary(struct report *r)
 }
 
 const struct out_format out_jsonl_format = {j_file,    j_conn,  j_ws_event, j_tls_event,
-                                            j_finding, j_error, j_summary};
+                                            j_finding, j_error, j_summary, j_keylog};

@@ -23,7 +23,9 @@ static void t_conn(struct report *r, const struct conn_view *c, const struct han
 {
     FILE *f = r->out;
     fprintf(f, "#%" PRIu64 " %s %s -> %s  pkt %" PRIu64 "/%" PRIu64 " ", c->id,
-            h->res->upgraded ? "websocket" : "upgrade-refused", c->client, c->server, h->req_pkt,
+            h->res->upgraded ? (c->tls ? "websocket (wss, decrypted)" : "websocket")
+                             : "upgrade-refused",
+            c->client, c->server, h->req_pkt,
             h->resp_pkt);
     out_text_escaped(f, (const uint8_t *)h->req->method.p, h->req->method.len);
     fputc(' ', f);
@@ -149,6 +151,9 @@ static void t_tls_summary(FILE *f, const struct conn_view *c, const struct tls_s
                 s->sh.has_alpn ? " alpn=" : "", s->sh.has_alpn ? s->sh.alpn : "",
                 s->hrr_seen ? " (after HelloRetryRequest)" : "");
     fprintf(f, "; handshake %s", tls_outcome_name(s->outcome));
+    if (s->dec_status != TLS_DEC_NO_KEYS_GIVEN)
+        fprintf(f, "; decryption: %s (%" PRIu64 "/%" PRIu64 " records)",
+                tls_decrypt_status_name(s->dec_status), s->dec_records[0], s->dec_records[1]);
     if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
         fprintf(f, " (%s, %s, pkt %" PRIu64 ")", tls_cause_name(s),
                 s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);
@@ -187,18 +192,28 @@ static void t_tls_event(struct report *r, const struct conn_view *c, const struc
     const struct tls_alert_rec *a = ev->alert;
     fprintf(f, "#%" PRIu64 " pkt %" PRIu64 "  alert %s ", c->id, a->pkt,
             a->dir == TLS_C2S ? "c->s" : "s->c");
-    if (a->kind == TLS_AK_PLAIN) {
+    if (a->kind == TLS_AK_PLAIN || a->kind == TLS_AK_DECRYPTED) {
         const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
-        fprintf(f, "%s %s (%u) plaintext",
+        fprintf(f, "%s %s (%u) %s",
                 a->level == 2   ? "fatal"
                 : a->level == 1 ? "warning"
                                 : "level?",
-                ai->name, a->desc);
+                ai->name, a->desc, tls_alert_kind_name(a->kind));
     } else {
         fprintf(f, "%s (%u-byte record, description hidden%s)", tls_alert_kind_name(a->kind),
                 a->record_len, a->in_handshake ? "" : ", probably close_notify");
     }
     fputs(a->in_handshake ? ", during the handshake\n" : "\n", f);
+}
+
+static void t_keylog(struct report *r, const char *source, const char *kind, size_t secrets,
+                     size_t randoms, unsigned long bad)
+{
+    fprintf(r->out, "== keys from %s (%s): %zu secrets for %zu connections", source, kind,
+            secrets, randoms);
+    if (bad)
+        fprintf(r->out, ", %lu bad lines skipped", bad);
+    fputc('\n', r->out);
 }
 
 static void t_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
@@ -244,4 +259,4 @@ static void t_summary(struct report *r)
 }
 
 const struct out_format out_text_format = {t_file,    t_conn,  t_ws_event, t_tls_event,
-                                           t_finding, t_error, t_summary};
+                                           t_finding, t_error, t_summary, t_keylog};

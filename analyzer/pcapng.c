@@ -249,6 +249,45 @@ int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *p, char *err, siz
     }
 }
 
+int pcapng_scan_secrets(FILE *f, pcapng_secrets_fn cb, void *ctx, char *err, size_t n)
+{
+    struct pcapng_reader *r = pcapng_open(f, err, n);
+    if (!r)
+        return -1;
+    int found = 0;
+    for (;;) {
+        uint8_t hdr[8];
+        uint64_t at = r->pos;
+        size_t got = fread(hdr, 1, 8, r->f);
+        if (got < 8)
+            break; /* the end, or damage the analysis itself will report */
+        if (memcmp(hdr, "\x0A\x0D\x0D\x0A", 4) == 0) {
+            if (section(r, hdr, err, n) < 0)
+                break;
+            continue;
+        }
+        uint32_t type = rd32(r, hdr), total = rd32(r, hdr + 4);
+        if (type != 10) { /* only Decryption Secrets Blocks are read: skip the rest */
+            if (total < 12 || total % 4 || fseek(r->f, (long)total - 8, SEEK_CUR) != 0)
+                break;
+            r->pos = at + total;
+            continue;
+        }
+        uint32_t body;
+        if (read_block(r, hdr, &type, &body, err, n) < 0)
+            break;
+        if (body < 8)
+            continue;
+        uint32_t stype = rd32(r, r->buf), slen = rd32(r, r->buf + 4);
+        if (slen <= body - 8) {
+            cb(ctx, stype, r->buf + 8, slen, at);
+            found++;
+        }
+    }
+    pcapng_close(r);
+    return found;
+}
+
 void pcapng_close(struct pcapng_reader *r)
 {
     if (!r)

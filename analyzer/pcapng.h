@@ -32,4 +32,13 @@ struct pcapng_reader *pcapng_open(FILE *f, char *err, size_t errlen);
 int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *p, char *err, size_t errlen);
 void pcapng_close(struct pcapng_reader *r); /* does not close f */
 
+/* Decryption Secrets Blocks (type 10): secrets type (0x544c534b "TLSK": an NSS key log), the
+ * bytes, and the block's byte offset. */
+#define PCAPNG_SECRETS_TLS 0x544c534bu
+typedef void (*pcapng_secrets_fn)(void *ctx, uint32_t type, const uint8_t *data, uint32_t len,
+                                  uint64_t block_offset);
+/* Read every Decryption Secrets Block of the pcapng file f (from its start), skipping the
+ * other blocks without reading them; the number found, or -1 when f is not pcapng. */
+int pcapng_scan_secrets(FILE *f, pcapng_secrets_fn cb, void *ctx, char *err, size_t n);
+
 #endif

@@ -72,6 +72,12 @@ void report_tls_event(struct report *r, const struct conn_view *c, const struct 
     formats[r->fmt]->tls_event(r, c, ev);
 }
 
+void report_keylog(struct report *r, const char *source, const char *kind, size_t secrets,
+                   size_t randoms, unsigned long bad)
+{
+    formats[r->fmt]->keylog(r, source, kind, secrets, randoms, bad);
+}
+
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail)
 {

@@ -20,6 +20,7 @@ struct conn_view {
     uint64_t id;
     const char *file;
     char client[64], server[64]; /* "addr:port", IPv6 as "[addr]:port" */
+    uint8_t tls; /* decrypted from TLS (wss://) */
 };
 
 struct handshake_view {
@@ -56,6 +57,9 @@ void report_tls_event(struct report *r, const struct conn_view *c, const struct 
 /* A finding outside the WebSocket layer (stream, capture); c may be NULL. */
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail);
+/* TLS secrets read: from a key log file or a capture's Decryption Secrets Blocks */
+void report_keylog(struct report *r, const char *source, const char *kind, size_t secrets,
+                   size_t randoms, unsigned long bad);
 void report_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal);
 void report_summary(struct report *r);
 /* Free what a report holds without writing a summary (a -j worker's per-file report). */

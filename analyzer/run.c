@@ -9,6 +9,7 @@
 
 #include "flow.h"
 #include "ip_defrag.h"
+#include "keys.h"
 #include "pcapng.h"
 #include "run.h"
 
@@ -118,7 +119,9 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
         /* a pcapng file libpcap cannot open may still be one ours reads */
         FILE *f = !std && is_pcapng(path) ? fopen(path, "rb") : NULL;
         if (f) {
+            an->path = path;
             int rc = run_pcapng(an, rep, f, name, filter);
+            an->path = NULL;
             fclose(f);
             return rc;
         }
@@ -126,7 +129,10 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
         return -1;
     }
     struct source src = {p, NULL, NULL, std ? NULL : path, {{0, 0}, 0, 0}};
-    return run_source(an, rep, &src, name, filter, pcap_datalink(p));
+    an->path = src.path;
+    int rc = run_source(an, rep, &src, name, filter, pcap_datalink(p));
+    an->path = NULL;
+    return rc;
 }
 
 int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
@@ -242,6 +248,13 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
 {
     an->file = name;
     report_file(rep, name, first_dlt >= 0 ? linktype_name(first_dlt) : "pcapng");
+    /* a pcapng file's own TLS secrets, wherever they are in it: read before the packets */
+    an->keys = an->keylogs;
+    if (an->path && is_pcapng(an->path)) {
+        an->file_keys = keys_from_pcapng(an->path, an->keylogs, an->keylog_cap, rep);
+        if (an->file_keys)
+            an->keys = an->file_keys;
+    }
     /* (a pcapng file may hold other link types further on) */
     if (first_dlt >= 0 && !decode_link_supported(first_dlt) &&
         !(src->path && is_pcapng(src->path))) {
@@ -320,6 +333,9 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
         defrag_free(df);
     }
     analyzer_end_file(an);
+    tls_keylog_free(an->file_keys);
+    an->file_keys = NULL;
+    an->keys = an->keylogs;
     for (int i = 0; i < fl.n; i++)
         pcap_freecode(&fl.prog[i]);
     source_close(src);

@@ -172,6 +172,17 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
                          "TLS record boundaries lost; this direction is no longer decoded", NULL},
     [F_D_TLS_UNDECODED] = {"tls.undecoded", WSA_SEV_DEGRADED,
                            "A TLS handshake message could not be decoded", NULL},
+    [F_TLS_KEYS_MISSING] = {"tls.keys_missing", WSA_SEV_NOTE,
+                            "No key for this TLS connection in the key logs given: it stays "
+                            "opaque",
+                            NULL},
+    [F_D_TLS_DECRYPT_FAILED] = {"tls.decryption_failed", WSA_SEV_DEGRADED,
+                                "A TLS record did not authenticate with the logged keys (wrong "
+                                "key or damaged capture); this direction is no longer decrypted",
+                                "RFC 8446 §5.2; RFC 5246 §6.2.3"},
+    [F_TLS_INNER_HTTP2] = {"tls.http2", WSA_SEV_NOTE,
+                           "HTTP/2 (ALPN h2) inside TLS: decrypted but not decoded further",
+                           "RFC 7540 §3.3"},
 };
 
 const struct wsa_finding_info *wsa_finding_info(enum wsa_finding_id id)

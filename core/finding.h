@@ -78,6 +78,9 @@ enum wsa_finding_id {
     F_TLS_SSLV2_HELLO,
     F_D_TLS_STOPPED,
     F_D_TLS_UNDECODED,
+    F_TLS_KEYS_MISSING,
+    F_D_TLS_DECRYPT_FAILED,
+    F_TLS_INNER_HTTP2,
     F_FINDING_COUNT
 };
 

@@ -52,8 +52,9 @@ const char *tls_cause_name(const struct tls_session *s)
 
 const char *tls_alert_kind_name(enum tls_alert_kind k)
 {
-    static const char *const names[] = {"plaintext", "encrypted", "probable_encrypted"};
-    return (unsigned)k < 3 ? names[k] : "?";
+    static const char *const names[] = {"plaintext", "encrypted", "probable_encrypted",
+                                        "decrypted"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
 const char *tls_hs_type_name(uint8_t t)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tls_alert.h"
+#include "tls_crypto.h"
 
 #define REC_TYPE_CCS 20
 #define REC_TYPE_ALERT 21
@@ -28,9 +29,56 @@
 
 #define TLS13 0x0304
 
+/* handshake message types (RFC 8446 §4, RFC 5246 §7.4) */
+enum {
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_END_OF_EARLY_DATA = 5,
+    HS_ENCRYPTED_EXTENSIONS = 8,
+    HS_CERTIFICATE = 11,
+    HS_FINISHED = 20,
+    HS_KEY_UPDATE = 24,
+};
+
 static const uint8_t hrr_random[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C};
+
+/* ---- decryption state (only for connections whose keys were found) ---- */
+
+#define REC_BUF (PLAIN_MAX + 2048 + 256 + 5) /* the largest protected record accepted */
+#define PLAIN_MAP 64 /* recent records remembered to map TCP offsets to plaintext offsets */
+
+enum { SWITCH_NONE, SWITCH_APP, SWITCH_HS, SWITCH_UPDATE };
+
+struct tls_dec_dir {
+    struct tls_cipher cur;   /* the keys of this direction now */
+    struct tls_cipher early; /* client: 0-RTT keys (CLIENT_EARLY_TRAFFIC_SECRET) */
+    uint8_t on;              /* protected records of this direction are decrypted */
+    uint8_t failed;          /* a record did not authenticate: opaque from there on */
+    uint8_t early_mode;      /* client: 0-RTT records come first */
+    uint8_t early_tried;     /* the early keys' suite was looked for */
+    uint8_t pending;         /* key change after this record (SWITCH_*) */
+    uint8_t buffering;       /* the current record is collected for decryption */
+    uint8_t delivered;       /* application data was handed on */
+    uint8_t *rec, *copy;     /* the record (and a copy for trial decryption) */
+    uint32_t have;
+    uint64_t plain_off; /* application bytes delivered */
+    struct {
+        uint64_t tcp_end, plain_end;
+    } map[PLAIN_MAP];
+    unsigned map_n;
+};
+
+struct tls_dec {
+    const struct tls_keys *keys;
+    struct tls_dec_dir d[2];
+};
+
+static void dec_client_hello(struct tls_session *s);
+static void dec_server_hello(struct tls_session *s);
+static void dec_record_start(struct tls_session *s, int dir);
+static int dec_record_end(struct tls_session *s, int dir);
 
 /* ---- small helpers ---- */
 
@@ -225,6 +273,10 @@ static void parse_hello_exts(struct tls_session *s, struct tls_hello *h, struct 
                 if (name.len == 8 && memcmp(name.p, "http/1.1", 8) == 0)
                     h->alpn_http11 = 1;
             }
+        } else if (type == 22) { /* encrypt_then_mac (RFC 7366) */
+            h->etm = 1;
+        } else if (type == 42) { /* early_data (RFC 8446 §4.2.10) */
+            h->early_data = 1;
         } else if (type == 43) { /* supported_versions (RFC 8446 §4.2.1) */
             h->has_sv = 1;
             h->n_versions = 0;
@@ -271,18 +323,30 @@ static void client_hello(struct tls_session *s, const uint8_t *b, size_t len, ui
     h->seen = 1;
     h->pkt = pkt;
     h->legacy_version = (uint16_t)rd_u16(&r);
-    rd_take(&r, 32);
-    rd_sub(&r, rd_u8(&r)); /* session id */
+    const uint8_t *random = rd_take(&r, 32);
+    if (random)
+        memcpy(h->random, random, 32);
+    struct rd sid = rd_sub(&r, rd_u8(&r));
+    if (!sid.bad && sid.len <= sizeof s->ch_sid) {
+        memcpy(s->ch_sid, sid.p, sid.len);
+        s->ch_sid_len = (uint8_t)sid.len;
+    }
     struct rd suites = rd_sub(&r, rd_u16(&r));
     h->n_suites = (uint16_t)(suites.len / 2);
-    while (!suites.bad && suites.len >= 2)
-        if (rd_u16(&suites) == 0x5600)
+    while (!suites.bad && suites.len >= 2) {
+        uint16_t cs = (uint16_t)rd_u16(&suites);
+        if (cs == 0x5600)
             h->fallback_scsv = 1; /* TLS_FALLBACK_SCSV (RFC 7507) */
-    rd_sub(&r, rd_u8(&r));        /* compression methods */
+        else if ((cs >> 8) == 0x13 && h->n_suites13 < 8)
+            h->suites13[h->n_suites13++] = cs;
+    }
+    rd_sub(&r, rd_u8(&r)); /* compression methods */
     parse_hello_exts(s, h, &r, 0);
     if (r.bad)
         undecoded(s, TLS_C2S, pkt, "malformed ClientHello");
     check_legacy_version(s, TLS_C2S, h);
+    if (random)
+        dec_client_hello(s);
 }
 
 static void server_hello(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
@@ -295,7 +359,11 @@ static void server_hello(struct tls_session *s, const uint8_t *b, size_t len, ui
     h->pkt = pkt;
     h->legacy_version = (uint16_t)rd_u16(&r);
     const uint8_t *random = rd_take(&r, 32);
-    rd_sub(&r, rd_u8(&r));
+    if (random)
+        memcpy(h->random, random, 32);
+    struct rd sid = rd_sub(&r, rd_u8(&r));
+    int same_sid = !sid.bad && sid.len && sid.len == s->ch_sid_len &&
+                   memcmp(sid.p, s->ch_sid, sid.len) == 0;
     h->suite = (uint16_t)rd_u16(&r);
     rd_u8(&r);
     parse_hello_exts(s, h, &r, 1);
@@ -304,24 +372,33 @@ static void server_hello(struct tls_session *s, const uint8_t *b, size_t len, ui
     if (random && memcmp(random, hrr_random, 32) == 0)
         h->hrr = s->hrr_seen = 1;
     s->version = h->has_sv && h->n_versions ? h->versions[0] : h->legacy_version;
+    s->resumed = (uint8_t)(same_sid && !is_tls13(s->version)); /* abbreviated handshake */
     if (!again)
         check_legacy_version(s, TLS_S2C, h);
+    if (!h->hrr && random)
+        dec_server_hello(s);
 }
 
 static void certificate(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
 {
-    if (s->cert.seen || is_tls13(s->version))
-        return; /* TLS 1.3 certificates are encrypted; this would be a different format */
+    if (s->cert.seen)
+        return;
+    /* TLS 1.3 (only ever seen decrypted): a request context first, extensions per entry */
+    int v13 = is_tls13(s->version);
     struct tls_cert *c = &s->cert;
     struct rd r = {b, len, 0};
     c->seen = 1;
     c->pkt = pkt;
     c->ts = s->seg.ts;
+    if (v13)
+        rd_sub(&r, rd_u8(&r)); /* certificate_request_context */
     const uint8_t *total = rd_take(&r, 3);
     struct rd list = rd_sub(&r, total ? be24(total) : 0);
     while (!list.bad && list.len >= 3) {
         const uint8_t *lp = rd_take(&list, 3);
         struct rd der = rd_sub(&list, be24(lp));
+        if (v13)
+            rd_sub(&list, rd_u16(&list)); /* CertificateEntry extensions */
         if (der.bad)
             break;
         struct x509_info xi;
@@ -340,18 +417,50 @@ static void certificate(struct tls_session *s, const uint8_t *b, size_t len, uin
     }
 }
 
+/* TLS 1.3 EncryptedExtensions (decrypted): the server's ALPN choice and 0-RTT answer */
+static void encrypted_extensions(struct tls_session *s, const uint8_t *b, size_t len)
+{
+    struct rd r = {b, len, 0};
+    parse_hello_exts(s, &s->sh, &r, 1);
+    s->early_accepted = s->sh.early_data;
+}
+
+static void completed(struct tls_session *s, uint64_t pkt);
+
+/* A Finished message, decrypted: TLS <= 1.2 completes with both; TLS 1.3 switches this side to
+ * its application keys after this record. */
+static void finished_msg(struct tls_session *s, int dir, uint64_t pkt)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (!d->finished) {
+        d->finished = 1;
+        if (!is_tls13(s->version) && s->d[!dir].finished)
+            completed(s, pkt);
+    }
+    if (is_tls13(s->version) && s->dec)
+        s->dec->d[dir].pending = SWITCH_APP;
+}
+
 static void handshake_msg(struct tls_session *s, int dir, uint8_t type, const uint8_t *b,
                           size_t len, uint64_t pkt)
 {
     struct tls_dir *d = &s->d[dir];
     if (d->n_msgs < TLS_MAX_MSGS)
         d->msgs[d->n_msgs++] = type;
-    if (type == 1 && dir == TLS_C2S)
+    if (type == HS_CLIENT_HELLO && dir == TLS_C2S)
         client_hello(s, b, len, pkt);
-    else if (type == 2 && dir == TLS_S2C)
+    else if (type == HS_SERVER_HELLO && dir == TLS_S2C)
         server_hello(s, b, len, pkt);
-    else if (type == 11 && dir == TLS_S2C)
+    else if (type == HS_CERTIFICATE && dir == TLS_S2C)
         certificate(s, b, len, pkt);
+    else if (type == HS_ENCRYPTED_EXTENSIONS && dir == TLS_S2C)
+        encrypted_extensions(s, b, len);
+    else if (type == HS_FINISHED)
+        finished_msg(s, dir, pkt);
+    else if (type == HS_KEY_UPDATE && s->dec)
+        s->dec->d[dir].pending = SWITCH_UPDATE;
+    else if (type == HS_END_OF_EARLY_DATA && dir == TLS_C2S && s->dec)
+        s->dec->d[dir].pending = SWITCH_HS;
 }
 
 static int hs_reserve(struct tls_dir *d, uint32_t need)
@@ -413,12 +522,13 @@ static void hs_bytes(struct tls_session *s, int dir, const uint8_t *p, size_t n)
 
 /* ---- alerts ---- */
 
-static void plain_alert(struct tls_session *s, int dir, uint8_t level, uint8_t desc)
+static void alert_msg(struct tls_session *s, int dir, uint8_t level, uint8_t desc,
+                      enum tls_alert_kind kind)
 {
     struct tls_dir *d = &s->d[dir];
     struct tls_alert_rec a = {dir,
                               d->rec_pkt,
-                              TLS_AK_PLAIN,
+                              kind,
                               level,
                               desc,
                               d->rec_len,
@@ -554,11 +664,19 @@ static void record_start(struct tls_session *s, int dir)
         snprintf(det, sizeof det, "record of %u bytes (limit %u)", d->rec_len, limit);
         finding(s, dir, d->rec_pkt, F_TLS_V_RECORD_OVERFLOW, det);
     }
+    if (protected_rec)
+        dec_record_start(s, dir);
 }
 
 static void record_payload(struct tls_session *s, int dir, const uint8_t *p, size_t n)
 {
     struct tls_dir *d = &s->d[dir];
+    if (s->dec && s->dec->d[dir].buffering) {
+        struct tls_dec_dir *dd = &s->dec->d[dir];
+        memcpy(dd->rec + dd->have, p, n);
+        dd->have += (uint32_t)n;
+        return;
+    }
     if (d->type == REC_TYPE_HANDSHAKE && !d->enc && !d->lost) {
         hs_bytes(s, dir, p, n);
     } else if (d->type == REC_TYPE_SSLV2) {
@@ -577,7 +695,7 @@ static void record_payload(struct tls_session *s, int dir, const uint8_t *p, siz
                 d->alert_part_len = 1;
             } else {
                 d->alert_part_len = 0;
-                plain_alert(s, dir, d->alert_part, p[i]);
+                alert_msg(s, dir, d->alert_part, p[i], TLS_AK_PLAIN);
             }
         }
     }
@@ -593,12 +711,19 @@ static void record_end(struct tls_session *s, int dir)
     struct tls_dir *d = &s->d[dir];
     struct tls_dir *peer = &s->d[!dir];
     int v13 = is_tls13(s->version);
+    if (dec_record_end(s, dir)) {
+        d->cand = 0;
+        return;
+    }
     switch (d->type) {
     case REC_TYPE_CCS:
         d->ccs = 1;
         /* TLS 1.3's ChangeCipherSpec is a compatibility dummy (RFC 8446 App. D.4) */
-        if (s->version && !v13)
+        if (s->version && !v13) {
             d->enc = 1;
+            if (s->dec && s->dec->d[dir].cur.ready && !s->dec->d[dir].failed)
+                s->dec->d[dir].on = 1;
+        }
         else if (!s->version && !s->sh.seen && s->ch.seen) {
             int offers13 = 0;
             for (unsigned i = 0; i < s->ch.n_versions; i++)
@@ -661,6 +786,340 @@ static void record_end(struct tls_session *s, int dir)
         d->cand = 0;
 }
 
+/* ---- decryption ---- */
+
+static const char *const secret_names[TLS_SECRET_KINDS] = {
+    "CLIENT_RANDOM (master secret)",   "CLIENT_EARLY_TRAFFIC_SECRET",
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    "CLIENT_TRAFFIC_SECRET_0",         "SERVER_TRAFFIC_SECRET_0",
+};
+
+const char *tls_decrypt_status_name(enum tls_decrypt_status st)
+{
+    static const char *const names[] = {"no_keys_given", "pending",     "keys_missing",
+                                        "unsupported",   "decrypted",   "failed"};
+    return (unsigned)st < sizeof names / sizeof names[0] ? names[st] : "?";
+}
+
+/* One note per connection: which key is missing, so a user sees why it stayed opaque. */
+static void keys_missing(struct tls_session *s, int dir, uint64_t pkt, const char *what)
+{
+    if (s->keys_note_sent)
+        return;
+    s->keys_note_sent = 1;
+    if (s->dec_status != TLS_DEC_DECRYPTED && s->dec_status != TLS_DEC_UNSUPPORTED)
+        s->dec_status = TLS_DEC_KEYS_MISSING;
+    char det[320], hex[17];
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 2 * i, 3, "%02x", s->ch.random[i]);
+    snprintf(det, sizeof det, "%s record in pkt %llu: %s (ClientHello random %s...)%s", side(dir),
+             (unsigned long long)pkt, what, hex,
+             s->dec_status == TLS_DEC_DECRYPTED ? "; the records before it were decrypted" : "");
+    finding(s, dir, pkt, F_TLS_KEYS_MISSING, det);
+}
+
+static void dec_client_hello(struct tls_session *s)
+{
+    if (!s->keylog || s->dec)
+        return;
+    const struct tls_keys *k = tls_keylog_find(s->keylog, s->ch.random);
+    s->dec_status = k ? TLS_DEC_PENDING : TLS_DEC_KEYS_MISSING;
+    if (!k || !(s->dec = calloc(1, sizeof *s->dec)))
+        return;
+    s->dec->keys = k;
+    struct tls_dec_dir *c = &s->dec->d[TLS_C2S];
+    if (s->ch.early_data && k->len[TLS_SECRET_CLIENT_EARLY])
+        c->on = c->early_mode = 1; /* 0-RTT records may follow the ClientHello */
+}
+
+static void dec_server_hello(struct tls_session *s)
+{
+    struct tls_dec *dec = s->dec;
+    if (!dec)
+        return;
+    const struct tls_keys *k = dec->keys;
+    const struct tls_suite *su = tls_suite_find(s->sh.suite);
+    int v13 = is_tls13(s->version);
+    if (!su || su->tls13 != v13) {
+        char what[96];
+        snprintf(what, sizeof what, "cipher suite 0x%04x is not one wsaudit decrypts",
+                 s->sh.suite);
+        s->dec_status = TLS_DEC_UNSUPPORTED;
+        dec->d[0].on = dec->d[1].on = dec->d[0].early_mode = 0;
+        s->keys_note_sent = 0;
+        keys_missing(s, TLS_S2C, s->sh.pkt, what);
+        return;
+    }
+    if (v13) {
+        for (int dir = 0; dir < 2; dir++) {
+            struct tls_dec_dir *dd = &dec->d[dir];
+            int kind = dir == TLS_C2S ? TLS_SECRET_CLIENT_HS : TLS_SECRET_SERVER_HS;
+            if (k->len[kind] && tls_cipher_init13(&dd->cur, su, k->secret[kind], k->len[kind]) == 0)
+                dd->on = 1;
+            else
+                dd->on = dd->early_mode; /* 0-RTT keys still apply until EndOfEarlyData */
+        }
+        return;
+    }
+    if (!k->len[TLS_SECRET_MASTER])
+        return;
+    struct tls_cipher c[2];
+    memset(c, 0, sizeof c);
+    if (tls_cipher_init12(c, su, s->version, k->secret[TLS_SECRET_MASTER], s->ch.random,
+                          s->sh.random, s->ch.etm && s->sh.etm) < 0) {
+        tls_cipher_free(&c[0]);
+        tls_cipher_free(&c[1]);
+        return;
+    }
+    dec->d[TLS_C2S].cur = c[0]; /* switched on at each side's ChangeCipherSpec */
+    dec->d[TLS_S2C].cur = c[1];
+}
+
+/* Which secret this direction lacks now (for the keys_missing note). */
+static const char *missing_secret(const struct tls_session *s, int dir)
+{
+    const struct tls_keys *k = s->dec->keys;
+    if (!is_tls13(s->version))
+        return k->len[TLS_SECRET_MASTER] ? "no keys could be derived"
+                                         : secret_names[TLS_SECRET_MASTER];
+    if (!s->sh.seen)
+        return secret_names[TLS_SECRET_CLIENT_EARLY];
+    int app = s->d[dir].finished;
+    return secret_names[dir == TLS_C2S ? (app ? TLS_SECRET_CLIENT_APP : TLS_SECRET_CLIENT_HS)
+                                       : (app ? TLS_SECRET_SERVER_APP : TLS_SECRET_SERVER_HS)];
+}
+
+static void dec_record_start(struct tls_session *s, int dir)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (!s->dec) {
+        if (s->keylog && s->dec_status != TLS_DEC_UNSUPPORTED)
+            keys_missing(s, dir, d->rec_pkt, "no secret for this connection in the key logs");
+        return;
+    }
+    struct tls_dec_dir *dd = &s->dec->d[dir];
+    if (!dd->on) {
+        if (!dd->failed && s->dec_status != TLS_DEC_UNSUPPORTED) {
+            char what[96];
+            snprintf(what, sizeof what, "no %s in the key logs", missing_secret(s, dir));
+            keys_missing(s, dir, d->rec_pkt, what);
+        }
+        return;
+    }
+    if (d->rec_len > REC_BUF - 5 || (!dd->rec && !(dd->rec = malloc(REC_BUF)))) {
+        dd->on = 0;
+        return;
+    }
+    dd->buffering = 1;
+    dd->have = 0;
+}
+
+static void data_gap(struct tls_session *s, int dir, uint64_t len)
+{
+    struct tls_event ev = {TLS_EV_DATA_GAP, dir, s->seg.pkt, NULL, F_FINDING_COUNT, "", s,
+                           NULL, (size_t)len, s->dec->d[dir].plain_off, s->d[dir].off};
+    emit(s, &ev);
+}
+
+static void dec_fail(struct tls_session *s, int dir, enum tls_dec_result r)
+{
+    struct tls_dir *d = &s->d[dir];
+    struct tls_dec_dir *dd = &s->dec->d[dir];
+    dd->on = 0;
+    dd->failed = 1;
+    s->dec_failed_dir[dir] = 1;
+    s->dec_status = TLS_DEC_FAILED;
+    char det[320];
+    snprintf(det, sizeof det,
+             "%s record of %u bytes ending in pkt %llu %s with the logged keys (record %llu of "
+             "this key); the %s's records are not decrypted from here on",
+             side(dir), d->rec_len, (unsigned long long)s->seg.pkt,
+             r == TLS_DEC_BAD_AUTH ? "did not authenticate" : "could not be decrypted",
+             (unsigned long long)(dd->cur.seq ? dd->cur.seq - 1 : 0), side(dir));
+    finding(s, dir, s->seg.pkt, F_D_TLS_DECRYPT_FAILED, det);
+    size_t over = tls_cipher_overhead(&dd->cur);
+    data_gap(s, dir, d->rec_len > over ? d->rec_len - over : 0);
+}
+
+/* 0-RTT: the early keys' suite is the one whose trial decryption of the first early record
+ * authenticates; a record they do not open is the first under the handshake keys. */
+static enum tls_dec_result dec_early(struct tls_session *s, int dir, size_t *off, size_t *n,
+                                     uint8_t *type)
+{
+    struct tls_dec_dir *dd = &s->dec->d[dir];
+    const struct tls_keys *k = s->dec->keys;
+    const uint8_t *hdr = s->d[dir].hdr;
+    if (!dd->copy && !(dd->copy = malloc(REC_BUF)))
+        return TLS_DEC_BAD_FORMAT;
+    memcpy(dd->copy, dd->rec, dd->have);
+    if (!dd->early_tried) {
+        dd->early_tried = 1;
+        for (unsigned i = 0; i < s->ch.n_suites13; i++) {
+            const struct tls_suite *su = tls_suite_find(s->ch.suites13[i]);
+            if (!su || tls_cipher_init13(&dd->early, su, k->secret[TLS_SECRET_CLIENT_EARLY],
+                                         k->len[TLS_SECRET_CLIENT_EARLY]) < 0)
+                continue;
+            if (tls_cipher_decrypt(&dd->early, hdr, dd->rec, dd->have, off, n, type) == 0)
+                return TLS_DEC_OK;
+            memcpy(dd->rec, dd->copy, dd->have);
+            dd->early.ready = 0;
+        }
+    } else if (dd->early.ready) {
+        if (tls_cipher_decrypt(&dd->early, hdr, dd->rec, dd->have, off, n, type) == 0)
+            return TLS_DEC_OK;
+        memcpy(dd->rec, dd->copy, dd->have);
+        dd->early.seq--;
+    }
+    dd->early_mode = 0;
+    if (!dd->cur.ready)
+        return TLS_DEC_BAD_FORMAT;
+    return tls_cipher_decrypt(&dd->cur, hdr, dd->rec, dd->have, off, n, type);
+}
+
+static void dec_switch(struct tls_session *s, int dir)
+{
+    struct tls_dec_dir *dd = &s->dec->d[dir];
+    const struct tls_keys *k = s->dec->keys;
+    int kind = dir == TLS_C2S ? TLS_SECRET_CLIENT_APP : TLS_SECRET_SERVER_APP;
+    switch (dd->pending) {
+    case SWITCH_APP:
+        dd->on = k->len[kind] && dd->cur.suite &&
+                 tls_cipher_init13(&dd->cur, dd->cur.suite, k->secret[kind], k->len[kind]) == 0;
+        break;
+    case SWITCH_HS:
+        dd->early_mode = 0;
+        dd->on = dd->cur.ready;
+        break;
+    case SWITCH_UPDATE:
+        dd->on = tls_cipher_update13(&dd->cur) == 0;
+        break;
+    default:
+        break;
+    }
+    dd->pending = SWITCH_NONE;
+}
+
+/* What a record held, once decrypted. */
+static void dec_plaintext(struct tls_session *s, int dir, uint8_t type, const uint8_t *p,
+                          size_t n)
+{
+    struct tls_dir *d = &s->d[dir];
+    struct tls_dec_dir *dd = &s->dec->d[dir];
+    int v13 = is_tls13(s->version);
+    switch (type) {
+    case REC_TYPE_HANDSHAKE:
+        hs_bytes(s, dir, p, n);
+        break;
+    case REC_TYPE_ALERT:
+        if (v13 && n != 2) {
+            char det[64];
+            snprintf(det, sizeof det, "alert record of %zu bytes (decrypted)", n);
+            finding(s, dir, d->rec_pkt, F_TLS_V_ALERT_RECORD_LENGTH, det);
+        }
+        for (size_t i = 0; i + 1 < n; i += 2)
+            alert_msg(s, dir, p[i], p[i + 1], TLS_AK_DECRYPTED);
+        break;
+    case REC_TYPE_APP: {
+        struct tls_event ev = {TLS_EV_DATA, dir, s->seg.pkt, NULL, F_FINDING_COUNT, "", s,
+                               p, n, dd->plain_off, d->off};
+        dd->plain_off += n;
+        dd->delivered = 1;
+        unsigned slot = dd->map_n++ % PLAIN_MAP;
+        dd->map[slot].tcp_end = d->off;
+        dd->map[slot].plain_end = dd->plain_off;
+        emit(s, &ev);
+        break;
+    }
+    default:
+        break; /* heartbeat, or a ChangeCipherSpec that should not be protected */
+    }
+    /* TLS 1.3: the server went on after the client's Finished */
+    if (v13 && dir == TLS_S2C && type != REC_TYPE_ALERT && s->d[TLS_C2S].finished)
+        completed(s, s->seg.pkt);
+}
+
+/* The end of a protected record of a direction that has keys: decrypt and handle it. 1 when
+ * handled (also when skipped), 0 when the record is left to the keyless judgement. */
+static int dec_record_end(struct tls_session *s, int dir)
+{
+    if (!s->dec || !s->dec->d[dir].buffering)
+        return 0;
+    struct tls_dir *d = &s->d[dir];
+    struct tls_dec_dir *dd = &s->dec->d[dir];
+    dd->buffering = 0;
+    size_t off, n;
+    uint8_t type;
+    enum tls_dec_result r;
+    int hs_try = dir == TLS_C2S && s->ch.early_data && !dd->early_mode && !s->dec_records[dir];
+    if (dd->early_mode)
+        r = dec_early(s, dir, &off, &n, &type);
+    else
+        r = tls_cipher_decrypt(&dd->cur, d->hdr, dd->rec, dd->have, &off, &n, &type);
+    if (r != TLS_DEC_OK && hs_try) {
+        /* 0-RTT data we have no key for, before the handshake keys' first record */
+        dd->cur.seq--;
+        keys_missing(s, dir, s->seg.pkt, "0-RTT data: no CLIENT_EARLY_TRAFFIC_SECRET");
+        return 1;
+    }
+    if (r != TLS_DEC_OK) {
+        dec_fail(s, dir, r);
+        return 0;
+    }
+    s->dec_records[dir]++;
+    if (s->dec_status == TLS_DEC_PENDING)
+        s->dec_status = TLS_DEC_DECRYPTED;
+    if (!d->enc_records)
+        d->first_enc_pkt = d->rec_pkt;
+    d->enc_records++;
+    uint64_t start = d->rec_pkt;
+    d->rec_pkt = s->seg.pkt; /* decrypted content is where its record ended, as tshark shows */
+    dec_plaintext(s, dir, type, dd->rec + off, n);
+    d->rec_pkt = start;
+    if (dd->pending)
+        dec_switch(s, dir);
+    return 1;
+}
+
+int tls_session_plain_acked(const struct tls_session *s, int dir, uint64_t tcp_off,
+                            uint64_t *plain_off)
+{
+    if (!s->dec)
+        return -1;
+    const struct tls_dec_dir *dd = &s->dec->d[dir];
+    unsigned n = dd->map_n < PLAIN_MAP ? dd->map_n : PLAIN_MAP;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned slot = (dd->map_n - 1 - i) % PLAIN_MAP;
+        if (dd->map[slot].tcp_end <= tcp_off) {
+            *plain_off = dd->map[slot].plain_end;
+            return 0;
+        }
+    }
+    if (dd->map_n > PLAIN_MAP)
+        return -1; /* older than what is remembered */
+    *plain_off = 0;
+    return 0;
+}
+
+void tls_session_set_keys(struct tls_session *s, const struct tls_keylog *k)
+{
+    s->keylog = k;
+    s->dec_status = k ? TLS_DEC_PENDING : TLS_DEC_NO_KEYS_GIVEN;
+}
+
+static void dec_free(struct tls_session *s)
+{
+    if (!s->dec)
+        return;
+    for (int i = 0; i < 2; i++) {
+        tls_cipher_free(&s->dec->d[i].cur);
+        tls_cipher_free(&s->dec->d[i].early);
+        free(s->dec->d[i].rec);
+        free(s->dec->d[i].copy);
+    }
+    free(s->dec);
+    s->dec = NULL;
+}
+
 void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_t len,
                       const struct tls_seg *seg)
 {
@@ -711,6 +1170,21 @@ void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt)
     struct tls_dir *d = &s->d[dir];
     if (d->stopped)
         return;
+    if (d->hdr_len == 5 && len <= d->rec_left && s->dec && s->dec->d[dir].buffering) {
+        /* a protected record we cannot authenticate: skipped, its sequence number used */
+        struct tls_dec_dir *dd = &s->dec->d[dir];
+        dd->buffering = 0;
+        dd->cur.seq++;
+        size_t over = tls_cipher_overhead(&dd->cur);
+        data_gap(s, dir, d->rec_len > over ? d->rec_len - over : 0);
+        d->rec_left -= (uint32_t)len;
+        d->off += len;
+        if (d->rec_left == 0) {
+            record_end(s, dir);
+            d->hdr_len = 0;
+        }
+        return;
+    }
     if (d->hdr_len == 5 && len <= d->rec_left) {
         /* inside one record's payload: boundaries stay known */
         if (d->type == REC_TYPE_HANDSHAKE && !d->enc) {
@@ -727,6 +1201,10 @@ void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt)
     }
     d->off += len;
     stop_dir(s, dir, pkt, "bytes missing across a record boundary");
+    if (s->dec && s->dec->d[dir].on) {
+        s->dec->d[dir].on = 0;
+        data_gap(s, dir, len);
+    }
 }
 
 static void resolve_candidate(struct tls_session *s, int dir)
@@ -780,6 +1258,9 @@ void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt)
         if (d->ended && !d->stopped && !d->lost)
             resolve_candidate(s, dir);
     }
+    if (s->outcome == TLS_OUT_PENDING && s->dec && s->d[0].finished && s->d[1].finished &&
+        s->dec_records[0] && s->dec_records[1])
+        completed(s, pkt); /* both Finished decrypted, and no alert after them */
     if (s->outcome == TLS_OUT_PENDING) {
         int lost = s->d[0].lost || s->d[1].lost;
         int closer = -1;
@@ -808,6 +1289,7 @@ void tls_session_init(struct tls_session *s, tls_event_fn cb, void *ctx)
 
 void tls_session_free(struct tls_session *s)
 {
+    dec_free(s);
     for (int i = 0; i < 2; i++) {
         free(s->d[i].hs);
         s->d[i].hs = NULL;
@@ -817,7 +1299,13 @@ void tls_session_free(struct tls_session *s)
 
 size_t tls_session_heap(const struct tls_session *s)
 {
-    return (size_t)s->d[0].hs_cap + s->d[1].hs_cap;
+    size_t n = (size_t)s->d[0].hs_cap + s->d[1].hs_cap;
+    if (s->dec) {
+        n += sizeof *s->dec;
+        for (int i = 0; i < 2; i++)
+            n += (s->dec->d[i].rec ? REC_BUF : 0) + (s->dec->d[i].copy ? REC_BUF : 0);
+    }
+    return n;
 }
 
 int tls_looks_like_client_hello(const uint8_t *p, size_t len)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "finding.h"
+#include "tls_keylog.h"
 #include "x509.h"
 
 enum { TLS_C2S = 0, TLS_S2C = 1 };
@@ -30,6 +31,7 @@ enum tls_alert_kind {
     TLS_AK_PLAIN,     /* level and description read from the record */
     TLS_AK_ENCRYPTED, /* TLS <= 1.2 alert record after ChangeCipherSpec: description hidden */
     TLS_AK_PROBABLE,  /* TLS 1.3 application_data record of alert size followed by FIN/RST */
+    TLS_AK_DECRYPTED, /* level and description read from a decrypted record */
 };
 
 struct tls_alert_rec {
@@ -54,6 +56,10 @@ struct tls_hello {
     char sni[1024]; /* escaped (escape.h): a 255-byte name fits whatever its bytes */
     char alpn[128]; /* offered list (client) or chosen protocol (server), comma separated */
     uint16_t n_suites, suite;
+    uint8_t random[32];
+    uint8_t etm, early_data; /* encrypt_then_mac, early_data extensions present */
+    uint16_t suites13[8];    /* TLS 1.3 suites offered (client), for 0-RTT */
+    uint8_t n_suites13;
 };
 
 struct tls_cert {
@@ -109,6 +115,18 @@ struct tls_dir {
 struct tls_event;
 typedef void (*tls_event_fn)(void *ctx, const struct tls_event *ev);
 
+/* Decryption (tls_session_set_keys): whether it was possible for this connection */
+enum tls_decrypt_status {
+    TLS_DEC_NO_KEYS_GIVEN, /* no key log at all: today's keyless analysis */
+    TLS_DEC_PENDING,       /* keys given, not yet known whether they cover this connection */
+    TLS_DEC_KEYS_MISSING,  /* the key log has nothing (or not enough) for this ClientHello */
+    TLS_DEC_UNSUPPORTED,   /* keys found, but the cipher suite is not one we decrypt */
+    TLS_DEC_DECRYPTED,     /* records decrypted and authenticated */
+    TLS_DEC_FAILED,        /* a record did not authenticate: wrong key or damaged capture */
+};
+
+struct tls_dec; /* tls_session.c: ciphers and record buffers, only with keys */
+
 struct tls_session {
     struct tls_dir d[2];
     struct tls_hello ch, sh;
@@ -126,9 +144,23 @@ struct tls_session {
     tls_event_fn cb;
     void *cb_ctx;
     struct tls_seg seg;
+    /* decryption */
+    const struct tls_keylog *keylog;
+    struct tls_dec *dec;
+    enum tls_decrypt_status dec_status;
+    uint8_t keys_note_sent, dec_failed_dir[2];
+    uint64_t dec_records[2]; /* records decrypted per direction */
+    uint8_t early_accepted, resumed;
+    uint8_t ch_sid[32], ch_sid_len; /* the ClientHello's session id (resumption) */
 };
 
-enum tls_event_type { TLS_EV_ALERT, TLS_EV_FINDING, TLS_EV_SUMMARY };
+enum tls_event_type {
+    TLS_EV_ALERT,
+    TLS_EV_FINDING,
+    TLS_EV_SUMMARY,
+    TLS_EV_DATA,     /* decrypted application data */
+    TLS_EV_DATA_GAP, /* application data lost (a record not captured or not decryptable) */
+};
 
 struct tls_event {
     enum tls_event_type type;
@@ -138,6 +170,11 @@ struct tls_event {
     enum wsa_finding_id finding;       /* TLS_EV_FINDING */
     const char *detail;
     const struct tls_session *s; /* always */
+    /* TLS_EV_DATA: the bytes, their offset in the direction's plaintext, and the TCP stream
+     * offset just past the record that carried them; TLS_EV_DATA_GAP: len bytes, about */
+    const uint8_t *data;
+    size_t len;
+    uint64_t plain_off, tcp_end;
 };
 
 /* 1 when the bytes start like a TLS record or an SSLv2-compatible ClientHello, 0 when not,
@@ -145,6 +182,13 @@ struct tls_event {
 int tls_looks_like_client_hello(const uint8_t *p, size_t len);
 
 void tls_session_init(struct tls_session *s, tls_event_fn cb, void *ctx);
+/* Decrypt with the secrets of this key log (looked up by the ClientHello random). */
+void tls_session_set_keys(struct tls_session *s, const struct tls_keylog *k);
+/* Plaintext bytes of dir in the records that ended at or before TCP stream offset tcp_off
+ * (what a receiver that acknowledged tcp_off could have decrypted); 0 when known. */
+int tls_session_plain_acked(const struct tls_session *s, int dir, uint64_t tcp_off,
+                            uint64_t *plain_off);
+const char *tls_decrypt_status_name(enum tls_decrypt_status st);
 void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_t len,
                       const struct tls_seg *seg);
 void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt);
