@@ -337,8 +337,7 @@ static void j_tls_summary(FILE *f, const struct conn_view *c, const struct tls_s
     msgs(f, "server_messages", &s->d[TLS_S2C]);
     fprintf(f, ",\"alerts\":%" PRIu64, s->n_alerts);
     if (s->dec_status != TLS_DEC_NO_KEYS_GIVEN) /* keys were given: what they did here */
-        fprintf(f, ",\"decryption\":\"%s\",\"records_decrypted\":[%" PRIu64 ",%" PRIu64 "]",
-                tls_decrypt_status_name(s->dec_status), s->dec_records[0], s->dec_records[1]);
+        fprintf(f, ",\"decryption\":\"%s\"", tls_decrypt_status_name(s->dec_status));
     if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
         fprintf(f, ",\"failure\":{\"cause\":\"%s\",\"by\":\"%s\",\"pkt\":%" PRIu64 "}}\n",
                 tls_cause_name(s), s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);

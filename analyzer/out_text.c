@@ -152,8 +152,7 @@ static void t_tls_summary(FILE *f, const struct conn_view *c, const struct tls_s
                 s->hrr_seen ? " (after HelloRetryRequest)" : "");
     fprintf(f, "; handshake %s", tls_outcome_name(s->outcome));
     if (s->dec_status != TLS_DEC_NO_KEYS_GIVEN)
-        fprintf(f, "; decryption: %s (%" PRIu64 "/%" PRIu64 " records)",
-                tls_decrypt_status_name(s->dec_status), s->dec_records[0], s->dec_records[1]);
+        fprintf(f, "; decryption: %s", tls_decrypt_status_name(s->dec_status));
     if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
         fprintf(f, " (%s, %s, pkt %" PRIu64 ")", tls_cause_name(s),
                 s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);

@@ -715,6 +715,15 @@ static void record_end(struct tls_session *s, int dir)
         d->cand = 0;
         return;
     }
+    if (s->known_alert[dir] && d->type == (d->enc ? REC_TYPE_ALERT : REC_TYPE_APP)) {
+        s->known_alert[dir] = 0; /* the host decrypted it: the exact alert */
+        uint64_t start = d->rec_pkt;
+        d->rec_pkt = s->seg.pkt;
+        alert_msg(s, dir, s->known_level[dir], s->known_desc[dir], TLS_AK_DECRYPTED);
+        d->rec_pkt = start;
+        d->cand = 0;
+        return;
+    }
     switch (d->type) {
     case REC_TYPE_CCS:
         d->ccs = 1;
@@ -1098,6 +1107,13 @@ int tls_session_plain_acked(const struct tls_session *s, int dir, uint64_t tcp_o
         return -1; /* older than what is remembered */
     *plain_off = 0;
     return 0;
+}
+
+void tls_session_known_alert(struct tls_session *s, int dir, uint8_t level, uint8_t desc)
+{
+    s->known_alert[dir] = 1;
+    s->known_level[dir] = level;
+    s->known_desc[dir] = desc;
 }
 
 void tls_session_set_keys(struct tls_session *s, const struct tls_keylog *k)

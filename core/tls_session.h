@@ -152,6 +152,7 @@ struct tls_session {
     uint64_t dec_records[2]; /* records decrypted per direction */
     uint8_t early_accepted, resumed;
     uint8_t ch_sid[32], ch_sid_len; /* the ClientHello's session id (resumption) */
+    uint8_t known_alert[2], known_level[2], known_desc[2]; /* tls_session_known_alert */
 };
 
 enum tls_event_type {
@@ -189,6 +190,9 @@ void tls_session_set_keys(struct tls_session *s, const struct tls_keylog *k);
 int tls_session_plain_acked(const struct tls_session *s, int dir, uint64_t tcp_off,
                             uint64_t *plain_off);
 const char *tls_decrypt_status_name(enum tls_decrypt_status st);
+/* A host that decrypts by itself (Wireshark) says what the next protected alert-sized record of
+ * dir holds: that record is then reported as this exact, decrypted alert, never as probable. */
+void tls_session_known_alert(struct tls_session *s, int dir, uint8_t level, uint8_t desc);
 void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_t len,
                       const struct tls_seg *seg);
 void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt);

@@ -64,12 +64,15 @@ struct field_ref {
 static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_srcport = {"tcp.srcport"},
                         f_tcp_len = {"tcp.len"}, f_ws = {"websocket"}, f_http = {"http"},
                         f_tls_record = {"tls.record"},
+                        f_alert_level = {"tls.alert_message.level"},
+                        f_alert_desc = {"tls.alert_message.desc"},
                         f_ack_lost = {"tcp.analysis.ack_lost_segment"};
 /* Only these are primed: reading tcp.seq, tcp.ack or the tcp protocol item from the tree would
  * make Wireshark format their labels on every packet. The TCP header is read directly from the
  * frame at tcp.srcport's offset. */
 static struct field_ref *const all_refs[] = {&f_tcp_stream, &f_tcp_srcport, &f_tcp_len, &f_ws,
-                                             &f_http,       &f_tls_record,  &f_ack_lost};
+                                             &f_http,       &f_tls_record,  &f_ack_lost,
+                                             &f_alert_level, &f_alert_desc};
 
 /* ---- what the core said, per frame ---- */
 
@@ -441,12 +444,26 @@ static void tls_records(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
     int dir = is_client(c, pinfo) ? TLS_C2S : TLS_S2C;
     if (dir == TLS_S2C)
         c->tls_server_records++;
+    /* Alerts Wireshark read in this frame: plaintext ones first take their own records; the
+     * rest it decrypted, from the protected records of alert size, in order */
+    GPtrArray *lv = finfos(tree, &f_alert_level), *ds = finfos(tree, &f_alert_desc);
+    guint nalerts = lv && ds ? MIN(lv->len, ds->len) : 0, next_alert = 0;
     for (guint i = 0; i < a->len; i++) {
         field_info *fi = g_ptr_array_index(a, i);
-        if (fi->length <= 0 || !fi->ds_tvb)
+        if (fi->length < 5 || !fi->ds_tvb)
             continue;
-        tls_session_feed(&c->tls, dir, tvb_get_ptr(fi->ds_tvb, fi->start, fi->length),
-                         (size_t)fi->length, &seg);
+        const guint8 *p = tvb_get_ptr(fi->ds_tvb, fi->start, fi->length);
+        guint type = p[0], len = (guint)(p[3] << 8 | p[4]);
+        if (next_alert < nalerts && type == 21 && len == 2) {
+            next_alert++; /* a plaintext alert: the core reads it itself */
+        } else if (next_alert < nalerts &&
+                   ((type == 23 && (len == 19 || len == 11)) || (type == 21 && len != 2))) {
+            field_info *l = g_ptr_array_index(lv, next_alert), *d = g_ptr_array_index(ds, next_alert);
+            next_alert++;
+            tls_session_known_alert(&c->tls, dir, (uint8_t)fvalue_get_uinteger(&l->value),
+                                    (uint8_t)fvalue_get_uinteger(&d->value));
+        }
+        tls_session_feed(&c->tls, dir, p, (size_t)fi->length, &seg);
     }
 }
 
@@ -612,6 +629,7 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
 static const value_string alert_kind_vals[] = {{TLS_AK_PLAIN, "plaintext"},
                                                {TLS_AK_ENCRYPTED, "encrypted"},
                                                {TLS_AK_PROBABLE, "probable_encrypted"},
+                                               {TLS_AK_DECRYPTED, "decrypted"},
                                                {0, NULL}};
 
 static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -638,7 +656,7 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
                 proto_tree_add_string(t, hf_close_reason, tvb, 0, 0, it->text);
         } else if (it->kind == WA_ALERT) {
             proto_item *ai;
-            if (it->alert_kind == TLS_AK_PLAIN)
+            if (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
                 ai = proto_tree_add_uint_format_value(
                     t, hf_tls_alert, tvb, 0, 0, it->alert_desc, "%s (%u)",
                     tls_alert_lookup(it->alert_desc)->name, it->alert_desc);
@@ -651,7 +669,7 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             if (it->ref_frame != pinfo->num)
                 proto_tree_add_uint(t, hf_ref_frame, tvb, 0, 0, it->ref_frame);
             col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: TLS alert %s]",
-                            it->alert_kind == TLS_AK_PLAIN
+                            (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
                                 ? tls_alert_lookup(it->alert_desc)->name
                                 : val_to_str_const(it->alert_kind, alert_kind_vals, "?"));
         } else if (it->kind == WA_TLS) {
@@ -724,7 +742,7 @@ static tap_packet_status st_packet(stats_tree *st, packet_info *pinfo, epan_diss
         } else if (it->kind == WA_ALERT) {
             tick_stat_node(st, "TLS alerts", 0, TRUE);
             tick_stat_node(st,
-                           it->alert_kind == TLS_AK_PLAIN
+                           (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
                                ? tls_alert_lookup(it->alert_desc)->name
                                : val_to_str_const(it->alert_kind, alert_kind_vals, "?"),
                            st_alerts, FALSE);

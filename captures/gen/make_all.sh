@@ -42,3 +42,5 @@ $py "$here/ip_fragments.py" missing "$out/ws-1003-binary-to-text.pcap" "$out/ws-
 $py "$here/ip_fragments.py" oversize "$out/ws-1003-binary-to-text.pcap" "$out/ws-frag-oversize.pcap"
 # TLS handshakes: OpenSSL and GnuTLS failures and successes (issue 3)
 bash "$here/tls_cases.sh" "$out"
+# TLS with the secrets logged, for decryption (issue 14): captures/tls-dec-*.pcap + captures/keys/
+bash "$here/tls_decrypt.sh" "$out"

@@ -70,6 +70,33 @@ if (scenario === 'text-to-binary-server') {
   wss.on('connection', (sock) => {
     sock.on('message', (data, isBinary) => sock.send(data, { binary: isBinary }));
   });
+} else if (scenario === 'wss-text-to-binary') {
+  // the binary-only 1003 story over wss:// (TLS 1.3, node's defaults); the client's TLS secrets
+  // go to a key log from the 'keylog' event (argv[4]: certificate folder, argv[5]: key log)
+  const fs = require('fs');
+  const https = require('https');
+  const [certs, keylog] = process.argv.slice(4);
+  const server = https.createServer({
+    cert: fs.readFileSync(`${certs}/good.chain.pem`),
+    key: fs.readFileSync(`${certs}/good.key`),
+  });
+  const wss = new WebSocket.Server({ server, perMessageDeflate: false });
+  wss.on('connection', (sock) => {
+    sock.on('message', (data, isBinary) => {
+      if (!isBinary) sock.close(1003, 'binary only');
+      else sock.send(data, { binary: true });
+    });
+  });
+  server.listen(port, '127.0.0.1', () => {
+    const agent = new https.Agent({ ca: fs.readFileSync(`${certs}/root.pem`) });
+    agent.on('keylog', (line) => fs.appendFileSync(keylog, line));
+    const ws = new WebSocket(`wss://localhost:${port}/bin`, { perMessageDeflate: false, agent });
+    ws.on('open', () => {
+      ws.send(Buffer.from([1, 2, 3, 4]));
+      setTimeout(() => ws.send('this is text'), 100);
+    });
+    ws.on('close', () => { wss.close(); server.close(); });
+  });
 } else {
   console.error('unknown scenario ' + scenario);
   process.exit(2);

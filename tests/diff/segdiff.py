@@ -21,6 +21,7 @@ out of that comparison, everything else must still match); any other difference 
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -55,14 +56,38 @@ def norm(v):
     return v
 
 
-def records(wsaudit, path, skip_ids=()):
-    p = subprocess.run([wsaudit, "-F", "jsonl", "--payload", path], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, text=True)
+def keys_for(src, tmp):
+    """the TLS secrets of a capture: captures/keys/NAME.keys, or the Decryption Secrets Blocks of
+    a (little-endian) pcapng, which the rewrites do not carry; None when it has none"""
+    k = os.path.join(os.path.dirname(src), "keys", os.path.basename(src).rsplit(".", 1)[0] + ".keys")
+    if os.path.exists(k):
+        return k
+    if not src.endswith(".pcapng"):
+        return None
+    data, pos, secrets = open(src, "rb").read(), 0, b""
+    while pos + 12 <= len(data):
+        btype, blen = struct.unpack_from("<II", data, pos)
+        if blen < 12:
+            break
+        if btype == 10:
+            slen = struct.unpack_from("<I", data, pos + 12)[0]
+            secrets += data[pos + 16:pos + 16 + slen]
+        pos += blen
+    if not secrets:
+        return None
+    k = os.path.join(tmp, os.path.basename(src) + ".keys")
+    open(k, "wb").write(secrets)
+    return k
+
+
+def records(wsaudit, path, skip_ids=(), keys=None):
+    p = subprocess.run([wsaudit, "-F", "jsonl", "--payload"] + (["--keylog", keys] if keys else [])
+                       + [path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = []
     for line in p.stdout.splitlines():
         rec = json.loads(line)
-        if rec.get("type") == "file":
-            continue  # link type differs by construction (raw IP)
+        if rec.get("type") in ("file", "keylog"):
+            continue  # link type differs by construction (raw IP); where the keys came from
         if rec.get("id") in skip_ids:
             continue
         if rec.get("type") == "summary" and skip_ids:
@@ -101,8 +126,9 @@ def main():
             modes, skip_ids, why = EXPECTED.get(cap, ((), (), ""))
             if mode not in modes:
                 skip_ids = ()
-            rc0, base = records(wsaudit, src, skip_ids)
-            rc, got = records(wsaudit, out, skip_ids)
+            keys = keys_for(src, tmp)
+            rc0, base = records(wsaudit, src, skip_ids, keys)
+            rc, got = records(wsaudit, out, skip_ids, keys)
             compared += 1
             if got == base and rc == rc0:
                 if skip_ids:
