@@ -1186,24 +1186,16 @@ void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt)
     struct tls_dir *d = &s->d[dir];
     if (d->stopped)
         return;
-    if (d->hdr_len == 5 && len <= d->rec_left && s->dec && s->dec->d[dir].buffering) {
-        /* a protected record we cannot authenticate: skipped, its sequence number used */
-        struct tls_dec_dir *dd = &s->dec->d[dir];
-        dd->buffering = 0;
-        dd->cur.seq++;
-        size_t over = tls_cipher_overhead(&dd->cur);
-        data_gap(s, dir, d->rec_len > over ? d->rec_len - over : 0);
-        d->rec_left -= (uint32_t)len;
-        d->off += len;
-        if (d->rec_left == 0) {
-            record_end(s, dir);
-            d->hdr_len = 0;
-        }
-        return;
-    }
     if (d->hdr_len == 5 && len <= d->rec_left) {
         /* inside one record's payload: boundaries stay known */
-        if (d->type == REC_TYPE_HANDSHAKE && !d->enc) {
+        if (s->dec && s->dec->d[dir].buffering) {
+            /* a protected record we cannot authenticate: skipped, its sequence number used */
+            struct tls_dec_dir *dd = &s->dec->d[dir];
+            dd->buffering = 0;
+            dd->cur.seq++;
+            size_t over = tls_cipher_overhead(&dd->cur);
+            data_gap(s, dir, d->rec_len > over ? d->rec_len - over : 0);
+        } else if (d->type == REC_TYPE_HANDSHAKE && !d->enc) {
             d->lost = 1; /* handshake messages from here on are not decoded */
             d->hs_len = d->hs_need = d->hs_skip = 0;
         }

@@ -6,7 +6,7 @@
 #
 # Cases: every TLS 1.3 cipher suite, TLS 1.2 AES-GCM, ChaCha20-Poly1305, AES-CCM and AES-CBC with
 # HMAC-SHA1/SHA256/SHA384 (encrypt-then-MAC and MAC-then-encrypt), a resumed TLS 1.2 session, a
-# TLS 1.3 KeyUpdate in both directions, a HelloRetryRequest, GnuTLS both versions, WebSocket
+# TLS 1.3 KeyUpdate in both directions, a HelloRetryRequest, 0-RTT early data on a resumption, GnuTLS both versions, WebSocket
 # sessions (python3-websockets 1003 over TLS 1.2 ChaCha20, node ws 1003 over TLS 1.3, a raw
 # server's Close 1015 inside wss://), a TLS 1.3 certificate_expired (OpenSSL client), and two
 # broken key logs made from a good one: incomplete (no SERVER_TRAFFIC_SECRET_0) and wrong (one
@@ -97,6 +97,22 @@ run_case() { # name port workdir
         sleep 1
         ossl_get "$port" -tls1_3 -groups P-256:X25519
         ;;
+    tls-dec-ossl-1_3-0rtt)
+        # a full handshake that gets a ticket, then a resumption sending 0-RTT early data
+        printf 'early hello\n' >early.txt
+        sleep 8 | timeout 10 openssl s_server -accept "$port" -naccept 2 -cert good.chain.pem \
+            -cert_chain inter.pem -key good.key -tls1_3 -early_data >/dev/null 2>&1 &
+        pid=$!
+        sleep 1
+        for sess in -sess_out -sess_in; do
+            local early=()
+            [ "$sess" = -sess_in ] && early=(-early_data early.txt)
+            (printf 'data after the handshake\n'; sleep 1) |
+                timeout 5 openssl s_client -connect "127.0.0.1:$port" -CAfile root.pem \
+                    -servername localhost -tls1_3 "$sess" sess.pem "${early[@]}" \
+                    -keylogfile "$PWD/keylog.txt" >/dev/null 2>&1 || true
+        done
+        ;;
     tls-dec-ossl-1_3-expired)
         # an OpenSSL client rejecting an expired certificate in TLS 1.3: the alert it sends
         # after the server's encrypted flight
@@ -153,7 +169,7 @@ for name in tls-dec-ossl-1_3-aes128gcm tls-dec-ossl-1_3-chacha20 tls-dec-ossl-1_
     tls-dec-ossl-1_2-cbc-sha1-etm tls-dec-ossl-1_2-cbc-sha256-mte tls-dec-ossl-1_2-cbc-sha384-etm \
     tls-dec-ossl-1_2-resume tls-dec-ossl-1_3-keyupdate tls-dec-ossl-1_3-hrr \
     tls-dec-ossl-1_3-expired tls-dec-gnutls-1_2 tls-dec-gnutls-1_3 tls-dec-wss-1003-chacha-1_2 \
-    tls-dec-wss-1015-raw tls-dec-wss-h2-alpn tls-dec-wss-1003-node; do
+    tls-dec-wss-1015-raw tls-dec-wss-h2-alpn tls-dec-wss-1003-node tls-dec-ossl-1_3-0rtt; do
     # shellcheck disable=SC2053
     if [[ $name == $only ]]; then
         "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"

@@ -2,7 +2,7 @@
 """wsaudit benchmark: speed and memory against the libpcap floor and tshark.
 
 usage: bench.py [--build DIR] [--dir CACHE] [--sizes 100,1000] [--runs N] [--no-tshark]
-                [--plugin] [--profile]
+                [--plugin] [--profile] [--no-wss]
 
 One command: `python3 tests/bench/bench.py` (it runs `bash tests/dev.sh build` first when the
 tools are not built yet).
@@ -14,6 +14,11 @@ one (most bytes other TCP) with build/tests/gen_capture, then measures on each:
   tshark       tshark -r F -Y websocket.opcode==8 -T fields -e frame.number -e
                websocket.payload.close.status_code (the close frames)
   tshark+plugin the same with the wsaudit plugin loaded (--plugin)
+wss (unless --no-wss): the WebSocket-heavy traffic with every WebSocket connection inside TLS 1.3
+(AES-128-GCM, gen_capture --tls, its key log beside it), and the same connections in plaintext
+(gen_capture --conns N): wsaudit --keylog on the first vs wsaudit on the second (the cost of
+decryption, as a time ratio for the same WebSocket traffic), and tshark -o tls.keylog_file on
+the first; both tools must count the same close frames in both.
 Wall time is the best of --runs runs (page cache warm); peak RSS is the child's ru_maxrss. It
 prints MB/s, packets/s, peak RSS and the ratios wsaudit/floor and tshark/wsaudit, and checks
 that wsaudit and tshark counted the same close frames. Nothing here passes or fails a test.
@@ -65,6 +70,56 @@ def plugin_env(build):
     return dict(os.environ, HOME=home), prefix
 
 
+def bench_wss(a, size, gen, floor, wsaudit):
+    """the same WebSocket traffic inside TLS 1.3 (with its key log) and in plaintext"""
+    tls = os.path.join(a.dir, f"bench-wss-{size}MB.pcap")
+    keys = tls + ".keys"
+    plain = os.path.join(a.dir, f"bench-wss-plain-{size}MB.pcap")
+    if not os.path.exists(plain + ".meta"):
+        with open(tls + ".meta", "w") as f:
+            subprocess.run([gen, "--tls", keys, str(size), tls], stdout=f, check=True)
+        conns = dict(line.split() for line in open(tls + ".meta"))["connections"]
+        with open(plain + ".meta", "w") as f:
+            subprocess.run([gen, "--conns", conns, "0", plain], stdout=f, check=True)
+        for x in (tls, plain, keys):
+            os.chmod(x, 0o644)
+    res = {}
+    for label, cap, extra in (("wss+keys", tls, ["--keylog", keys]), ("ws plain", plain, [])):
+        info = dict(line.split() for line in open(cap + ".meta"))
+        mb, pk = int(info["bytes"]) / 1e6, int(info["packets"])
+        fl, _, _ = timed([floor, cap], a.runs)
+        for tool, cmd in (("wsaudit -q", [wsaudit, "-q"] + extra + [cap]),
+                          ("wsaudit-jsonl", [wsaudit, "-F", "jsonl"] + extra + [cap])):
+            w, r, _ = timed(cmd, a.runs)
+            res[(label, tool)] = w
+            print(f"{label + ' ' + str(size) + ' MB':<22} {tool:<14} {w:8.3f} {mb / w:8.0f} "
+                  f"{pk / w / 1e3:8.0f} {r / 1024:8.1f} {fl / w * 100:8.0f}%")
+        out = subprocess.run([wsaudit, "-q", "-F", "jsonl"] + extra + [cap], capture_output=True,
+                             text=True).stdout.rstrip("\n").rsplit("\n", 1)[-1]
+        res[(label, "closes")] = int(out.split('"closes":')[1].split(",")[0])
+        if not a.no_tshark and label == "wss+keys":
+            ts = ["tshark", "-n", "-r", cap, "-o", "tls.keylog_file:" + keys, "-Y",
+                  "websocket.opcode==8", "-T", "fields", "-e", "frame.number"]
+            w, r, tout = timed(ts, 1, capture=True)
+            n = sum(len(l.split(",")) for l in tout.splitlines() if l)
+            res["tshark"] = w
+            print(f"{label + ' ' + str(size) + ' MB':<22} {'tshark+keys':<14} {w:8.3f} "
+                  f"{mb / w:8.0f} {pk / w / 1e3:8.0f} {r / 1024:8.1f} {'':>9} {n:>8}")
+            res["tshark closes"] = n
+    for tool in ("wsaudit -q", "wsaudit-jsonl"):
+        print(f"  {tool}: decrypting costs {res[('wss+keys', tool)] / res[('ws plain', tool)]:.2f}x "
+              f"the time of the same WebSocket traffic in plaintext")
+    if "tshark" in res:
+        print(f"  tshark decrypting / wsaudit decrypting (-F jsonl): "
+              f"{res['tshark'] / res[('wss+keys', 'wsaudit-jsonl')]:.1f}x")
+    same = res[("wss+keys", "closes")] == res[("ws plain", "closes")] == \
+        res.get("tshark closes", res[("ws plain", "closes")])
+    print(f"  close frames {'agree' if same else 'DIFFER'}: decrypted "
+          f"{res[('wss+keys', 'closes')]}, plaintext {res[('ws plain', 'closes')]}"
+          + (f", tshark {res['tshark closes']}" if "tshark closes" in res else ""))
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -76,6 +131,7 @@ def main():
                     help="runs of tshark (and tshark+plugin, alternating); best is kept")
     ap.add_argument("--plugin", action="store_true")
     ap.add_argument("--profile", action="store_true", help="perf record wsaudit on the largest")
+    ap.add_argument("--no-wss", action="store_true", help="skip the TLS (wss) pair")
     a = ap.parse_args()
     global RSS_RUN
     RSS_RUN = os.path.join(a.build, "tests", "rss_run")
@@ -153,6 +209,8 @@ def main():
                     print(f"  plugin adds {(w2 / w - 1) * 100:.0f}% to tshark's time "
                           f"(best of {a.tshark_runs})")
             print()
+        if not a.no_wss:
+            bench_wss(a, size, gen, floor, wsaudit)
     if a.profile and not shutil.which("perf"):
         print("--profile: perf is not installed (Debian package linux-perf)")
     elif a.profile:

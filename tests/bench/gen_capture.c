@@ -1,7 +1,7 @@
 /*
  * gen_capture - deterministic generator of benchmark captures (pcap, Ethernet, IPv4, TCP).
  *
- *   gen_capture [--mixed] [--seed N] SIZE_MB OUT.pcap
+ *   gen_capture [--mixed] [--seed N] [--tls KEYLOG] [--conns N] SIZE_MB OUT.pcap
  *
  * WebSocket-heavy (default): thousands of connections, 64 open at a time and interleaved, each
  * with a valid HTTP Upgrade (correct Sec-WebSocket-Accept), masked client and unmasked server
@@ -10,20 +10,32 @@
  * the wire); plus TLS connections that fail with an alert. --mixed: most bytes are other TCP
  * traffic (bulk transfers that are neither WebSocket nor TLS).
  *
+ * --tls KEYLOG: every WebSocket connection runs inside TLS 1.3 (AES-128-GCM): a ClientHello and a
+ * ServerHello in plaintext, the server's encrypted EncryptedExtensions and Finished, the client's
+ * Finished, then the same WebSocket bytes as without --tls, in records of up to 16 KiB. The
+ * traffic secrets (random per connection, from a generator of their own so the WebSocket traffic
+ * is byte for byte that of the run without --tls; use --conns so both runs stop after the same
+ * connections) go to KEYLOG in NSS key log format. This is
+ * the "same traffic, plaintext vs decrypted" pair of the benchmark.
+ *
  * Every packet is well formed and every stream complete, so wsaudit and tshark must count the
  * same close frames; the count is printed on stdout as "close_frames N".
  * Addresses are 127.0.0.0/8; nothing is sent anywhere, the file is written directly.
  */
+#include <gcrypt.h>
 #include <glib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls_crypto.h"
+
 #define MAX_OPEN 64
 #define MSS 1460
 
-static FILE *out;
+static FILE *out, *keylog;
+static uint64_t tls_rng = 0x243F6A8885A308D3ull; /* TLS randoms and secrets: not rnd() */
 static uint64_t written, closes, packets;
 static uint64_t ts_us = 1700000000ull * 1000000ull;
 static uint64_t rng_state;
@@ -41,8 +53,16 @@ static uint32_t rnd_range(uint32_t lo, uint32_t hi) /* inclusive */
     return lo + rnd() % (hi - lo + 1);
 }
 
+struct tls_dir_keys {
+    gcry_cipher_hd_t c;
+    uint8_t iv[12];
+    uint64_t seq;
+};
+
 struct conn {
     int type; /* 0 WebSocket, 1 TLS, 2 other TCP */
+    int tls;  /* --tls: this WebSocket connection is inside TLS 1.3 */
+    struct tls_dir_keys k[2];
     uint32_t cip, sip;
     uint16_t cport, sport;
     uint32_t cseq, sseq;
@@ -104,7 +124,7 @@ static void segment(struct conn *c, int dir, unsigned flags, const uint8_t *data
     *seq += (uint32_t)len + ((flags & (F_SYN | F_FIN)) ? 1u : 0u);
     uint32_t caplen = (uint32_t)(54 + len);
     uint8_t rec[16];
-    ts_us += rnd_range(2, 40);
+    ts_us += 2 + (packets * 7919u) % 39; /* not from rnd(): --tls adds packets */
     uint32_t sec = (uint32_t)(ts_us / 1000000), usec = (uint32_t)(ts_us % 1000000);
     memcpy(rec, &sec, 4);
     memcpy(rec + 4, &usec, 4);
@@ -127,6 +147,144 @@ static void send_data(struct conn *c, int dir, const uint8_t *data, size_t len)
         if (off == len || (off / MSS) % 2 == 0) /* delayed ACK: every other segment */
             segment(c, !dir, F_ACK, NULL, 0);
     }
+}
+
+/* ---- --tls: TLS 1.3 records around the WebSocket bytes ---- */
+
+static void tls_random(uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        tls_rng ^= tls_rng >> 12;
+        tls_rng ^= tls_rng << 25;
+        tls_rng ^= tls_rng >> 27;
+        p[i] = (uint8_t)((tls_rng * 2685821657736338717ull) >> 56);
+    }
+}
+
+static void hex_line(const char *label, const uint8_t *random, const uint8_t *secret)
+{
+    fprintf(keylog, "%s ", label);
+    for (int i = 0; i < 32; i++)
+        fprintf(keylog, "%02x", random[i]);
+    fputc(' ', keylog);
+    for (int i = 0; i < 32; i++)
+        fprintf(keylog, "%02x", secret[i]);
+    fputc('\n', keylog);
+}
+
+/* a traffic secret for one direction: logged, and its key and iv installed */
+static void tls_keys(struct tls_dir_keys *k, const char *label, const uint8_t *random)
+{
+    uint8_t secret[32], key[16];
+    tls_random(secret, 32);
+    hex_line(label, random, secret);
+    tls_hkdf_expand_label(GCRY_MD_SHA256, secret, 32, "key", key, 16);
+    tls_hkdf_expand_label(GCRY_MD_SHA256, secret, 32, "iv", k->iv, 12);
+    if (!k->c)
+        gcry_cipher_open(&k->c, GCRY_CIPHER_AES128, GCRY_CIPHER_MODE_GCM, 0);
+    gcry_cipher_setkey(k->c, key, 16);
+    k->seq = 0;
+}
+
+/* one protected record (RFC 8446 §5.2): content, inner type, AES-128-GCM */
+static void tls_record(struct conn *c, int dir, uint8_t type, const uint8_t *data, size_t len)
+{
+    static uint8_t rec[5 + 16384 + 1 + 16];
+    struct tls_dir_keys *k = &c->k[dir];
+    size_t n = len + 1 + 16;
+    rec[0] = 23;
+    put16(rec + 1, 0x0303);
+    put16(rec + 3, (unsigned)n);
+    memcpy(rec + 5, data, len);
+    rec[5 + len] = type;
+    uint8_t nonce[12];
+    memcpy(nonce, k->iv, 12);
+    for (int i = 0; i < 8; i++)
+        nonce[4 + i] ^= (uint8_t)(k->seq >> (56 - 8 * i));
+    k->seq++;
+    gcry_cipher_reset(k->c);
+    gcry_cipher_setiv(k->c, nonce, 12);
+    gcry_cipher_authenticate(k->c, rec, 5);
+    gcry_cipher_encrypt(k->c, rec + 5, len + 1, NULL, 0);
+    gcry_cipher_gettag(k->c, rec + 5 + len + 1, 16);
+    send_data(c, dir, rec, 5 + n);
+}
+
+/* ClientHello, ServerHello (+ ChangeCipherSpec), the server's and the client's Finished */
+static void tls_handshake(struct conn *c)
+{
+    uint8_t ch[128], sh[128], random[32];
+    size_t p = 0;
+    tls_random(random, 32);
+    ch[p++] = 22;
+    put16(ch + p, 0x0301);
+    p += 4; /* length below */
+    ch[p++] = 1;
+    p += 3;
+    put16(ch + p, 0x0303);
+    p += 2;
+    memcpy(ch + p, random, 32);
+    p += 32;
+    ch[p++] = 0;
+    put16(ch + p, 2);
+    put16(ch + p + 2, 0x1301);
+    p += 4;
+    ch[p++] = 1;
+    ch[p++] = 0;
+    put16(ch + p, 7); /* extensions: supported_versions TLS 1.3 */
+    put16(ch + p + 2, 43);
+    put16(ch + p + 4, 3);
+    ch[p + 6] = 2;
+    put16(ch + p + 7, 0x0304);
+    p += 9;
+    put16(ch + 3, (unsigned)(p - 5));
+    ch[6] = 0;
+    put16(ch + 7, (unsigned)(p - 9));
+    send_data(c, 0, ch, p);
+    p = 0;
+    sh[p++] = 22;
+    put16(sh + p, 0x0303);
+    p += 4;
+    sh[p++] = 2;
+    p += 3;
+    put16(sh + p, 0x0303);
+    p += 2;
+    tls_random(sh + p, 32);
+    p += 32;
+    sh[p++] = 0;
+    put16(sh + p, 0x1301);
+    p += 2;
+    sh[p++] = 0;
+    put16(sh + p, 6);
+    put16(sh + p + 2, 43);
+    put16(sh + p + 4, 2);
+    put16(sh + p + 6, 0x0304);
+    p += 8;
+    put16(sh + 3, (unsigned)(p - 5));
+    sh[6] = 0;
+    put16(sh + 7, (unsigned)(p - 9));
+    static const uint8_t ccs[] = {20, 3, 3, 0, 1, 1};
+    memcpy(sh + p, ccs, sizeof ccs);
+    send_data(c, 1, sh, p + sizeof ccs);
+    tls_keys(&c->k[0], "CLIENT_HANDSHAKE_TRAFFIC_SECRET", random);
+    tls_keys(&c->k[1], "SERVER_HANDSHAKE_TRAFFIC_SECRET", random);
+    uint8_t flight[4 + 2 + 4 + 32] = {8, 0, 0, 2, 0, 0, 20, 0, 0, 32};
+    tls_random(flight + 10, 32); /* a Finished MAC nobody checks */
+    tls_record(c, 1, 22, flight, sizeof flight);
+    tls_keys(&c->k[1], "SERVER_TRAFFIC_SECRET_0", random);
+    tls_record(c, 0, 22, flight + 6, 4 + 32);
+    tls_keys(&c->k[0], "CLIENT_TRAFFIC_SECRET_0", random);
+}
+
+/* the application's bytes: as they are, or in TLS records */
+static void app_send(struct conn *c, int dir, const uint8_t *data, size_t len)
+{
+    if (!c->tls) {
+        send_data(c, dir, data, len);
+        return;
+    }
+    for (size_t off = 0; off < len; off += 16384)
+        tls_record(c, dir, 23, data + off, len - off < 16384 ? len - off : 16384);
 }
 
 static size_t ws_frame(uint8_t *buf, int fin, unsigned opcode, int masked, const uint8_t *payload,
@@ -170,7 +328,7 @@ static void ws_send(struct conn *c, int dir, int fin, unsigned opcode, size_t le
 {
     fill_payload(len, opcode == 1);
     size_t n = ws_frame(frame_buf, fin, opcode, dir == 0, payload_buf, len);
-    send_data(c, dir, frame_buf, n);
+    app_send(c, dir, frame_buf, n);
 }
 
 static void ws_close(struct conn *c, int dir, unsigned code)
@@ -178,7 +336,7 @@ static void ws_close(struct conn *c, int dir, unsigned code)
     uint8_t body[2];
     put16(body, code);
     size_t n = ws_frame(frame_buf, 1, 8, dir == 0, body, 2);
-    send_data(c, dir, frame_buf, n);
+    app_send(c, dir, frame_buf, n);
     closes++;
 }
 
@@ -194,7 +352,9 @@ static void handshake(struct conn *c)
                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n",
                      c->cport, c->sport, key);
-    send_data(c, 0, (const uint8_t *)req, (size_t)n);
+    if (c->tls)
+        tls_handshake(c);
+    app_send(c, 0, (const uint8_t *)req, (size_t)n);
     snprintf(cat, sizeof cat, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
     guint8 digest[20];
     gsize dlen = sizeof digest;
@@ -207,7 +367,7 @@ static void handshake(struct conn *c)
                  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                  "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
                  accept);
-    send_data(c, 1, (const uint8_t *)resp, (size_t)n);
+    app_send(c, 1, (const uint8_t *)resp, (size_t)n);
     g_free(key);
     g_free(accept);
 }
@@ -326,6 +486,9 @@ static int conn_step(struct conn *c)
     segment(c, 0, F_FIN | F_ACK, NULL, 0);
     segment(c, 1, F_FIN | F_ACK, NULL, 0);
     segment(c, 0, F_ACK, NULL, 0);
+    for (int d = 0; d < 2; d++)
+        if (c->k[d].c)
+            gcry_cipher_close(c->k[d].c);
     return 0;
 }
 
@@ -347,21 +510,34 @@ static void new_conn(struct conn *c, uint32_t n, int mixed)
     uint32_t k = rnd() % 100;
     c->close_kind = k < 85 ? 0 : k < 93 ? 1 : k < 98 ? 2 : 3;
     c->bulk_left = rnd_range(64 * 1024, 1024 * 1024);
+    c->tls = keylog && c->type == 0;
+    if (c->tls)
+        c->sport = 443; /* where tshark looks for TLS without being told */
 }
 
 int main(int argc, char **argv)
 {
     int mixed = 0;
     uint64_t seed = 1;
+    uint32_t max_conns = 0; /* --conns: stop after this many connections instead of SIZE_MB */
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--mixed") == 0)
             mixed = 1;
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc)
+            max_conns = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--tls") == 0 && i + 1 < argc) {
+            keylog = fopen(argv[++i], "w");
+            if (!keylog) {
+                perror(argv[i]);
+                return 2;
+            }
+        }
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: gen_capture [--mixed] [--seed N] SIZE_MB OUT.pcap\n");
+        fprintf(stderr, "usage: gen_capture [--mixed] [--seed N] [--tls KEYLOG] SIZE_MB OUT.pcap\n");
         return 2;
     }
     uint64_t target = strtoull(argv[i], NULL, 10) * 1000000ull;
@@ -386,7 +562,7 @@ int main(int argc, char **argv)
                 continue;
             if (!conn_step(&open[k])) {
                 conns++;
-                if (written < target)
+                if (max_conns ? next < max_conns : written < target)
                     new_conn(&open[k], next++, mixed);
                 else {
                     open[k].step = -1;
@@ -396,6 +572,8 @@ int main(int argc, char **argv)
         }
     }
     fclose(out);
+    if (keylog)
+        fclose(keylog);
     printf("close_frames %llu\nconnections %u\npackets %llu\nbytes %llu\n",
            (unsigned long long)closes, conns, (unsigned long long)packets,
            (unsigned long long)written);

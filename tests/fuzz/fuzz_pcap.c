@@ -2,21 +2,57 @@
  * libFuzzer target: the whole path, from a capture file's bytes to findings: libpcap reads the
  * input from memory, the analyzer decodes links, follows flows and reports (text or JSON Lines,
  * with --payload records) to /dev/null. A pcapng input is also read by our own pcapng reader
- * (the one used for files libpcap refuses).
+ * (the one used for files libpcap refuses). With WSAUDIT_FUZZ_KEYS naming a folder of key logs
+ * (captures/keys), TLS connections whose ClientHello random they hold are decrypted, so mutated
+ * records go through the decryption path (and must fail authentication, not crash).
  */
 #include <pcap/pcap.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "flow.h"
 #include "report.h"
 #include "run.h"
+
+static struct tls_keylog *fuzz_keys(void)
+{
+    static int loaded;
+    static struct tls_keylog *k;
+    const char *dir = getenv("WSAUDIT_FUZZ_KEYS");
+    if (loaded || !dir)
+        return k;
+    loaded = 1;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return NULL;
+    k = tls_keylog_new(64 << 20);
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        if (!g_str_has_suffix(name, ".keys") || strstr(name, ".wrong.") ||
+            strstr(name, ".incomplete."))
+            continue;
+        gchar *path = g_build_filename(dir, name, NULL), *text;
+        gsize len;
+        if (g_file_get_contents(path, &text, &len, NULL)) {
+            tls_keylog_add_text(k, text, len, NULL, NULL);
+            g_free(text);
+        }
+        g_free(path);
+    }
+    g_dir_close(d);
+    return k;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
+    const struct tls_keylog *keys = fuzz_keys();
     FILE *in = fmemopen((void *)(uintptr_t)data, size, "rb");
     FILE *out = fopen("/dev/null", "w");
     if (!in || !out) {
@@ -37,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         struct analyzer an;
         analyzer_init(&an, &rep);
+        an.keylogs = an.keys = keys;
         run_pcap(&an, &rep, p, "fuzz", NULL); /* closes p and in */
         analyzer_free(&an);
     }
@@ -45,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (again) {
             struct analyzer an;
             analyzer_init(&an, &rep);
+            an.keylogs = an.keys = keys;
             run_pcapng(&an, &rep, again, "fuzz-pcapng", NULL);
             analyzer_free(&an);
             fclose(again);

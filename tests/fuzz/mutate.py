@@ -127,9 +127,13 @@ def main():
                         continue
                     os.chmod(m, 0o644)
                     problems = []
+                    # a capture with a key log (captures/keys/NAME.keys) is mutated and then
+                    # decrypted with it: damaged records must fail authentication, not crash
+                    k = os.path.join(os.path.dirname(cap), "keys", name.rsplit(".", 1)[0] + ".keys")
+                    keys = ["--keylog", k] if os.path.exists(k) else []
                     for fmt in ("jsonl", "text"):
-                        rc, out, err = run([a.wsaudit, "-F", fmt, "--payload", m], env, a.cpu,
-                                           a.mem_mb, asan)
+                        rc, out, err = run([a.wsaudit, "-F", fmt, "--payload"] + keys + [m], env,
+                                           a.cpu, a.mem_mb, asan)
                         runs += 1
                         text = err.decode(errors="replace")
                         if rc is None or rc < 0 or rc > 3:
