@@ -173,8 +173,8 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
     [F_D_TLS_UNDECODED] = {"tls.undecoded", WSA_SEV_DEGRADED,
                            "A TLS handshake message could not be decoded", NULL},
     [F_TLS_KEYS_MISSING] = {"tls.keys_missing", WSA_SEV_NOTE,
-                            "No key for this TLS connection in the key logs given: it stays "
-                            "opaque",
+                            "The key logs given lack a secret this TLS connection needs: what "
+                            "it protects stays opaque",
                             NULL},
     [F_D_TLS_DECRYPT_FAILED] = {"tls.decryption_failed", WSA_SEV_DEGRADED,
                                 "A TLS record did not authenticate with the logged keys (wrong "

@@ -254,5 +254,34 @@ for fmt in text jsonl; do
 done
 run 2 "$tmp/o" -j 0 "$caps/ws-1003-binary-to-text.pcap"; check "-j 0 is a usage error" $?
 
+# --- TLS key logs: the ways to give them, bad lines, -j, stdin ---
+wss="$caps/tls-dec-wss-1003-chacha-1_2.pcap" keys="$caps/keys/tls-dec-wss-1003-chacha-1_2.keys"
+"$bin" -F jsonl --keylog "$keys" "$wss" > "$tmp/k1"
+grep -q '"id":"ws.close.unsupported_data"' "$tmp/k1"; check "--keylog: the 1003 inside wss:// is found" $?
+"$bin" -F jsonl -o "tls.keylog_file:$keys" "$wss" | cmp -s - "$tmp/k1"
+check "-o tls.keylog_file:FILE (as tshark takes it) gives the same records" $?
+SSLKEYLOGFILE="$keys" "$bin" -F jsonl --sslkeylogfile "$wss" | cmp -s - "$tmp/k1"
+check "--sslkeylogfile reads the file SSLKEYLOGFILE names" $?
+env -u SSLKEYLOGFILE "$bin" --sslkeylogfile "$wss" > /dev/null 2>&1
+[ $? -eq 2 ]; check "--sslkeylogfile without SSLKEYLOGFILE is a usage error" $?
+run 2 "$tmp/o" --keylog "$tmp/no-such.keys" "$wss"; check "unreadable key log exits 2" $?
+grep -q "no-such.keys" "$tmp/o.err"; check "unreadable key log: stderr names it" $?
+{ echo "# a comment"; echo; echo "CLIENT_RANDOM nothex 00"; cat "$keys"; echo "CLIENT_RANDOM abc"; } > "$tmp/bad.keys"
+"$bin" -F jsonl --keylog "$tmp/bad.keys" "$wss" > "$tmp/k2" 2> "$tmp/k2.err"
+grep -q "bad.keys:3: the client random is not 64 hex digits; line skipped" "$tmp/k2.err" &&
+    grep -q 'bad.keys:[0-9]*: expected LABEL CLIENT_RANDOM SECRET' "$tmp/k2.err" &&
+    grep -q '"type":"keylog".*"bad_lines":2' "$tmp/k2" &&
+    grep -q '"id":"ws.close.unsupported_data"' "$tmp/k2"
+check "bad key log lines: reported with their numbers, skipped, the good ones used" $?
+"$bin" -F jsonl --keylog "$keys" < "$wss" - | grep -q '"id":"ws.close.unsupported_data"'
+check "--keylog with a capture on stdin" $?
+"$bin" -F jsonl "$wss" | grep -q '"id":"tls.keys_missing"'
+[ $? -ne 0 ]; check "no keys given: no tls.keys_missing note" $?
+"$bin" -F jsonl --keylog "$caps/keys/tls-dec-gnutls-1_2.keys" "$wss" | grep -q '"id":"tls.keys_missing"'
+check "keys given, none for this connection: tls.keys_missing" $?
+"$bin" -F jsonl --keylog "$keys" "$wss" "$caps/tls-wss-1003-keylog.pcapng" > "$tmp/k3"
+"$bin" -j 2 -F jsonl --keylog "$keys" "$wss" "$caps/tls-wss-1003-keylog.pcapng" | cmp -s - "$tmp/k3"
+check "-j 2 with key logs and pcapng secrets: output as serial" $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

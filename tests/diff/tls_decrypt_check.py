@@ -10,7 +10,7 @@ pcapng there that carries its own Decryption Secrets Blocks:
   3. no record fails to authenticate and every TLS connection says decryption "decrypted";
   4. `wsaudit --keylog K cap.pcap` and the same capture as pcapng with the secrets injected by
      `editcap --inject-secrets tls,K` give the same records (file names and the keylog record
-     aside).
+     aside), also with the secrets block moved after all the packets.
 The broken key logs (NAME.incomplete.keys, NAME.wrong.keys) must give tls.keys_missing and
 tls.decryption_failed respectively, never a decoded record from garbage.
 Usage: tls_decrypt_check.py WSAUDIT CAPTURES_DIR
@@ -18,6 +18,7 @@ Usage: tls_decrypt_check.py WSAUDIT CAPTURES_DIR
 import glob
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,19 @@ def tshark(path, keys, fields, flt):
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True).stdout
     return [line.split("\t") for line in out.splitlines()]
+
+
+def secrets_last(src, dst):
+    """rewrite a little-endian pcapng with its Decryption Secrets Blocks (type 10) moved to the
+    end of the file, after the packets they decrypt"""
+    data = open(src, "rb").read()
+    blocks, dsbs, pos = [], [], 0
+    while pos + 8 <= len(data):
+        btype, blen = struct.unpack_from("<II", data, pos)
+        (dsbs if btype == 10 else blocks).append(data[pos:pos + blen])
+        pos += blen
+    assert dsbs, "editcap wrote no Decryption Secrets Block"
+    open(dst, "wb").write(b"".join(blocks + dsbs))
 
 
 def check_capture(wsaudit, path, keys):
@@ -90,6 +104,10 @@ def check_capture(wsaudit, path, keys):
             subprocess.run(["editcap", "--inject-secrets", "tls," + keys, path, ng], check=True,
                            capture_output=True)
             inside = run_wsaudit(wsaudit, ng)
+            # the same secrets after every packet that needs them
+            late = os.path.join(tmp, "secrets-last.pcapng")
+            secrets_last(ng, late)
+            after = run_wsaudit(wsaudit, late)
 
             def norm(rs):
                 out = []
@@ -102,6 +120,8 @@ def check_capture(wsaudit, path, keys):
                 return out
             if norm(recs) != norm(inside):
                 errs.append("--keylog and the pcapng's Decryption Secrets Block differ")
+            if norm(recs) != norm(after):
+                errs.append("secrets at the end of the pcapng are not used for its packets")
     return errs, len(wa_alerts)
 
 

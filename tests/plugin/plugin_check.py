@@ -52,8 +52,6 @@ KNOWN = {
     # the analyzer decodes a capture without the handshake by its mid-stream heuristic; in
     # Wireshark that takes Decode As WebSocket (checked separately above)
     ("ws-midstream.pcap", "ws.close.unsupported_data"): "analyzer heuristic; Wireshark: Decode As",
-    # Wireshark decrypts with the key log in the pcapng; the analyzer has no TLS decryption
-    ("tls-wss-1003-keylog.pcapng", "ws.close.unsupported_data"): "decrypted only by Wireshark",
 }
 
 
@@ -176,7 +174,8 @@ def main():
         capdir_src = capdir
         capdir = os.path.dirname(ts.readable(f"{capdir_src}/ws-close-codes-server.pcap"))
         for n in ("ws-1003-binary-to-text.pcap", "tls-ossl-expired-1_2.pcap",
-                  "tls-wss-1003-keylog.pcapng", "ws-midstream.pcap"):
+                  "tls-wss-1003-keylog.pcapng", "ws-midstream.pcap",
+                  "tls-gnutls-expired-keylog-1_3.pcapng"):
             ts.readable(f"{capdir_src}/{n}")
         out, _ = ts.fields(f"{capdir}/ws-close-codes-server.pcap",
                            ["frame.number", "wsaudit.close.code"], dfilter="wsaudit.close.illegal")
@@ -199,6 +198,17 @@ def main():
         expect(problems, out.strip() == "17|0x02|16",
                f"wss:// decrypted with the pcapng's key log: the 1003 close in frame 17 names "
                f"opcode 0x02 in frame 16 ({out.strip()!r})")
+        # alerts Wireshark decrypted are the plugin's exact alerts, on their frames, never
+        # "probable" (issue 14)
+        for cap, want in (("tls-wss-1003-keylog.pcapng", "19|0\n20|0"),
+                          ("tls-gnutls-expired-keylog-1_3.pcapng", "11|42")):
+            out, _ = ts.fields(f"{capdir}/{cap}", ["frame.number", "wsaudit.tls.alert"],
+                               dfilter="wsaudit.tls.alert")
+            kinds, _ = ts.fields(f"{capdir}/{cap}", ["frame.number", "wsaudit.tls.alert_kind"],
+                                 dfilter="wsaudit.tls.alert_kind")
+            expect(problems, out.strip() == want and not kinds.strip(),
+                   f"{cap}: alerts Wireshark decrypted are exact ({out.strip()!r}), none "
+                   f"probable ({kinds.strip()!r})")
         p = ts.run(["-d", "tcp.port==18001,websocket", "-Y", "wsaudit.unsupported.frame", "-T",
                     "fields", "-e", "frame.number", "-e", "wsaudit.unsupported.frame"],
                    f"{capdir}/ws-midstream.pcap")
