@@ -880,8 +880,10 @@ static void dec_server_hello(struct tls_session *s)
         tls_cipher_free(&c[1]);
         return;
     }
-    dec->d[TLS_C2S].cur = c[0]; /* switched on at each side's ChangeCipherSpec */
-    dec->d[TLS_S2C].cur = c[1];
+    for (int dir = 0; dir < 2; dir++) {
+        tls_cipher_free(&dec->d[dir].cur); /* a second ServerHello replaces the keys */
+        dec->d[dir].cur = c[dir];          /* switched on at that side's ChangeCipherSpec */
+    }
 }
 
 /* Which secret this direction lacks now (for the keys_missing note). */
