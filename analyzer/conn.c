@@ -684,8 +684,13 @@ void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
 {
     detect_flush(an, f); /* a short first message: decide with what came */
     struct wsconn *c = f->ws;
+    const struct flow *tcp = f->outer ? f->outer : f; /* wss://: the TCP flow around it */
     if (f->state == FS_WS)
-        ws_session_end_dir(&c->sess, ws_dir(f, side), pkt);
+        ws_session_end_dir_how(&c->sess, ws_dir(f, side),
+                               tcp->rst                ? WS_END_RST
+                               : tcp->fin_done[side]   ? WS_END_FIN
+                                                       : WS_END_UNSEEN,
+                               pkt);
     else if (f->state == FS_TLS) {
         if (c->inner)
             conn_side_end(an, c->inner, side, pkt);

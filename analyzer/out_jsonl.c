@@ -153,6 +153,28 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
     const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
     if (ev->type == WS_EV_FRAME && j_plain_frame(r, c, ev))
         return;
+    if (ev->type == WS_EV_STATUS) {
+        const struct ws_status *st = ev->status;
+        head(f, "status", NULL, c, ev->pkt);
+        /* seen[WS_S2C] is what the client received, so what the client saw */
+        for (int side = 0; side < 2; side++) {
+            int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
+            const char *who = side == 0 ? "client" : "server";
+            if (code >= 0)
+                fprintf(f, ",\"%s_saw\":%d,\"%s_saw_name\":\"%s\"", who, code, who,
+                        ws_close_lookup((uint16_t)code)->name);
+            else
+                fprintf(f, ",\"%s_saw\":null,\"%s_saw_name\":null", who, who);
+        }
+        fprintf(f, ",\"closing_handshake\":%s,\"ended_by\":",
+                st->handshake_complete ? "true" : "false");
+        if (st->ended_dir < 0)
+            fputs("null,\"how\":\"capture_end\"}\n", f);
+        else
+            fprintf(f, "\"%s\",\"how\":\"%s\"}\n", st->ended_dir == WS_C2S ? "client" : "server",
+                    st->how == WS_END_RST ? "rst" : "fin");
+        return;
+    }
     if (ev->type == WS_EV_MESSAGE) {
         const struct ws_message *m = ev->msg;
         uint64_t total = m->inflated_known ? m->inflated : m->size;

@@ -52,9 +52,31 @@ static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt, enu
     fputc('\n', f);
 }
 
+static void t_status(FILE *f, const struct conn_view *c, const struct ws_event *ev)
+{
+    const struct ws_status *st = ev->status;
+    fprintf(f, "#%" PRIu64 " pkt %" PRIu64 "  status:", c->id, ev->pkt);
+    for (int side = 0; side < 2; side++) {
+        int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
+        fprintf(f, "%s %s saw ", side ? "," : "", side == 0 ? "client" : "server");
+        if (code >= 0)
+            fprintf(f, "%d (%s)", code, ws_close_lookup((uint16_t)code)->name);
+        else
+            fputs("unknown (the capture ended first or lost bytes)", f);
+    }
+    if (st->ended_dir >= 0)
+        fprintf(f, "; the %s %s", st->ended_dir == WS_C2S ? "client" : "server",
+                st->how == WS_END_RST ? "reset the connection" : "closed the connection");
+    fputc('\n', f);
+}
+
 static void t_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
     FILE *f = r->out;
+    if (ev->type == WS_EV_STATUS) {
+        t_status(f, c, ev);
+        return;
+    }
     if (ev->type == WS_EV_FINDING) {
         t_finding_line(f, c, ev->pkt, ev->finding, ev->detail);
         return;

@@ -43,6 +43,8 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
     if (ev->type == WS_EV_MESSAGE) {
         if (!r->show_payload)
             return;
+    } else if (ev->type == WS_EV_STATUS) {
+        /* one per WebSocket connection: what each side's application saw */
     } else if (ev->type == WS_EV_FINDING) {
         count_finding(r, ev->finding);
     } else {

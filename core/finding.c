@@ -180,6 +180,10 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
                                 "A TLS record did not authenticate with the logged keys (wrong "
                                 "key or damaged capture); this direction is no longer decrypted",
                                 "RFC 8446 §5.2; RFC 5246 §6.2.3"},
+    [F_CLOSE_ABNORMAL] = {"ws.close.abnormal", WSA_SEV_WARNING,
+                          "Connection ended without a closing handshake: the applications report "
+                          "close status 1006",
+                          "RFC 6455 §7.1.5, §7.4.1"},
     [F_TLS_INNER_HTTP2] = {"tls.http2", WSA_SEV_NOTE,
                            "HTTP/2 (ALPN h2) inside TLS: decrypted but not decoded further",
                            "RFC 7540 §3.3"},

@@ -81,6 +81,7 @@ enum wsa_finding_id {
     F_TLS_KEYS_MISSING,
     F_D_TLS_DECRYPT_FAILED,
     F_TLS_INNER_HTTP2,
+    F_CLOSE_ABNORMAL,
     F_FINDING_COUNT
 };
 

@@ -7,6 +7,7 @@
 #include "tls_crypto.h"
 
 #include <gcrypt.h>
+#include <glib.h>
 #include <string.h>
 
 #define TLS13 0x0304
@@ -78,11 +79,16 @@ const struct tls_suite *tls_suite_find(uint16_t id)
 
 static void gcrypt_ready(void)
 {
-    /* a host program (Wireshark) may have initialised libgcrypt already */
-    if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-        gcry_check_version(NULL);
-        gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-        gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    /* once per process, whatever the threads (-j): libgcrypt's initialisation is not
+     * thread-safe; a host program (Wireshark) may have done it already */
+    static gsize done;
+    if (g_once_init_enter(&done)) {
+        if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
+            gcry_check_version(NULL);
+            gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+            gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+        }
+        g_once_init_leave(&done, 1);
     }
 }
 

@@ -113,10 +113,13 @@ const char *ws_close_when(uint16_t code)
                "opcode and packet.";
     case 1005:
         return "Only in an API's close event when the peer's Close frame had no status code; in "
-               "a capture the Close frame simply has an empty body.";
+               "a capture the Close frame simply has an empty body (wsaudit's status record says "
+               "which side saw 1005).";
     case 1006:
         return "Only in an API's close event when the TCP connection ended without a Close "
-               "frame; in a capture you see FIN or RST and no Close.";
+               "frame; in a capture you see FIN or RST and no Close: wsaudit's ws.close.abnormal "
+               "finding names who ended it, how, and what was in flight, and its status record "
+               "which side saw 1006.";
     case 1015:
         return "Only in a client API's close event after the TLS handshake of a wss:// "
                "connection failed; the capture shows the TLS exchange instead, which wsaudit "

@@ -32,6 +32,7 @@ void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn
         ws_inflate_init(&s->d[i].infl, 15, 0, WS_INFLATE_CAP);
     s->cb = cb;
     s->cb_ctx = ctx;
+    s->first_end = -1;
 }
 
 void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p)
@@ -434,6 +435,8 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
     if (!d->close_sent) {
         d->close_pkt = d->frame_pkt;
         d->close_hdr_end = d->frame_off + h->hdr_len;
+        d->close_code = ev->code;
+        d->close_has_code = (uint8_t)ev->has_code;
     }
     d->close_sent = 1;
 }
@@ -703,7 +706,10 @@ void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt)
                          (unsigned long long)d->fp.hdr.len);
             else
                 snprintf(buf, sizeof buf, "frame header incomplete (%u bytes)", d->fp.have);
-            emit_finding(s, dir, d->frame_pkt, F_D_INCOMPLETE_FRAME, buf);
+            if (d->end_how == WS_END_UNSEEN)
+                emit_finding(s, dir, d->frame_pkt, F_D_INCOMPLETE_FRAME, buf);
+            else
+                d->cut_left = left ? left : 1; /* told in ws.close.abnormal */
             if (left)
                 frame_end(s, dir, 0);
         }
@@ -713,6 +719,75 @@ void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt)
     struct ws_dir *peer = &s->d[!dir];
     if (peer->pending_1003)
         annotate_1003(s, !dir, 0);
+}
+
+void ws_session_end_dir_how(struct ws_session *s, int dir, enum ws_end_how how, uint64_t pkt)
+{
+    struct ws_dir *d = &s->d[dir];
+    if (d->ended)
+        return;
+    if (how != WS_END_UNSEEN) {
+        d->end_how = (uint8_t)how;
+        d->end_pkt = pkt;
+        if (s->first_end < 0)
+            s->first_end = dir;
+    }
+    ws_session_end_dir(s, dir, pkt);
+}
+
+/* What was in flight in a direction when the connection ended: "", or a clause */
+static void in_flight(const struct ws_session *s, int dir, char *out, size_t n)
+{
+    const struct ws_dir *d = &s->d[dir];
+    const struct ws_msg_rec *m = d->hist_count ? &d->hist[(d->hist_count - 1) % WS_HISTORY] : NULL;
+    out[0] = 0;
+    if (d->cut_left)
+        snprintf(out, n, "; the %s's %s frame of %llu bytes was cut short, %llu bytes missing",
+                 dir_sender(dir), ws_opcode_name(d->fp.hdr.opcode),
+                 (unsigned long long)d->fp.hdr.len, (unsigned long long)d->cut_left);
+    else if (m && !m->complete && d->in_msg)
+        snprintf(out, n, "; the %s was sending a %s message, %llu bytes sent", dir_sender(dir),
+                 ws_opcode_name(m->opcode), (unsigned long long)m->size);
+}
+
+/* RFC 6455 §7.1.5: the close code each side's application saw; an ending without any Close
+ * is what every client API reports as 1006 */
+static void report_status(struct ws_session *s, int by_tcp, uint64_t pkt)
+{
+    struct ws_status st;
+    int ended = by_tcp && s->first_end >= 0;
+    for (int dir = 0; dir < 2; dir++) {
+        const struct ws_dir *d = &s->d[dir];
+        /* a direction the capture lost bytes of may have carried a Close we did not see */
+        int lost = d->stopped || d->gap_count;
+        st.seen[dir] = d->close_sent ? (d->close_has_code ? d->close_code : 1005)
+                       : ended && !lost ? 1006
+                                        : -1;
+    }
+    st.ended_dir = ended ? s->first_end : -1;
+    st.how = ended ? (enum ws_end_how)s->d[s->first_end].end_how : WS_END_UNSEEN;
+    st.handshake_complete = s->d[0].close_sent && s->d[1].close_sent;
+    int cut = s->d[0].cut_left || s->d[1].cut_left;
+    uint64_t at = ended ? s->d[s->first_end].end_pkt : pkt;
+    int lost = s->d[0].stopped || s->d[1].stopped || s->d[0].gap_count || s->d[1].gap_count;
+    if (ended && !lost && ((!s->d[0].close_sent && !s->d[1].close_sent) || cut)) {
+        char buf[480], f0[160], f1[160];
+        in_flight(s, WS_C2S, f0, sizeof f0);
+        in_flight(s, WS_S2C, f1, sizeof f1);
+        snprintf(buf, sizeof buf, "the %s %s the connection%s%s%s", dir_sender(s->first_end),
+                 st.how == WS_END_RST ? "reset (RST)" : "closed (FIN)",
+                 s->d[0].close_sent || s->d[1].close_sent ? " before the closing handshake ended"
+                                                          : " without a Close frame",
+                 f0, f1);
+        emit_finding(s, s->first_end, at, F_CLOSE_ABNORMAL, buf);
+    }
+    struct ws_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = WS_EV_STATUS;
+    ev.dir = st.ended_dir;
+    ev.pkt = ev.pkt_end = at;
+    ev.status = &st;
+    s->cb(s->cb_ctx, &ev);
 }
 
 void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt)
@@ -731,4 +806,5 @@ void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt)
                          dir == WS_C2S ? "the server never answered the client's Close"
                                        : "the client never answered the server's Close");
     }
+    report_status(s, by_tcp, pkt);
 }

@@ -56,7 +56,24 @@ struct ws_unsupported {
     const char *reason; /* why it is unknown or none was observed */
 };
 
-enum ws_event_type { WS_EV_FRAME, WS_EV_CLOSE, WS_EV_FINDING, WS_EV_MESSAGE };
+enum ws_event_type { WS_EV_FRAME, WS_EV_CLOSE, WS_EV_FINDING, WS_EV_MESSAGE, WS_EV_STATUS };
+
+/* How a direction's TCP stream ended, as the capture saw it */
+enum ws_end_how {
+    WS_END_UNSEEN, /* no FIN or RST in the capture (it ended first) */
+    WS_END_FIN,
+    WS_END_RST, /* this side sent the RST, or its peer did (the connection was reset) */
+};
+
+/* WS_EV_STATUS: the close status each side's application saw when the connection ended
+ * (RFC 6455 §7.1.5, §7.4.1): the code of the Close it received, 1005 when that Close had no
+ * code, 1006 when the connection ended without one; -1 when the capture ended first. */
+struct ws_status {
+    int32_t seen[2];         /* [WS_C2S]: what the server saw, [WS_S2C]: what the client saw */
+    int ended_dir;           /* direction whose sender ended the TCP connection first, or -1 */
+    enum ws_end_how how;     /* how it ended it */
+    int handshake_complete;  /* both sides sent a Close */
+};
 
 #define WS_PREVIEW 64 /* bytes of each message kept for a preview (after inflation) */
 
@@ -92,6 +109,7 @@ struct ws_event {
     const char *detail;                 /* one line of specifics, may be empty */
     const struct ws_unsupported *unsup; /* for F_CLOSE_UNSUPPORTED_DATA */
     const struct ws_message *msg;       /* WS_EV_MESSAGE */
+    const struct ws_status *status;     /* WS_EV_STATUS */
 };
 
 typedef void (*ws_event_fn)(void *ctx, const struct ws_event *ev);
@@ -117,6 +135,11 @@ struct ws_dir {
     int frame_started;
     uint8_t in_msg, close_sent, stopped, ended;
     uint64_t close_pkt, close_hdr_end; /* this direction's first Close */
+    uint16_t close_code;               /* its status code, when close_has_code */
+    uint8_t close_has_code;            /* else the receiver reports 1005 */
+    uint8_t end_how;                   /* enum ws_end_how */
+    uint64_t end_pkt;
+    uint64_t cut_left;                 /* payload bytes of the frame the end cut short */
     uint8_t ctrl[125];
     uint8_t ctrl_len, ctrl_gap; /* ctrl_gap: bytes of this control frame were not captured */
     /* the open text message: UTF-8 validation across frames and segments (RFC 6455 §8.1) */
@@ -156,6 +179,7 @@ struct ws_session {
     ws_event_fn cb;
     void *cb_ctx;
     struct ws_seg_ctx seg; /* the segment being fed */
+    int first_end;         /* direction whose TCP end came first (FIN/RST), or -1 */
 };
 
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx);
@@ -174,7 +198,12 @@ void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t 
 void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt);
 /* The direction's stream ended (FIN/RST or end of capture). */
 void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt);
-/* The connection is over: resolve pending annotations; by_tcp: it ended with FIN/RST. */
+/* The same, saying how: its sender's FIN, or a RST (from either side). A frame cut short by a
+ * FIN or RST is a fact of the connection (ws.close.abnormal), not a loss of the capture. */
+void ws_session_end_dir_how(struct ws_session *s, int dir, enum ws_end_how how, uint64_t pkt);
+/* The connection is over: resolve pending annotations, report the status each side saw
+ * (WS_EV_STATUS) and an ending without a closing handshake (ws.close.abnormal); by_tcp: it
+ * ended with FIN/RST. */
 void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt);
 
 #endif

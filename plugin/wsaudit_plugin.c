@@ -552,7 +552,8 @@ static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
         if ((k == 0 || rst) && !c->fin[s]) {
             c->fin[s] = 1;
             if (c->ws_started)
-                ws_session_end_dir(&c->ws, s == 0 ? WS_C2S : WS_S2C, pinfo->num);
+                ws_session_end_dir_how(&c->ws, s == 0 ? WS_C2S : WS_S2C,
+                                       rst ? WS_END_RST : WS_END_FIN, pinfo->num);
             if (c->kind == 2)
                 tls_session_end_dir(&c->tls, s == 0 ? TLS_C2S : TLS_S2C, pinfo->num);
         }

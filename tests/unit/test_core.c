@@ -255,6 +255,10 @@ static void log_event(void *ctx, const struct ws_event *ev)
                                ev->has_code ? ev->code : -1, (int)ev->reason_len,
                                (const char *)ev->reason);
         break;
+    case WS_EV_STATUS:
+        g_string_append_printf(l->s, "status client=%d server=%d\n", (int)ev->status->seen[WS_S2C],
+                               (int)ev->status->seen[WS_C2S]);
+        break;
     case WS_EV_MESSAGE:
         g_string_append_printf(
             l->s, "message %s op=%x pkt=%llu size=%llu inflated=%llu preview=%.*s\n", dir,
@@ -269,6 +273,8 @@ static void log_event(void *ctx, const struct ws_event *ev)
             g_string_append_printf(l->s, " status=%d opcode=%x msgpkt=%llu complete=%d",
                                    ev->unsup->status, ev->unsup->opcode,
                                    (unsigned long long)ev->unsup->pkt, ev->unsup->complete);
+        if (ev->finding == F_CLOSE_ABNORMAL)
+            g_string_append_printf(l->s, " (%s)", ev->detail);
         g_string_append_c(l->s, '\n');
         break;
     }
@@ -706,6 +712,52 @@ static void incomplete_frame_at_end_is_degraded(void **state)
     g_free(ev);
 }
 
+/* A client resets the connection in the middle of a 3,000,000-byte binary frame (2,818,048
+ * payload bytes sent), fed whole and byte by byte: a fact of the connection (ws.close.abnormal
+ * at the RST, both applications see 1006), not a loss of the capture. The same bytes at the end
+ * of a capture that saw no RST stay degraded and the status is unknown. */
+static char *cut_frame(int rst, size_t chunk)
+{
+    struct ws_session s;
+    struct log l = {g_string_new(NULL)};
+    ws_session_init(&s, 0, 0, log_event, &l);
+    ws_session_start(&s, 0, 0);
+    static uint8_t buf[2818048 + 14];
+    static const uint8_t hdr[14] = {0x82, 0xFF, 0, 0, 0, 0, 0, 0x2D, 0xC6, 0xC0, 0, 0, 0, 0};
+    memcpy(buf, hdr, sizeof hdr); /* 127: 64-bit length 3,000,000; mask key 0 */
+    size_t n = sizeof buf;
+    for (size_t off = 0; off < n; off += chunk) {
+        struct ws_seg_ctx seg = {5 + off / 65536, 0, 0, 5 + off / 65536};
+        ws_session_feed(&s, WS_C2S, buf + off, off + chunk > n ? n - off : chunk, &seg);
+    }
+    if (rst) {
+        ws_session_end_dir_how(&s, WS_C2S, WS_END_RST, 77);
+        ws_session_end_dir_how(&s, WS_S2C, WS_END_RST, 77);
+    }
+    ws_session_end(&s, rst, 77);
+    ws_session_free(&s);
+    return g_string_free(l.s, FALSE);
+}
+
+static void rst_inside_a_frame_is_abnormal_not_degraded(void **state)
+{
+    (void)state;
+    char *ev = cut_frame(1, sizeof(uint8_t[2818048 + 14])), *bytes = cut_frame(1, 4093);
+    assert_string_equal(ev, bytes);
+    assert_non_null(strstr(ev, "ws.close.abnormal pkt=77 (the client reset (RST) the connection "
+                               "without a Close frame; the client's BINARY frame of 3000000 "
+                               "bytes was cut short, 181952 bytes missing)"));
+    assert_null(strstr(ev, "ws.incomplete_frame"));
+    assert_non_null(strstr(ev, "status client=1006 server=1006"));
+    g_free(ev);
+    g_free(bytes);
+    ev = cut_frame(0, 65536);
+    assert_non_null(strstr(ev, "ws.incomplete_frame"));
+    assert_null(strstr(ev, "ws.close.abnormal"));
+    assert_non_null(strstr(ev, "status client=-1 server=-1"));
+    g_free(ev);
+}
+
 /* ---------------- handshake (RFC 6455 §4) ---------------- */
 
 static void check_pair(const char *req, const char *resp, struct ws_handshake_result *res)
@@ -845,6 +897,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(close_table_covers_every_code_once),
+        cmocka_unit_test(rst_inside_a_frame_is_abnormal_not_degraded),
         cmocka_unit_test(close_1005_1006_1015_on_wire_are_reserved_code),
         cmocka_unit_test(close_invalid_and_undefined_ranges),
         cmocka_unit_test(finding_table_is_complete),
