@@ -175,6 +175,48 @@ static void cert_facts(const struct tls_session *s, struct sb *b)
     add(b, "; the server sent %u certificate%s)", c->chain_len, c->chain_len == 1 ? "" : "s");
 }
 
+/* A client that ended the handshake silently after the server's certificate: what in the
+ * certificate a verifying client would reject, as the probable cause, with the fix. */
+static void explain_silent_reject(const struct tls_session *s, struct sb *b)
+{
+    const struct tls_cert *c = &s->cert;
+    char na[40];
+    long days = tls_cert_days_expired(c);
+    x509_format_time(days < 0 ? c->leaf.not_before : c->leaf.not_after, na, sizeof na);
+    if (days > 0) {
+        add(b, "Probable cause: the server's certificate (subject \"%s\") expired %ld days "
+               "before this capture (valid until %s). Fix: renew the server's certificate (and "
+               "check the client's clock).",
+            c->leaf.subject, days, na);
+    } else if (days < 0) {
+        add(b, "Probable cause: the server's certificate (subject \"%s\") is not valid until "
+               "%s, %ld days after this capture. Fix: check the clocks of the client and of the "
+               "machine that issued the certificate.",
+            c->leaf.subject, na, -days);
+    } else if (s->ch.has_sni && !x509_host_matches(&c->leaf, s->ch.sni)) {
+        add(b, "Probable cause: the certificate does not name the host the client asked for "
+               "(SNI \"%s\"; subjectAltName DNS: %s). Fix: use a certificate that names this "
+               "host, or connect with a host name the certificate names.",
+            s->ch.sni, c->leaf.san_dns[0] ? c->leaf.san_dns : "none");
+    } else if (c->leaf.self_issued) {
+        add(b, "Probable cause: the certificate is self-signed (subject \"%s\"), which a "
+               "verifying client does not trust. Fix: use a certificate from a CA the client "
+               "trusts, or add this certificate to the client's trust store.",
+            c->leaf.subject);
+    } else if (c->chain_len == 1) {
+        add(b, "Probable cause: the server sent no intermediate certificate, so if \"%s\" is "
+               "an intermediate CA the chain is incomplete. Fix: install the full chain (leaf + "
+               "intermediates) on the server.",
+            c->leaf.issuer);
+    } else {
+        add(b, "The certificate names the host and is valid at capture time, so the client "
+               "probably does not trust its issuer (\"%s\", chain of %u from \"%s\"). Fix: "
+               "add the issuing CA to the client's trust store, or use a certificate from a CA "
+               "it trusts.",
+            c->leaf.issuer, c->chain_len, c->top_issuer);
+    }
+}
+
 static void explain_certificate(const struct tls_session *s, uint8_t desc, struct sb *b)
 {
     const struct tls_cert *c = &s->cert;
@@ -369,13 +411,17 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
                     "rejects the hello silently (check the server's logs).");
         } else if (s->fail_dir == TLS_C2S) {
             add(&b,
-                "The client closed the connection %s without sending any alert: clients "
-                "that reject the server's certificate silently do this (GnuTLS-based "
-                "applications that do not call gnutls_alert_send_appropriate(), custom "
-                "verifiers)",
+                "The client closed the connection %s without sending any alert, as clients "
+                "that reject the server's certificate without telling do (Python's asyncio, "
+                "so python3-websockets and aiohttp, closes before the alert is sent). ",
                 s->sh.seen ? "after the server's hello flight" : "before any ServerHello");
-            cert_facts(s, &b);
-            add(&b, ".");
+            if (s->sh.seen && s->cert.decoded) {
+                explain_silent_reject(s, &b);
+            } else {
+                add(&b, "The certificate is not visible in this capture");
+                cert_facts(s, &b);
+                add(&b, ".");
+            }
         } else {
             add(&b, "The server closed the connection during the handshake without any alert "
                     "(check the server's logs).");
@@ -391,8 +437,8 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
         add(&b, "The handshake did not complete.");
         break;
     }
-    add(&b, " A WebSocket client reports this connection as close status 1015 (TLS handshake "
-            "failure); 1015 itself is never sent in a Close frame.");
+    /* the title already says that a client reports 1015 */
+    add(&b, " 1015 itself is never sent in a Close frame.");
 }
 
 int tls_plaintext_answer(const uint8_t *p, size_t len, char *detail, size_t n)

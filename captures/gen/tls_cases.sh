@@ -125,6 +125,9 @@ run_case() { # name port workdir
     tls-gnutls-client13-server12) pid=$(gnutls_server "$port" good "$(prio 1.2)") ;;
     tls-gnutls-plain-http) pid=$(gnutls_server "$port" good NORMAL) ;;
     tls-wss-ok-*) ;;
+    tls-asyncio-hostname-mismatch-*) pid=$(ossl_server "$port" other "$ov") ;;
+    tls-asyncio-self-signed-*) pid=$(ossl_server "$port" self "$ov") ;;
+    tls-asyncio-expired-*) pid=$(ossl_server "$port" expired "$ov") ;;
     tls-wss-to-plain-port) ;;
     tls-wss-1003-keylog) ;;
     tls-server-silent-close) ;;
@@ -143,6 +146,7 @@ run_case() { # name port workdir
     tls-gnutls-expired-keylog-1_3) SSLKEYLOGFILE="$PWD/keylog.txt" gnutls_client "$port" "$(prio 1.3)" ;;
     tls-*-plain-http) /usr/bin/python3 "$here/raw_peer.py" plain-upgrade-client "$port" ;;
     tls-wss-ok-*) /usr/bin/python3 "$here/ws_peers.py" wss-echo "$port" 127.0.0.1 "$v" "$PWD" ;;
+    tls-asyncio-*) /usr/bin/python3 "$here/ws_peers.py" asyncio-client "$port" 127.0.0.1 "$v" "$PWD" ;;
     tls-wss-1003-keylog) /usr/bin/python3 "$here/ws_peers.py" wss-binary-to-text-keylog "$port" 127.0.0.1 1_3 "$PWD" ;;
     tls-wss-to-plain-port) /usr/bin/python3 "$here/ws_peers.py" wss-to-plain "$port" 127.0.0.1 1_3 "$PWD" ;;
     tls-client-silent-close) /usr/bin/python3 "$here/raw_peer.py" silent-client "$port" ;;
@@ -194,6 +198,16 @@ for name in tls-wss-to-plain-port tls-server-silent-close tls-client-silent-clos
         "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
     port=$((port + 1))
 done
+# clients that reject the certificate without an alert: python3-websockets on asyncio (issue 15)
+saved_port=$port port=18484
+for what in hostname-mismatch self-signed expired; do
+    name="tls-asyncio-$what-1_2"
+    # shellcheck disable=SC2053
+    [[ $name == $only ]] &&
+        "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
+    port=$((port + 1))
+done
+port=$saved_port
 for v in 1_2 1_3; do
     # shellcheck disable=SC2053
     [[ tls-wss-ok-$v == $only ]] &&

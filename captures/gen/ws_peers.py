@@ -136,6 +136,16 @@ async def run(scenario, port, host):
             async with websockets.connect(f"wss://localhost:{port}/chat", ssl=cctx,
                                           compression=None) as ws:
                 await text_then_binary(ws)
+    elif scenario == "asyncio-client":
+        # a python3-websockets (asyncio) client that verifies the server's certificate, against
+        # a server whose certificate it must reject: asyncio closes without sending the alert
+        cctx = ssl.create_default_context(cafile=f"{sys.argv[5]}/root.pem")
+        cctx.maximum_version = {"1_2": ssl.TLSVersion.TLSv1_2, "1_3": ssl.TLSVersion.TLSv1_3}[sys.argv[4]]
+        try:
+            async with websockets.connect(f"wss://localhost:{port}/", ssl=cctx, open_timeout=5):
+                pass
+        except (ssl.SSLError, OSError, websockets.InvalidHandshake, asyncio.TimeoutError):
+            pass
     elif scenario == "wss-to-plain":
         # a wss:// client pointed at a plain ws:// server: the server reads the ClientHello as HTTP
         cctx = ssl.create_default_context(cafile=f"{sys.argv[5]}/root.pem")

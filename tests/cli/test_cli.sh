@@ -283,5 +283,13 @@ check "keys given, none for this connection: tls.keys_missing" $?
 "$bin" -j 2 -F jsonl --keylog "$keys" "$wss" "$caps/tls-wss-1003-keylog.pcapng" | cmp -s - "$tmp/k3"
 check "-j 2 with key logs and pcapng secrets: output as serial" $?
 
+# --- a client that rejects the certificate without an alert: the probable cause from it ---
+for c in "hostname-mismatch:does not name the host the client asked for (SNI .*localhost.*; subjectAltName DNS: other.example)" \
+         "self-signed:the certificate is self-signed" "expired:expired 21[0-9][0-9] days before this capture"; do
+    "$bin" -F jsonl "$caps/tls-asyncio-${c%%:*}-1_2.pcap" | grep '"id":"tls.handshake_failure"' |
+        grep -q "without sending any alert.*Python's asyncio.*Probable cause: .*${c#*:}"
+    check "asyncio's silent reject (${c%%:*}): probable cause and fix from the certificate" $?
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
