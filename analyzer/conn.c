@@ -38,6 +38,7 @@ struct wsconn {
      * the segment being fed to the TLS session (its packet and ACK) */
     struct flow *inner;
     const struct reasm_meta *tls_meta;
+    uint64_t body_pkt; /* FS_HTTP_BODY: the packet of the refusal's body */
 };
 
 static void endpoint(char *out, size_t n, int family, const uint8_t *addr, uint16_t port)
@@ -252,6 +253,39 @@ static void feed_client(struct wsconn *c, const uint8_t *data, size_t len,
     ws_session_feed(&c->sess, WS_C2S, data, len, &seg);
 }
 
+/* The body of a 400 answer to the Upgrade: servers that speak TLS on the port say so in it
+ * (nginx: "400 The plain HTTP request was sent to HTTPS port"). Judged once BODY_MAX bytes are
+ * there or the server's side ended, so any segmentation gives the same verdict. */
+#define BODY_MAX 512
+
+static const char *const tls_port_answers[] = {
+    "The plain HTTP request was sent to HTTPS port", /* nginx (captures/tls-nginx-*) */
+};
+
+static void refusal_body(struct wsconn *c, const uint8_t *p, size_t n, uint64_t pkt, int final)
+{
+    size_t room = BODY_MAX - c->resp->len;
+    if (n && !c->resp->len)
+        c->body_pkt = pkt;
+    g_byte_array_append(c->resp, p, (guint)(n < room ? n : room));
+    if (c->resp->len < BODY_MAX && !final)
+        return;
+    for (size_t i = 0; i < sizeof tls_port_answers / sizeof tls_port_answers[0]; i++) {
+        const char *t = tls_port_answers[i];
+        if (memmem(c->resp->data, c->resp->len, t, strlen(t))) {
+            char detail[256];
+            snprintf(detail, sizeof detail,
+                     "the server answered the Upgrade with 400 \"%s\": this port speaks TLS. "
+                     "Fix: connect with wss:// (TLS), not ws://",
+                     t);
+            report_finding(c->an->rep, &c->view, c->an->file, c->body_pkt, F_TLS_PLAINTEXT_TO_TLS,
+                           detail);
+            break;
+        }
+    }
+    ignore_flow(c->f);
+}
+
 static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_len,
                            const struct reasm_meta *m)
 {
@@ -278,6 +312,13 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
         report_finding(an->rep, &c->view, an->file, pkt, (enum wsa_finding_id)id, detail);
     }
     if (!res.upgraded) {
+        if (resp.status == 400) { /* a TLS server's answer to plain HTTP? read its body */
+            f->state = FS_HTTP_BODY;
+            c->body_pkt = m->pkt;
+            g_byte_array_set_size(c->resp, 0);
+            refusal_body(c, rest, rest_len, m->pkt, 0);
+            return;
+        }
         ignore_flow(f); /* HS-01: bytes after a refusal are not frames */
         return;
     }
@@ -556,6 +597,12 @@ static void deliver_decided(struct analyzer *an, struct flow *f, int side, const
         return;
     }
 
+    if (f->state == FS_HTTP_BODY) {
+        if (side != f->client_side)
+            refusal_body(c, data, len, meta->pkt, 0);
+        return;
+    }
+
     if (f->state == FS_HTTP_PLAIN) {
         if (side != f->client_side) {
             if (!c->resp->len)
@@ -698,6 +745,8 @@ void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
     }
     else if (f->state == FS_HTTP_PLAIN && side != f->client_side)
         plain_answer(f, 1);
+    else if (f->state == FS_HTTP_BODY && side != f->client_side)
+        refusal_body(c, NULL, 0, pkt, 1);
     else if (f->state == FS_HTTP_RESP && side != f->client_side && c->resp->len &&
              c->resp->len < 7 &&
              server_answers_tls(c, c->resp->data, c->resp->len, c->resp_pkt))

@@ -29,6 +29,7 @@ enum flow_state {
     FS_HTTP_REQ,
     FS_HTTP_RESP,
     FS_HTTP_PLAIN, /* a plain HTTP request: only the server's first bytes are looked at */
+    FS_HTTP_BODY,  /* the body of a 400 refusal: does it say the port speaks TLS? */
     FS_WS,
     FS_TLS,
     FS_IGNORE,

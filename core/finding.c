@@ -144,7 +144,8 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
                               "(wss:// client on a plain port)",
                               NULL},
     [F_TLS_PLAINTEXT_TO_TLS] = {"tls.plaintext_to_tls_port", WSA_SEV_WARNING,
-                                "Plain HTTP sent to a TLS server (it answered with a TLS record)",
+                                "Plain HTTP sent to a TLS server (it answered with a TLS record, "
+                                "or said so in plain HTTP)",
                                 NULL},
     [F_HTTP_NO_RESPONSE] = {"http.no_response", WSA_SEV_WARNING,
                             "Server closed the connection without answering the Upgrade request",

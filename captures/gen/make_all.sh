@@ -3,7 +3,7 @@
 # Ports are fixed per capture so captures can be filtered; each run makes new captures (new
 # ports of the clients, keys, timestamps), so expected outputs must be reviewed again after it.
 set -euo pipefail
-for p in tcpdump tshark python3-scapy python3-websockets nodejs node-ws openssl gnutls-bin; do
+for p in tcpdump tshark python3-scapy python3-websockets nodejs node-ws openssl gnutls-bin nginx-light; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
 done

@@ -128,6 +128,7 @@ run_case() { # name port workdir
     tls-asyncio-hostname-mismatch-*) pid=$(ossl_server "$port" other "$ov") ;;
     tls-asyncio-self-signed-*) pid=$(ossl_server "$port" self "$ov") ;;
     tls-asyncio-expired-*) pid=$(ossl_server "$port" expired "$ov") ;;
+    tls-nginx-ws-to-tls-port) ;;
     tls-wss-to-plain-port) ;;
     tls-wss-1003-keylog) ;;
     tls-server-silent-close) ;;
@@ -147,6 +148,7 @@ run_case() { # name port workdir
     tls-*-plain-http) /usr/bin/python3 "$here/raw_peer.py" plain-upgrade-client "$port" ;;
     tls-wss-ok-*) /usr/bin/python3 "$here/ws_peers.py" wss-echo "$port" 127.0.0.1 "$v" "$PWD" ;;
     tls-asyncio-*) /usr/bin/python3 "$here/ws_peers.py" asyncio-client "$port" 127.0.0.1 "$v" "$PWD" ;;
+    tls-nginx-ws-to-tls-port) bash "$here/nginx_plain_to_tls.sh" "$port" "$PWD" ;;
     tls-wss-1003-keylog) /usr/bin/python3 "$here/ws_peers.py" wss-binary-to-text-keylog "$port" 127.0.0.1 1_3 "$PWD" ;;
     tls-wss-to-plain-port) /usr/bin/python3 "$here/ws_peers.py" wss-to-plain "$port" 127.0.0.1 1_3 "$PWD" ;;
     tls-client-silent-close) /usr/bin/python3 "$here/raw_peer.py" silent-client "$port" ;;
@@ -199,7 +201,11 @@ for name in tls-wss-to-plain-port tls-server-silent-close tls-client-silent-clos
     port=$((port + 1))
 done
 # clients that reject the certificate without an alert: python3-websockets on asyncio (issue 15)
-saved_port=$port port=18484
+saved_port=$port port=18487
+# shellcheck disable=SC2053
+[[ tls-nginx-ws-to-tls-port == $only ]] &&
+    "$here/capture.sh" "$out/tls-nginx-ws-to-tls-port.pcap" "$port" -- bash "$0" case tls-nginx-ws-to-tls-port "$port" "$work"
+port=18484
 for what in hostname-mismatch self-signed expired; do
     name="tls-asyncio-$what-1_2"
     # shellcheck disable=SC2053

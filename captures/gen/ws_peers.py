@@ -146,6 +146,13 @@ async def run(scenario, port, host):
                 pass
         except (ssl.SSLError, OSError, websockets.InvalidHandshake, asyncio.TimeoutError):
             pass
+    elif scenario == "plain-to-tls":
+        # a ws:// client pointed at a TLS port (nginx answers 400 in plain HTTP)
+        try:
+            async with websockets.connect(f"ws://127.0.0.1:{port}/", open_timeout=5):
+                pass
+        except (OSError, websockets.InvalidHandshake, asyncio.TimeoutError):
+            pass
     elif scenario == "wss-to-plain":
         # a wss:// client pointed at a plain ws:// server: the server reads the ClientHello as HTTP
         cctx = ssl.create_default_context(cafile=f"{sys.argv[5]}/root.pem")

@@ -291,5 +291,10 @@ for c in "hostname-mismatch:does not name the host the client asked for (SNI .*l
     check "asyncio's silent reject (${c%%:*}): probable cause and fix from the certificate" $?
 done
 
+# --- ws:// to a TLS port that answers in plain HTTP (nginx's 400) ---
+"$bin" -F jsonl "$caps/tls-nginx-ws-to-tls-port.pcap" |
+    grep -q '"id":"tls.plaintext_to_tls_port".*The plain HTTP request was sent to HTTPS port.*wss://'
+check "nginx's 400 to a ws:// client on its TLS port: tls.plaintext_to_tls_port with the fix" $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
