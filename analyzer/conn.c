@@ -254,35 +254,20 @@ static void feed_client(struct wsconn *c, const uint8_t *data, size_t len,
 }
 
 /* The body of a 400 answer to the Upgrade: servers that speak TLS on the port say so in it
- * (nginx: "400 The plain HTTP request was sent to HTTPS port"). Judged once BODY_MAX bytes are
- * there or the server's side ended, so any segmentation gives the same verdict. */
-#define BODY_MAX 512
-
-static const char *const tls_port_answers[] = {
-    "The plain HTTP request was sent to HTTPS port", /* nginx (captures/tls-nginx-*) */
-};
-
+ * (core: tls_refusal_says_tls). Judged once the bytes it needs are there or the server's side
+ * ended, so any segmentation gives the same verdict. */
 static void refusal_body(struct wsconn *c, const uint8_t *p, size_t n, uint64_t pkt, int final)
 {
-    size_t room = BODY_MAX - c->resp->len;
+    size_t room = TLS_REFUSAL_BODY_MAX - c->resp->len;
     if (n && !c->resp->len)
         c->body_pkt = pkt;
     g_byte_array_append(c->resp, p, (guint)(n < room ? n : room));
-    if (c->resp->len < BODY_MAX && !final)
+    if (c->resp->len < TLS_REFUSAL_BODY_MAX && !final)
         return;
-    for (size_t i = 0; i < sizeof tls_port_answers / sizeof tls_port_answers[0]; i++) {
-        const char *t = tls_port_answers[i];
-        if (memmem(c->resp->data, c->resp->len, t, strlen(t))) {
-            char detail[256];
-            snprintf(detail, sizeof detail,
-                     "the server answered the Upgrade with 400 \"%s\": this port speaks TLS. "
-                     "Fix: connect with wss:// (TLS), not ws://",
-                     t);
-            report_finding(c->an->rep, &c->view, c->an->file, c->body_pkt, F_TLS_PLAINTEXT_TO_TLS,
-                           detail);
-            break;
-        }
-    }
+    char detail[256];
+    if (tls_refusal_says_tls(400, c->resp->data, c->resp->len, detail, sizeof detail))
+        report_finding(c->an->rep, &c->view, c->an->file, c->body_pkt, F_TLS_PLAINTEXT_TO_TLS,
+                       detail);
     ignore_flow(c->f);
 }
 

@@ -441,6 +441,28 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
     add(&b, " 1015 itself is never sent in a Close frame.");
 }
 
+/* what servers that speak TLS on a port answer, in plain HTTP, to a plain HTTP request */
+static const char *const tls_port_answers[] = {
+    "The plain HTTP request was sent to HTTPS port", /* nginx (captures/tls-nginx-*) */
+};
+
+int tls_refusal_says_tls(int status, const uint8_t *body, size_t len, char *detail, size_t n)
+{
+    if (status != 400)
+        return 0;
+    for (size_t i = 0; i < sizeof tls_port_answers / sizeof tls_port_answers[0]; i++) {
+        const char *t = tls_port_answers[i];
+        if (len >= strlen(t) && memmem(body, len, t, strlen(t))) {
+            snprintf(detail, n,
+                     "the server answered the Upgrade with 400 \"%s\": this port speaks TLS. "
+                     "Fix: connect with wss:// (TLS), not ws://",
+                     t);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int tls_plaintext_answer(const uint8_t *p, size_t len, char *detail, size_t n)
 {
     if (len < 3 || (p[0] != 0x15 && p[0] != 0x16) || p[1] != 3 || p[2] > 4)

@@ -218,6 +218,11 @@ const char *tls_hs_type_name(uint8_t t);
 /* A server's first bytes after a plain HTTP request: 1 (and the finding's detail) when they are
  * a TLS record, i.e. plain HTTP was sent to a TLS port; 0 otherwise. */
 int tls_plaintext_answer(const uint8_t *p, size_t len, char *detail, size_t n);
+/* A plain HTTP answer to an Upgrade request that says the port speaks TLS (nginx's 400 "The
+ * plain HTTP request was sent to HTTPS port"): 1 and the finding's detail, else 0. The body
+ * needs at most TLS_REFUSAL_BODY_MAX bytes to be judged. */
+#define TLS_REFUSAL_BODY_MAX 512
+int tls_refusal_says_tls(int status, const uint8_t *body, size_t len, char *detail, size_t n);
 /* Detail of http.no_response. */
 extern const char tls_no_response_detail[];
 

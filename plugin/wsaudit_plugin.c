@@ -66,13 +66,14 @@ static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_srcport = {"tcp.src
                         f_tls_record = {"tls.record"},
                         f_alert_level = {"tls.alert_message.level"},
                         f_alert_desc = {"tls.alert_message.desc"},
+                        f_http_body = {"http.file_data"},
                         f_ack_lost = {"tcp.analysis.ack_lost_segment"};
 /* Only these are primed: reading tcp.seq, tcp.ack or the tcp protocol item from the tree would
  * make Wireshark format their labels on every packet. The TCP header is read directly from the
  * frame at tcp.srcport's offset. */
 static struct field_ref *const all_refs[] = {&f_tcp_stream, &f_tcp_srcport, &f_tcp_len, &f_ws,
                                              &f_http,       &f_tls_record,  &f_ack_lost,
-                                             &f_alert_level, &f_alert_desc};
+                                             &f_alert_level, &f_alert_desc,  &f_http_body};
 
 /* ---- what the core said, per frame ---- */
 
@@ -335,6 +336,16 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
                             id == F_V_BAD_REQUEST || id == F_V_BAD_KEY ? c->req_frame : pinfo->num);
             }
             if (!res.upgraded) {
+                /* the refusal's body (Wireshark's http.file_data) may say the port speaks TLS */
+                GPtrArray *body = finfos(tree, &f_http_body);
+                field_info *b = body && body->len ? g_ptr_array_index(body, 0) : NULL;
+                char detail[256];
+                if (b && b->ds_tvb && b->length > 0) {
+                    guint blen = MIN((guint)b->length, TLS_REFUSAL_BODY_MAX);
+                    if (tls_refusal_says_tls(resp.status, tvb_get_ptr(b->ds_tvb, b->start, (gint)blen),
+                                             blen, detail, sizeof detail))
+                        add_finding(c, F_TLS_PLAINTEXT_TO_TLS, detail, pinfo->num);
+                }
                 if (c->kind == 1)
                     c->kind = 3;
                 continue;

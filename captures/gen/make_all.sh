@@ -3,7 +3,7 @@
 # Ports are fixed per capture so captures can be filtered; each run makes new captures (new
 # ports of the clients, keys, timestamps), so expected outputs must be reviewed again after it.
 set -euo pipefail
-for p in tcpdump tshark python3-scapy python3-websockets nodejs node-ws openssl gnutls-bin nginx-light; do
+for p in tcpdump tshark python3-scapy python3-websockets python3-aiohttp python3-tornado nodejs node-ws openssl gnutls-bin nginx-light; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
 done
@@ -44,3 +44,13 @@ $py "$here/ip_fragments.py" oversize "$out/ws-1003-binary-to-text.pcap" "$out/ws
 bash "$here/tls_cases.sh" "$out"
 # TLS with the secrets logged, for decryption (issue 14): captures/tls-dec-*.pcap + captures/keys/
 bash "$here/tls_decrypt.sh" "$out"
+# how libraries end connections (issue 15): asked to send 1005/1006/1015 (what they did goes to
+# ws-lib-codes.manifest), a reset in the middle of a frame, a FIN without a Close
+rm -f "$out/ws-lib-codes.manifest"
+for s in codes-aiohttp:18023:ws-close-codes-aiohttp codes-tornado:18024:ws-close-codes-tornado \
+    codes-websockets:18025:ws-close-codes-websockets-refuses \
+    rst-aiohttp-tornado:18026:ws-rst-mid-frame-aiohttp fin-tornado-aiohttp:18027:ws-fin-without-close-aiohttp; do
+    IFS=: read -r scen port name <<<"$s"
+    "$cap" "$out/$name.pcap" "$port" -- $py "$here/lib_closes.py" "$scen" "$port" "$out/ws-lib-codes.manifest"
+done
+"$cap" "$out/ws-close-codes-node-refuses.pcap" 18028 -- node "$here/node_peers.js" close-codes 18028 "$out/ws-lib-codes.manifest"

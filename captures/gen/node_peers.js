@@ -70,6 +70,31 @@ if (scenario === 'text-to-binary-server') {
   wss.on('connection', (sock) => {
     sock.on('message', (data, isBinary) => sock.send(data, { binary: isBinary }));
   });
+} else if (scenario === 'close-codes') {
+  // node ws asked to close with 1005, 1006, 1015 (one connection each, path /CODE): whether it
+  // sends or refuses goes to the manifest (argv[4]) as "ws CODE sent|refused: ERROR"
+  const fs = require('fs');
+  const manifest = process.argv[4];
+  const codes = [1005, 1006, 1015];
+  const wss = new WebSocket.Server({ host: '127.0.0.1', port, perMessageDeflate: false }, next);
+  setTimeout(() => process.exit(0), 3000); /* a refused close leaves the socket open */
+  wss.on('connection', (sock, req) => {
+    const code = Number(req.url.slice(1));
+    try {
+      sock.close(code);
+      fs.appendFileSync(manifest, `ws ${code} sent\n`);
+    } catch (e) {
+      fs.appendFileSync(manifest, `ws ${code} refused: ${e.name}: ${e.message}\n`);
+      sock.close();
+    }
+  });
+  function next() {
+    const code = codes.shift();
+    if (code === undefined) { wss.close(); return; }
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/${code}`, { perMessageDeflate: false });
+    ws.on('error', () => {});
+    ws.on('open', () => setTimeout(next, 300));
+  }
 } else if (scenario === 'wss-text-to-binary') {
   // the binary-only 1003 story over wss:// (TLS 1.3, node's defaults); the client's TLS secrets
   // go to a key log from the 'keylog' event (argv[4]: certificate folder, argv[5]: key log)
