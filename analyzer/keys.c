@@ -51,6 +51,18 @@ int keys_load_file(struct tls_keylog *k, const char *path, struct report *rep)
     return rc;
 }
 
+struct tls_keylog *keys_load_files(const char *const *paths, int n, size_t mem_cap,
+                                   struct report *rep)
+{
+    struct tls_keylog *k = tls_keylog_new(mem_cap);
+    for (int i = 0; i < n; i++)
+        if (keys_load_file(k, paths[i], rep) < 0) {
+            tls_keylog_free(k);
+            return NULL;
+        }
+    return k;
+}
+
 struct dsb_ctx {
     struct tls_keylog *k;
     struct load_ctx lc;

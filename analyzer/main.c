@@ -71,6 +71,23 @@ static void usage(FILE *f)
           f);
 }
 
+/* The key log an option names: --keylog FILE (8), -o tls.keylog_file:FILE as tshark takes it,
+ * --sslkeylogfile (9) for $SSLKEYLOGFILE; NULL after a message when it names none. */
+static const char *keylog_option(int opt, const char *arg)
+{
+    const char *kl = NULL;
+    if (opt == 8)
+        kl = arg;
+    else if (opt == 'o' && (strncmp(arg, "tls.keylog_file:", 16) == 0 ||
+                            strncmp(arg, "ssl.keylog_file:", 16) == 0))
+        kl = arg + 16;
+    else if (opt == 'o')
+        fprintf(stderr, "wsaudit: -o understands only tls.keylog_file:FILE\n");
+    else if (!(kl = getenv("SSLKEYLOGFILE")) || !*kl)
+        fprintf(stderr, "wsaudit: --sslkeylogfile: SSLKEYLOGFILE is not set\n");
+    return kl && *kl ? kl : NULL;
+}
+
 /* `wsaudit explain X`: a number is a close status code; a word is a TLS alert name. Both come
  * from the same tables the findings use. */
 static int explain(int argc, char **argv)
@@ -286,25 +303,11 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "F:f:qVhj:o:", longopts, NULL)) != -1) {
         const char *kl = NULL;
         switch (c) {
-        case 'o': /* tshark's preference form; only the key log is understood */
-            if (strncmp(optarg, "tls.keylog_file:", 16) == 0)
-                kl = optarg + 16;
-            else if (strncmp(optarg, "ssl.keylog_file:", 16) == 0)
-                kl = optarg + 16;
-            else {
-                fprintf(stderr, "wsaudit: -o understands only tls.keylog_file:FILE\n");
-                return 2;
-            }
-            break;
+        case 'o':
         case 8:
-            kl = optarg;
-            break;
         case 9:
-            kl = getenv("SSLKEYLOGFILE");
-            if (!kl || !*kl) {
-                fprintf(stderr, "wsaudit: --sslkeylogfile: SSLKEYLOGFILE is not set\n");
+            if (!(kl = keylog_option(c, optarg)))
                 return 2;
-            }
             break;
         case 10: {
             char *end;
@@ -415,12 +418,9 @@ int main(int argc, char **argv)
     rep.show_frames = show_frames;
     rep.show_payload = show_payload;
     rep.fail_on = fail_on;
-    struct tls_keylog *keys = nkeylogs ? tls_keylog_new(o.keylog_cap) : NULL;
-    for (int i = 0; i < nkeylogs; i++)
-        if (keys_load_file(keys, keylogs[i], &rep) < 0) {
-            tls_keylog_free(keys);
-            return 2;
-        }
+    struct tls_keylog *keys = NULL;
+    if (nkeylogs && !(keys = keys_load_files(keylogs, nkeylogs, o.keylog_cap, &rep)))
+        return 2;
     o.keys = keys;
     int nfiles = argc - optind;
     if (jobs > 1 && nfiles > 1) {

@@ -706,6 +706,22 @@ static void completed(struct tls_session *s, uint64_t pkt)
     settle(s, TLS_OUT_COMPLETED, TLS_CAUSE_NONE, -1, pkt);
 }
 
+/* A protected record whose alert the host decrypted (tls_session_known_alert): reported as
+ * that exact alert, where the record ended. 1 when this record was it. */
+static int known_alert_record(struct tls_session *s, int dir)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (!s->known_alert[dir] || d->type != (d->enc ? REC_TYPE_ALERT : REC_TYPE_APP))
+        return 0;
+    s->known_alert[dir] = 0;
+    uint64_t start = d->rec_pkt;
+    d->rec_pkt = s->seg.pkt;
+    alert_msg(s, dir, s->known_level[dir], s->known_desc[dir], TLS_AK_DECRYPTED);
+    d->rec_pkt = start;
+    d->cand = 0;
+    return 1;
+}
+
 static void record_end(struct tls_session *s, int dir)
 {
     struct tls_dir *d = &s->d[dir];
@@ -715,15 +731,8 @@ static void record_end(struct tls_session *s, int dir)
         d->cand = 0;
         return;
     }
-    if (s->known_alert[dir] && d->type == (d->enc ? REC_TYPE_ALERT : REC_TYPE_APP)) {
-        s->known_alert[dir] = 0; /* the host decrypted it: the exact alert */
-        uint64_t start = d->rec_pkt;
-        d->rec_pkt = s->seg.pkt;
-        alert_msg(s, dir, s->known_level[dir], s->known_desc[dir], TLS_AK_DECRYPTED);
-        d->rec_pkt = start;
-        d->cand = 0;
+    if (known_alert_record(s, dir))
         return;
-    }
     switch (d->type) {
     case REC_TYPE_CCS:
         d->ccs = 1;
