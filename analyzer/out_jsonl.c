@@ -169,9 +169,10 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         fprintf(f, ",\"closing_handshake\":%s,\"ended_by\":",
                 st->handshake_complete ? "true" : "false");
         if (st->ended_dir < 0)
-            fputs("null,\"how\":\"capture_end\"}\n", f);
+            fputs("null,\"ended_pkt\":null,\"how\":\"capture_end\"}\n", f);
         else
-            fprintf(f, "\"%s\",\"how\":\"%s\"}\n", st->ended_dir == WS_C2S ? "client" : "server",
+            fprintf(f, "\"%s\",\"ended_pkt\":%" PRIu64 ",\"how\":\"%s\"}\n",
+                    st->ended_dir == WS_C2S ? "client" : "server", st->ended_pkt,
                     st->how == WS_END_RST ? "rst" : "fin");
         return;
     }
@@ -198,6 +199,8 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
     }
     if (ev->type == WS_EV_FINDING) {
         head(f, "finding", NULL, c, ev->pkt);
+        if (ev->pkt_end != ev->pkt) /* about a frame spread over packets: where it completed */
+            fprintf(f, ",\"pkt_end\":%" PRIu64, ev->pkt_end);
         fprintf(f, ",\"dir\":\"%s\"", dir);
         finding_body(f, ev->finding, ev->detail);
         const struct ws_unsupported *u = ev->unsup;
@@ -209,8 +212,9 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
             else if (u->status == WS_UNSUP_OBSERVED || u->pkt)
                 fprintf(f,
                         ",\"opcode\":%u,\"opcode_name\":\"%s\",\"pkt\":%" PRIu64
+                        ",\"pkt_end\":%" PRIu64
                         ",\"complete\":%s,\"compressed\":%s,\"size\":%" PRIu64,
-                        u->opcode, ws_opcode_name(u->opcode), u->pkt,
+                        u->opcode, ws_opcode_name(u->opcode), u->pkt, u->pkt_end,
                         u->complete ? "true" : "false", u->compressed ? "true" : "false", u->size);
             if (u->inflated_known && u->complete)
                 fprintf(f, ",\"inflated_size\":%" PRIu64, u->inflated);

@@ -37,14 +37,16 @@ static void t_conn(struct report *r, const struct conn_view *c, const struct han
     fputc('\n', f);
 }
 
-static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt, enum wsa_finding_id id,
-                           const char *detail)
+static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt, uint64_t pkt_end,
+                           enum wsa_finding_id id, const char *detail)
 {
     const struct wsa_finding_info *fi = wsa_finding_info(id);
     if (c)
         fprintf(f, "#%" PRIu64 " ", c->id);
-    fprintf(f, "pkt %" PRIu64 "  ! %s %s: %s", pkt, wsa_severity_name(fi->severity), fi->id,
-            fi->title);
+    fprintf(f, "pkt %" PRIu64, pkt);
+    if (pkt_end > pkt)
+        fprintf(f, "-%" PRIu64, pkt_end);
+    fprintf(f, "  ! %s %s: %s", wsa_severity_name(fi->severity), fi->id, fi->title);
     if (detail && *detail)
         fprintf(f, " (%s)", detail);
     if (fi->reference)
@@ -65,8 +67,9 @@ static void t_status(FILE *f, const struct conn_view *c, const struct ws_event *
             fputs("unknown (the capture ended first or lost bytes)", f);
     }
     if (st->ended_dir >= 0)
-        fprintf(f, "; the %s %s", st->ended_dir == WS_C2S ? "client" : "server",
-                st->how == WS_END_RST ? "reset the connection" : "closed the connection");
+        fprintf(f, "; the %s %s in pkt %" PRIu64, st->ended_dir == WS_C2S ? "client" : "server",
+                st->how == WS_END_RST ? "reset the connection" : "closed the connection",
+                st->ended_pkt);
     fputc('\n', f);
 }
 
@@ -78,7 +81,7 @@ static void t_ws_event(struct report *r, const struct conn_view *c, const struct
         return;
     }
     if (ev->type == WS_EV_FINDING) {
-        t_finding_line(f, c, ev->pkt, ev->finding, ev->detail);
+        t_finding_line(f, c, ev->pkt, ev->pkt_end, ev->finding, ev->detail);
         return;
     }
     if (ev->type == WS_EV_MESSAGE) {
@@ -203,7 +206,7 @@ static void t_tls_event(struct report *r, const struct conn_view *c, const struc
 {
     FILE *f = r->out;
     if (ev->type == TLS_EV_FINDING) {
-        t_finding_line(f, c, ev->pkt, ev->finding, ev->detail);
+        t_finding_line(f, c, ev->pkt, ev->pkt, ev->finding, ev->detail);
         return;
     }
     if (ev->type == TLS_EV_SUMMARY) {
@@ -241,7 +244,7 @@ static void t_finding(struct report *r, const struct conn_view *c, const char *f
                       enum wsa_finding_id id, const char *detail)
 {
     (void)file;
-    t_finding_line(r->out, c, pkt, id, detail);
+    t_finding_line(r->out, c, pkt, pkt, id, detail);
 }
 
 static void t_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)

@@ -1127,6 +1127,15 @@ void tls_session_known_alert(struct tls_session *s, int dir, uint8_t level, uint
     s->known_desc[dir] = desc;
 }
 
+void tls_session_known_handshake(struct tls_session *s, int dir, uint8_t type, const uint8_t *b,
+                                 size_t len, uint64_t pkt)
+{
+    if (dir != TLS_S2C || !is_tls13(s->version) || s->dec ||
+        (type != HS_CERTIFICATE && type != HS_ENCRYPTED_EXTENSIONS))
+        return;
+    handshake_msg(s, dir, type, b, len, pkt);
+}
+
 void tls_session_set_keys(struct tls_session *s, const struct tls_keylog *k)
 {
     s->keylog = k;

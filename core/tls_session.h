@@ -193,6 +193,13 @@ const char *tls_decrypt_status_name(enum tls_decrypt_status st);
 /* A host that decrypts by itself (Wireshark) says what the next protected alert-sized record of
  * dir holds: that record is then reported as this exact, decrypted alert, never as probable. */
 void tls_session_known_alert(struct tls_session *s, int dir, uint8_t level, uint8_t desc);
+/* A host that decrypts by itself hands over a TLS 1.3 handshake message it decrypted (type,
+ * body without the 4-byte header): the server's Certificate and EncryptedExtensions are read as
+ * if this session had decrypted them, so a failure is explained from the certificate. Ignored
+ * for other messages, for TLS <= 1.2 (whose handshake is read in the clear) and when this
+ * session decrypts by itself. */
+void tls_session_known_handshake(struct tls_session *s, int dir, uint8_t type, const uint8_t *b,
+                                 size_t len, uint64_t pkt);
 void tls_session_feed(struct tls_session *s, int dir, const uint8_t *data, size_t len,
                       const struct tls_seg *seg);
 void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt);

@@ -6,17 +6,52 @@
 #include <stdio.h>
 #include <string.h>
 
-static void emit_finding(struct ws_session *s, int dir, uint64_t pkt, enum wsa_finding_id id,
-                         const char *detail)
+/* pkt: where the finding points (a frame's first packet); pkt_end: the packet that completed
+ * that frame, when the finding is about a frame (else pkt) */
+static void send_finding(struct ws_session *s, int dir, uint64_t pkt, uint64_t pkt_end,
+                         enum wsa_finding_id id, const char *detail)
 {
     struct ws_event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = WS_EV_FINDING;
     ev.dir = dir;
-    ev.pkt = ev.pkt_end = pkt;
+    ev.pkt = pkt;
+    ev.pkt_end = pkt_end > pkt ? pkt_end : pkt;
     ev.finding = id;
     ev.detail = detail ? detail : "";
     s->cb(s->cb_ctx, &ev);
+}
+
+/* A finding found while a frame is open is held until the frame's record is out. */
+static void emit_finding(struct ws_session *s, int dir, uint64_t pkt, enum wsa_finding_id id,
+                         const char *detail)
+{
+    struct ws_dir *d = &s->d[dir];
+    if (!d->frame_started || d->n_held == WS_HELD) {
+        send_finding(s, dir, pkt, pkt, id, detail);
+        return;
+    }
+    d->held[d->n_held].id = id;
+    d->held[d->n_held].pkt = pkt;
+    snprintf(d->held[d->n_held].detail, WS_DETAIL, "%s", detail ? detail : "");
+    d->n_held++;
+}
+
+/* the held findings, after the frame that ended in packet pkt_end (0: it never ended) */
+static void flush_held(struct ws_session *s, int dir, uint64_t pkt_end)
+{
+    struct ws_dir *d = &s->d[dir];
+    for (unsigned i = 0; i < d->n_held; i++)
+        send_finding(s, dir, d->held[i].pkt, pkt_end, d->held[i].id, d->held[i].detail);
+    d->n_held = 0;
+}
+
+/* a finding about the frame that just ended */
+static void frame_finding(struct ws_session *s, int dir, enum wsa_finding_id id,
+                          const char *detail)
+{
+    const struct ws_dir *d = &s->d[dir];
+    send_finding(s, dir, d->frame_pkt, d->frame_pkt_end, id, detail);
 }
 
 #define WS_INFLATE_CAP (64u << 20) /* inflated bytes per message before it counts as a bomb */
@@ -154,18 +189,25 @@ static void annotate_1003(struct ws_session *s, int closer, int at_end)
     if (found && u.status != WS_UNSUP_NONE_OBSERVED) {
         u.opcode = found->opcode;
         u.pkt = found->pkt;
+        u.pkt_end = found->pkt_end > found->pkt ? found->pkt_end : found->pkt;
         u.complete = found->complete;
         u.compressed = found->compressed;
         u.size = found->size;
         u.inflated = found->inflated;
         u.inflated_known = found->compressed && !peer->infl_dead;
     }
-    if (u.status == WS_UNSUP_OBSERVED)
+    if (u.status == WS_UNSUP_OBSERVED) {
+        char where[64];
+        if (u.pkt_end > u.pkt)
+            snprintf(where, sizeof where, "packets %llu-%llu", (unsigned long long)u.pkt,
+                     (unsigned long long)u.pkt_end);
+        else
+            snprintf(where, sizeof where, "packet %llu", (unsigned long long)u.pkt);
         snprintf(detail, sizeof detail,
-                 "offending message: opcode 0x%x (%s) from the %s, first frame in packet %llu, "
-                 "%s%s",
-                 u.opcode, ws_opcode_name(u.opcode), dir_sender(!closer), (unsigned long long)u.pkt,
+                 "offending message: opcode 0x%x (%s) from the %s, first frame in %s, %s%s",
+                 u.opcode, ws_opcode_name(u.opcode), dir_sender(!closer), where,
                  u.complete ? "complete" : "incomplete", u.compressed ? ", compressed" : "");
+    }
     else
         snprintf(detail, sizeof detail, "offending message %s: %s",
                  u.status == WS_UNSUP_UNKNOWN ? "unknown" : "none_observed", u.reason);
@@ -400,13 +442,14 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
         ev->reason_len = d->ctrl_len > 2 ? d->ctrl_len - 2u : 0;
     }
     s->cb(s->cb_ctx, ev);
+    flush_held(s, dir, ev->pkt_end);
 
     if (h->len == 1) { /* RFC 6455 §5.5.1: a body starts with a 2-byte code */
-        emit_finding(s, dir, d->frame_pkt, F_CLOSE_BAD_PAYLOAD, "close payload of 1 byte");
+        frame_finding(s, dir, F_CLOSE_BAD_PAYLOAD, "close payload of 1 byte");
     } else if (h->len > 125) {
         snprintf(buf, sizeof buf, "close payload of %llu bytes (max 125)",
                  (unsigned long long)h->len);
-        emit_finding(s, dir, d->frame_pkt, F_CLOSE_BAD_PAYLOAD, buf);
+        frame_finding(s, dir, F_CLOSE_BAD_PAYLOAD, buf);
     }
     if (ev->has_code) {
         struct utf8_state u;
@@ -415,13 +458,13 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
             (h->len <= 125 && utf8_finish(&u) != 0)) { /* RFC 6455 §5.5.1, §8.1 */
             snprintf(buf, sizeof buf, "close reason is not valid UTF-8 (byte %llu of the reason)",
                      (unsigned long long)(u.failed ? u.bad_at : ev->reason_len));
-            emit_finding(s, dir, d->frame_pkt, F_CLOSE_BAD_PAYLOAD, buf);
+            frame_finding(s, dir, F_CLOSE_BAD_PAYLOAD, buf);
         }
         const struct ws_close_info *ci = ev->code_info;
         if (ci->finding >= 0) {
             snprintf(buf, sizeof buf, "code %u (%s) sent by the %s", ev->code, ci->name,
                      dir_sender(dir));
-            emit_finding(s, dir, d->frame_pkt, (enum wsa_finding_id)ci->finding, buf);
+            frame_finding(s, dir, (enum wsa_finding_id)ci->finding, buf);
         }
         if (ev->code == 1003 && !d->close_sent) {
             d->close_pkt = d->frame_pkt;
@@ -486,7 +529,7 @@ static void ping_pong(struct ws_session *s, int dir)
     char buf[160];
     snprintf(buf, sizeof buf, "Pong of %u bytes echoes none of the %u outstanding Pings",
              d->ctrl_len, peer->pings);
-    emit_finding(s, dir, d->frame_pkt, F_V_PONG_MISMATCH, buf);
+    frame_finding(s, dir, F_V_PONG_MISMATCH, buf);
     peer->pings = 0;
 }
 
@@ -506,13 +549,17 @@ static void frame_end(struct ws_session *s, int dir, int complete)
     ev.complete = complete;
     d->frames++;
     d->frame_started = 0;
+    d->frame_pkt_end = ev.pkt_end;
     if (ev.type == WS_EV_CLOSE) {
         on_close(s, dir, &ev);
     } else {
         s->cb(s->cb_ctx, &ev);
+        flush_held(s, dir, ev.pkt_end);
     }
     if (complete && (h->opcode == WS_OP_PING || h->opcode == WS_OP_PONG))
         ping_pong(s, dir);
+    if (!ws_opcode_is_control(h->opcode) && current_msg(d))
+        current_msg(d)->pkt_end = ev.pkt_end;
     if (!ws_opcode_is_control(h->opcode) && h->fin && complete) {
         struct ws_msg_rec *m = current_msg(d);
         if (m)
@@ -559,7 +606,9 @@ static void stop_dir(struct ws_session *s, int dir, uint64_t pkt, const char *wh
         return;
     d->stopped = 1;
     d->stop_off = d->off;
-    emit_finding(s, dir, pkt, F_D_DIRECTION_STOPPED, why);
+    flush_held(s, dir, 0); /* the open frame will never end */
+    d->frame_started = 0;
+    send_finding(s, dir, pkt, pkt, F_D_DIRECTION_STOPPED, why);
 }
 
 void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t len,
@@ -715,6 +764,8 @@ void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt)
         }
     }
     (void)pkt;
+    flush_held(s, dir, 0); /* a frame cut short by the end: its findings follow its record */
+    d->frame_started = 0;
     d->ended = 1;
     struct ws_dir *peer = &s->d[!dir];
     if (peer->pending_1003)
@@ -769,6 +820,7 @@ static void report_status(struct ws_session *s, int by_tcp, uint64_t pkt)
     st.handshake_complete = s->d[0].close_sent && s->d[1].close_sent;
     int cut = s->d[0].cut_left || s->d[1].cut_left;
     uint64_t at = ended ? s->d[s->first_end].end_pkt : pkt;
+    st.ended_pkt = ended ? at : 0;
     int lost = s->d[0].stopped || s->d[1].stopped || s->d[0].gap_count || s->d[1].gap_count;
     if (ended && !lost && ((!s->d[0].close_sent && !s->d[1].close_sent) || cut)) {
         char buf[480], f0[160], f1[160];
@@ -785,7 +837,7 @@ static void report_status(struct ws_session *s, int by_tcp, uint64_t pkt)
     memset(&ev, 0, sizeof ev);
     ev.type = WS_EV_STATUS;
     ev.dir = st.ended_dir;
-    ev.pkt = ev.pkt_end = at;
+    ev.pkt = ev.pkt_end = pkt; /* the connection's last packet: the end record comes last */
     ev.status = &st;
     s->cb(s->cb_ctx, &ev);
 }

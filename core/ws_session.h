@@ -47,6 +47,7 @@ struct ws_unsupported {
     enum ws_unsup_status status;
     uint8_t opcode;    /* first-frame opcode of that message */
     uint64_t pkt;      /* packet carrying that message's first frame header */
+    uint64_t pkt_end;  /* packet that completed its last frame received (>= pkt) */
     int complete;      /* its last frame (FIN) had been received by the closer */
     int compressed;    /* RSV1 with permessage-deflate */
     uint64_t size;     /* payload bytes received of it (on the wire) */
@@ -72,6 +73,7 @@ struct ws_status {
     int32_t seen[2];         /* [WS_C2S]: what the server saw, [WS_S2C]: what the client saw */
     int ended_dir;           /* direction whose sender ended the TCP connection first, or -1 */
     enum ws_end_how how;     /* how it ended it */
+    uint64_t ended_pkt;      /* the packet of that FIN or RST (0 when ended_dir is -1) */
     int handshake_complete;  /* both sides sent a Close */
 };
 
@@ -117,10 +119,12 @@ typedef void (*ws_event_fn)(void *ctx, const struct ws_event *ev);
 #define WS_HISTORY 16 /* data messages remembered per direction for the 1003 annotation */
 #define WS_GAPS 4
 #define WS_PINGS 16 /* outstanding Pings remembered per direction */
+#define WS_HELD 8   /* findings about the open frame, held until its record is out */
+#define WS_DETAIL 200
 
 struct ws_msg_rec {
     uint64_t hdr_end; /* stream offset just past the first frame's header */
-    uint64_t pkt;
+    uint64_t pkt, pkt_end; /* first frame's first packet; where its last frame so far ended */
     uint64_t size;
     uint64_t inflated; /* bytes after inflation (compressed messages) */
     uint8_t opcode, complete, compressed;
@@ -131,8 +135,17 @@ struct ws_dir {
     uint64_t off;       /* stream offset of the next byte */
     uint64_t start_off; /* where WebSocket data began in this direction */
     uint64_t frame_off, frame_pkt;
+    uint64_t frame_pkt_end;      /* packet that completed the last frame */
     struct ws_seg_ctx frame_seg; /* segment that carried the frame's first byte */
     int frame_started;
+    /* findings about the open frame (its header, its payload) come after the frame's own
+     * record, so a reader meets the frame first: they wait here until the frame ends */
+    struct {
+        enum wsa_finding_id id;
+        uint64_t pkt;
+        char detail[WS_DETAIL];
+    } held[WS_HELD];
+    uint8_t n_held;
     uint8_t in_msg, close_sent, stopped, ended;
     uint64_t close_pkt, close_hdr_end; /* this direction's first Close */
     uint16_t close_code;               /* its status code, when close_has_code */

@@ -48,7 +48,9 @@ static int hf_close_code = -1, hf_close_class = -1, hf_close_illegal = -1, hf_cl
 static int hf_unsup_opcode = -1, hf_unsup_frame = -1, hf_unsup_status = -1;
 static int hf_tls_alert = -1, hf_tls_alert_sender = -1, hf_tls_alert_kind = -1;
 static int hf_tls_failed = -1, hf_tls_outcome = -1, hf_tls_summary = -1;
-static int hf_finding = -1, hf_finding_detail = -1, hf_ref_frame = -1;
+static int hf_finding = -1, hf_finding_detail = -1, hf_ref_frame = -1, hf_ref_end = -1;
+static int hf_status = -1, hf_client_saw = -1, hf_server_saw = -1, hf_closing_handshake = -1,
+           hf_ended_by = -1, hf_ended_frame = -1, hf_end_how = -1;
 static gint ett_wsaudit = -1, ett_finding = -1;
 static expert_field ei_findings[F_FINDING_COUNT];
 static int wsaudit_tap = -1;
@@ -67,17 +69,20 @@ static struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_srcport = {"tcp.src
                         f_alert_level = {"tls.alert_message.level"},
                         f_alert_desc = {"tls.alert_message.desc"},
                         f_http_body = {"http.file_data"},
-                        f_ack_lost = {"tcp.analysis.ack_lost_segment"};
+                        f_ack_lost = {"tcp.analysis.ack_lost_segment"},
+                        f_tcp_segment = {"tcp.segment"}, f_tls_segment = {"tls.segment"},
+                        f_hs_type = {"tls.handshake.type"};
 /* Only these are primed: reading tcp.seq, tcp.ack or the tcp protocol item from the tree would
  * make Wireshark format their labels on every packet. The TCP header is read directly from the
  * frame at tcp.srcport's offset. */
 static struct field_ref *const all_refs[] = {&f_tcp_stream, &f_tcp_srcport, &f_tcp_len, &f_ws,
                                              &f_http,       &f_tls_record,  &f_ack_lost,
-                                             &f_alert_level, &f_alert_desc,  &f_http_body};
+                                             &f_alert_level, &f_alert_desc,  &f_http_body,
+                                             &f_tcp_segment, &f_tls_segment, &f_hs_type};
 
 /* ---- what the core said, per frame ---- */
 
-enum wa_kind { WA_CLOSE, WA_FINDING, WA_ALERT, WA_TLS };
+enum wa_kind { WA_CLOSE, WA_FINDING, WA_ALERT, WA_TLS, WA_STATUS };
 
 struct wa_item {
     enum wa_kind kind;
@@ -85,8 +90,12 @@ struct wa_item {
     uint16_t code;
     uint8_t code_cls, has_code;
     uint8_t opcode, unsup_status, alert_desc, alert_kind, alert_sender, tls_outcome;
-    uint32_t ref_frame;
-    const char *text; /* file scope */
+    uint32_t ref_frame; /* the packet it is about (a multi-packet frame's first packet) */
+    uint32_t ref_end;   /* the packet that completed that frame, when later than ref_frame */
+    int32_t saw[2];     /* WA_STATUS: what the client [0] and the server [1] saw, -1 unknown */
+    int8_t ended_by;    /* WA_STATUS: WS_C2S (client), WS_S2C (server) or -1 */
+    uint8_t how, handshake_complete;
+    const char *text;   /* file scope */
 };
 
 /* per-frame results: frame number -> wmem_array_t of struct wa_item */
@@ -166,28 +175,30 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
             it.text = wmem_strdup(wmem_file_scope(), r);
         }
         add_item(c->frame, &it);
+    } else if (ev->type == WS_EV_STATUS) {
+        struct wa_item it = {0};
+        it.kind = WA_STATUS;
+        it.saw[0] = ev->status->seen[WS_S2C]; /* the client received the server's Close */
+        it.saw[1] = ev->status->seen[WS_C2S];
+        it.ended_by = (int8_t)ev->status->ended_dir;
+        it.how = (uint8_t)ev->status->how;
+        it.handshake_complete = (uint8_t)ev->status->handshake_complete;
+        it.ref_frame = (uint32_t)ev->status->ended_pkt;
+        add_item(c->frame, &it);
     } else if (ev->type == WS_EV_FINDING) {
         struct wa_item it = {0};
         it.kind = WA_FINDING;
         it.finding = ev->finding;
         it.ref_frame = (uint32_t)ev->pkt;
+        it.ref_end = (uint32_t)ev->pkt_end;
         const struct ws_unsupported *u = ev->unsup;
         if (u) {
-            static const char *const st[] = {"observed", "none_observed", "unknown", "reply"};
             it.unsup_status = (uint8_t)(u->status + 1);
             it.opcode = u->opcode;
             it.ref_frame = (uint32_t)u->pkt;
-            if (u->status == WS_UNSUP_OBSERVED)
-                it.text = wmem_strdup_printf(wmem_file_scope(),
-                                             "offending message: opcode 0x%x (%s) in frame %u%s",
-                                             u->opcode, ws_opcode_name(u->opcode), (unsigned)u->pkt,
-                                             u->complete ? "" : " (incomplete)");
-            else
-                it.text = wmem_strdup_printf(wmem_file_scope(), "%s%s%s", st[u->status],
-                                             u->reason ? ": " : "", u->reason ? u->reason : "");
-        } else {
-            it.text = wmem_strdup(wmem_file_scope(), ev->detail ? ev->detail : "");
+            it.ref_end = (uint32_t)u->pkt_end;
         }
+        it.text = wmem_strdup(wmem_file_scope(), ev->detail ? ev->detail : "");
         add_item(c->frame, &it);
     }
 }
@@ -282,12 +293,33 @@ static int rel_off(const struct wa_conn *c, int side, uint32_t seq, uint64_t *of
     return 1;
 }
 
-/* the stream offset just past an item that ends this frame's data (minus bytes after it) */
-static uint64_t end_offset(const struct wa_conn *c, packet_info *pinfo, const field_info *fi)
+/* Where this packet's own bytes sit in data Wireshark reassembled (its entry in the TCP
+ * reassembly tree of that data source); 0 when the data was not reassembled. */
+static int own_segment_at(proto_tree *tree, tvbuff_t *ds, uint32_t num, gint *at)
+{
+    GPtrArray *a = finfos(tree, &f_tcp_segment);
+    for (guint i = 0; a && i < a->len; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        if (fi->ds_tvb == ds && fvalue_get_uinteger(&fi->value) == num) {
+            *at = fi->start;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The stream offset just past an item. In reassembled data it is counted from this packet's
+ * own bytes in it (with out-of-order segments, they need not be the last ones); else the item
+ * ends this frame's data (minus bytes after it). */
+static uint64_t end_offset(const struct wa_conn *c, packet_info *pinfo, proto_tree *tree,
+                           const field_info *fi)
 {
     uint64_t start;
+    gint own;
     if (!rel_off(c, side_of(c, pinfo), c->cur.seq, &start))
         return 0;
+    if (own_segment_at(tree, fi->ds_tvb, pinfo->num, &own))
+        return start + (uint64_t)(fi->start + fi->length - own);
     gint total = (gint)tvb_captured_length(fi->ds_tvb);
     gint after = total - (fi->start + fi->length);
     return start + c->cur.len - (uint64_t)(after > 0 ? after : 0);
@@ -318,7 +350,7 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
             } else {
                 copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
                 c->client_port = pinfo->srcport;
-                c->req_end = end_offset(c, pinfo, fi) - ((size_t)fi->length - hend);
+                c->req_end = end_offset(c, pinfo, tree, fi) - ((size_t)fi->length - hend);
                 c->kind = 1;
             }
         } else if (c->req && !c->ws_started && !is_client(c, pinfo)) {
@@ -356,7 +388,7 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
                 ws_session_set_pmd(&c->ws, &res.pmd_params);
             ws_session_start(&c->ws, c->req_end,
                              c->kind == 2 ? 0
-                                          : end_offset(c, pinfo, fi) - ((size_t)fi->length - hend));
+                                          : end_offset(c, pinfo, tree, fi) - ((size_t)fi->length - hend));
         }
     }
 }
@@ -386,6 +418,27 @@ static gint ws_frame_length(tvbuff_t *tvb, gint start)
         hdr += 4;
     guint64 total = (guint64)hdr + len;
     return total < (guint64)avail ? (gint)total : avail;
+}
+
+/* The packet that carried the first byte of a PDU Wireshark reassembled (TCP segments, or TLS
+ * records of wss://): its reassembly tree lists each segment at its offset in the reassembled
+ * data; the segment holding the PDU's first byte is the one (the earliest such frame when a
+ * retransmission repeats it). The analyzer names a frame by that packet too. */
+static uint32_t first_packet(proto_tree *tree, tvbuff_t *ds, gint at, uint32_t cur)
+{
+    const struct field_ref *refs[] = {&f_tcp_segment, &f_tls_segment};
+    uint32_t first = 0;
+    for (size_t r = 0; r < G_N_ELEMENTS(refs); r++) {
+        GPtrArray *a = finfos(tree, refs[r]);
+        for (guint i = 0; a && i < a->len; i++) {
+            field_info *fi = g_ptr_array_index(a, i);
+            uint32_t num = fvalue_get_uinteger(&fi->value);
+            if (fi->ds_tvb == ds && fi->start <= at && at < fi->start + fi->length &&
+                (!first || num < first))
+                first = num;
+        }
+    }
+    return first ? first : cur;
 }
 
 static void websocket_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
@@ -427,7 +480,30 @@ static void websocket_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *
         if (fi->length <= 0 || !fi->ds_tvb)
             continue;
         gint n = ws_frame_length(fi->ds_tvb, fi->start);
+        seg.pkt = first_packet(tree, fi->ds_tvb, fi->start, pinfo->num);
         ws_session_feed(&c->ws, dir, tvb_get_ptr(fi->ds_tvb, fi->start, n), (size_t)n, &seg);
+    }
+}
+
+/* TLS 1.3 handshake messages Wireshark decrypted with the capture's keys (the item of each
+ * message's type byte, followed by its 3-byte length and body) are handed to the core, which
+ * reads the server's certificate from them as the analyzer does when it decrypts. */
+static void known_handshakes(struct wa_conn *c, int dir, packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *a = finfos(tree, &f_hs_type);
+    for (guint i = 0; a && i < a->len; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        if (!fi->ds_tvb || fi->length != 1 ||
+            tvb_captured_length_remaining(fi->ds_tvb, fi->start) < 4)
+            continue;
+        guint8 type = tvb_get_guint8(fi->ds_tvb, fi->start);
+        guint32 len = tvb_get_ntoh24(fi->ds_tvb, fi->start + 1);
+        if ((type != 8 && type != 11) ||
+            (guint32)tvb_captured_length_remaining(fi->ds_tvb, fi->start + 4) < len)
+            continue;
+        tls_session_known_handshake(&c->tls, dir, type, tvb_get_ptr(fi->ds_tvb, fi->start + 4,
+                                                                    (gint)len),
+                                    len, pinfo->num);
     }
 }
 
@@ -455,6 +531,7 @@ static void tls_records(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
     int dir = is_client(c, pinfo) ? TLS_C2S : TLS_S2C;
     if (dir == TLS_S2C)
         c->tls_server_records++;
+    known_handshakes(c, dir, pinfo, tree);
     /* Alerts Wireshark read in this frame: plaintext ones first take their own records; the
      * rest it decrypted, from the protected records of alert size, in order */
     GPtrArray *lv = finfos(tree, &f_alert_level), *ds = finfos(tree, &f_alert_desc);
@@ -644,6 +721,34 @@ static const value_string alert_kind_vals[] = {{TLS_AK_PLAIN, "plaintext"},
                                                {TLS_AK_DECRYPTED, "decrypted"},
                                                {0, NULL}};
 
+/* RFC 6455 §7.1.5: the close status each side's application saw when the connection ended */
+static void status_tree(proto_tree *t, tvbuff_t *tvb, const struct wa_item *it)
+{
+    static const char *const how[] = {"capture_end", "fin", "rst"};
+    proto_item *si = proto_tree_add_none_format(t, hf_status, tvb, 0, 0, "Connection status:");
+    proto_tree *st = proto_item_add_subtree(si, ett_finding);
+    for (int side = 0; side < 2; side++) {
+        int hf = side ? hf_server_saw : hf_client_saw;
+        const char *who = side ? "server" : "client";
+        if (it->saw[side] >= 0) {
+            const struct ws_close_info *ci = ws_close_lookup((uint16_t)it->saw[side]);
+            proto_tree_add_uint_format_value(st, hf, tvb, 0, 0, (guint32)it->saw[side],
+                                             "%d (%s)", it->saw[side], ci->name);
+            proto_item_append_text(si, "%s %s saw %d (%s)", side ? "," : "", who, it->saw[side],
+                                   ci->name);
+        } else {
+            proto_item_append_text(si, "%s %s saw unknown", side ? "," : "", who);
+        }
+    }
+    proto_tree_add_boolean(st, hf_closing_handshake, tvb, 0, 0, it->handshake_complete);
+    if (it->ended_by >= 0) {
+        proto_tree_add_string(st, hf_ended_by, tvb, 0, 0,
+                              it->ended_by == WS_C2S ? "client" : "server");
+        proto_tree_add_uint(st, hf_ended_frame, tvb, 0, 0, it->ref_frame);
+    }
+    proto_tree_add_string(st, hf_end_how, tvb, 0, 0, how[it->how < 3 ? it->how : 0]);
+}
+
 static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     (void)data;
@@ -684,6 +789,8 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
                             (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
                                 ? tls_alert_lookup(it->alert_desc)->name
                                 : val_to_str_const(it->alert_kind, alert_kind_vals, "?"));
+        } else if (it->kind == WA_STATUS) {
+            status_tree(t, tvb, it);
         } else if (it->kind == WA_TLS) {
             proto_tree_add_string(t, hf_tls_summary, tvb, 0, 0, it->text);
             proto_tree_add_string(t, hf_tls_outcome, tvb, 0, 0,
@@ -695,7 +802,9 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             if (it->text && *it->text)
                 proto_tree_add_string(ft, hf_finding_detail, tvb, 0, 0, it->text);
             if (it->unsup_status) {
-                if (it->unsup_status == WS_UNSUP_OBSERVED + 1) {
+                /* the message, when one was found (also for "unknown": the last one seen) */
+                if (it->unsup_status == WS_UNSUP_OBSERVED + 1 ||
+                    (it->unsup_status == WS_UNSUP_UNKNOWN + 1 && it->ref_frame)) {
                     proto_tree_add_uint_format_value(ft, hf_unsup_opcode, tvb, 0, 0, it->opcode,
                                                      "0x%x (%s)", it->opcode,
                                                      ws_opcode_name(it->opcode));
@@ -707,6 +816,9 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
             } else if (it->ref_frame && it->ref_frame != pinfo->num) {
                 proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame);
             }
+            if (it->ref_end > it->ref_frame && it->unsup_status != WS_UNSUP_REPLY + 1)
+                /* a frame (or the 1003's offending message) spread over packets: where it ended */
+                proto_tree_add_uint(ft, hf_ref_end, tvb, 0, 0, it->ref_end);
             if (it->finding == F_TLS_HANDSHAKE_FAILURE)
                 proto_tree_add_boolean(ft, hf_tls_failed, tvb, 0, 0, TRUE);
             expert_add_info_format(pinfo, fitem, &ei_findings[it->finding], "%s: %s%s%s%s%s",
@@ -835,6 +947,36 @@ static void proto_register_wsaudit(void)
           HFILL}},
         {&hf_finding_detail,
          {"Detail", "wsaudit.finding.detail", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL}},
+        {&hf_status,
+         {"Connection status", "wsaudit.status", FT_NONE, BASE_NONE, NULL, 0,
+          "How the WebSocket connection ended: the close status each side's application saw",
+          HFILL}},
+        {&hf_client_saw,
+         {"Client saw", "wsaudit.status.client_saw", FT_UINT16, BASE_DEC, NULL, 0,
+          "The close status the client's application saw: the code of the Close it received, "
+          "1005 when that Close had no code, 1006 when the connection ended without one; absent "
+          "when the capture cannot tell",
+          HFILL}},
+        {&hf_server_saw,
+         {"Server saw", "wsaudit.status.server_saw", FT_UINT16, BASE_DEC, NULL, 0,
+          "The close status the server's application saw (as wsaudit.status.client_saw)", HFILL}},
+        {&hf_closing_handshake,
+         {"Closing handshake", "wsaudit.status.closing_handshake", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "Both sides sent a Close", HFILL}},
+        {&hf_ended_by,
+         {"Ended by", "wsaudit.status.ended_by", FT_STRING, BASE_NONE, NULL, 0,
+          "The side whose FIN or RST ended the TCP connection first", HFILL}},
+        {&hf_ended_frame,
+         {"Ended in", "wsaudit.status.ended_frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
+          "The packet of that FIN or RST", HFILL}},
+        {&hf_end_how,
+         {"How", "wsaudit.status.how", FT_STRING, BASE_NONE, NULL, 0, "fin, rst or capture_end",
+          HFILL}},
+        {&hf_ref_end,
+         {"Frame completed in", "wsaudit.frame_end", FT_FRAMENUM, BASE_NONE, NULL, 0,
+          "The packet in which the WebSocket frame the finding is about became complete (the "
+          "finding's own frame is its first packet)",
+          HFILL}},
         {&hf_ref_frame,
          {"About frame", "wsaudit.frame", FT_FRAMENUM, BASE_NONE, NULL, 0, NULL, HFILL}},
     };

@@ -20,11 +20,13 @@ export NODE_PATH=/usr/share/nodejs
 "$cap" "$out/ws-close-codes-client.pcap" 18005 -- $py "$here/raw_peer.py" client-reserved-codes 18005
 "$cap" "$out/ws-fragmented-pings.pcap" 18006 -- $py "$here/raw_peer.py" fragmented-pings 18006
 "$cap" "$out/ws-big-message.pcap" 18007 -- $py "$here/ws_peers.py" big-message 18007
+"$cap" "$out/ws-1003-big-binary.pcap" 18030 -- $py "$here/ws_peers.py" big-binary-to-text 18030
 "$cap" "$out/ws-ipv6-1003.pcap" 18008 -- $py "$here/ws_peers.py" binary-to-text-server 18008 ::1
 "$cap" "$out/ws-framing-violations.pcap" 18009 -- $py "$here/raw_peer.py" framing-violations 18009
 "$cap" "$out/ws-handshake-cases.pcap" 18010 -- $py "$here/raw_peer.py" handshake-cases 18010
 "$cap" "$out/ws-1003-deflate.pcap" 18011 -- $py "$here/ws_peers.py" binary-to-text-deflate 18011
 "$cap" "$out/ws-pmd-params.pcap" 18014 -- $py "$here/ws_peers.py" pmd-params 18014 127.0.0.1 "$out/ws-pmd-params.manifest"
+"$cap" "$out/ws-big-frame-violations.pcap" 18031 -- $py "$here/raw_peer.py" big-frame-violations 18031
 "$cap" "$out/ws-autobahn-1-7.pcap" 18013 -- $py "$here/raw_peer.py" autobahn 18013
 "$cap" "$out/ws-deflate-takeover-node.pcap" 18015 -- node "$here/node_peers.js" deflate-takeover 18015 "$out/ws-deflate-takeover-node.manifest"
 "$cap" "$out/ws-deflate-no-context-node.pcap" 18012 -- node "$here/node_peers.js" deflate-no-context 18012

@@ -199,6 +199,13 @@ def main():
         for name, frames in cases.items():
             raw_client(port, f"/v/{name}", frames, wait=0.5)
         stop()
+    elif scenario == "big-frame-violations":
+        # RFC 6455 §5.1, §5.2 broken by a frame of 200,000 bytes (several TCP segments on
+        # loopback): unmasked from the client, with RSV2 set. The findings point at the frame's
+        # first packet and name the packet that completed it.
+        stop = lib_server(port, echo)
+        raw_client(port, "/v/big", [frame(2, b"\x5a" * 200000, mask=False, rsv=2)], wait=0.5)
+        stop()
     elif scenario == "autobahn":
         # Autobahn|Testsuite groups 1-7 re-expressed (CONFORMANCE.md §6): one connection per
         # case, the raw client as the fuzzer, a websockets echo server as the peer; every case

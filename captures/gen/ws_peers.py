@@ -42,6 +42,19 @@ async def run(scenario, port, host):
             async with websockets.connect(f"ws://{fmt(host)}:{port}/chat", compression=None,
                                           subprotocols=["chat.v1"]) as ws:
                 await text_then_binary(ws)
+    elif scenario == "big-binary-to-text":
+        # the 1003 story with an offending message of 300,000 bytes: on loopback (MTU 65536)
+        # its one frame spans several TCP segments, so the finding names a multi-packet frame
+        async with websockets.serve(text_only_server, host, port, compression=None,
+                                    max_size=2**20):
+            async with websockets.connect(f"ws://{fmt(host)}:{port}/chat", compression=None) as ws:
+                await ws.send("hello")
+                await ws.recv()
+                await ws.send(bytes(range(256)) * 1171 + b"\xff" * 224)
+                try:
+                    await ws.recv()
+                except websockets.ConnectionClosed:
+                    pass
     elif scenario == "big-message":
         # 70000 bytes: needs the 64-bit length form (RFC 6455 §5.2), echoed back
         async with websockets.serve(echo_server, host, port, compression=None,

@@ -48,11 +48,14 @@ PKT_TEXT = re.compile(r"\b(packets?|pkt) \d+(-\d+)?")
 
 def norm(v):
     if isinstance(v, dict):
-        return {k: ("N" if PKT_KEY.search(k) else norm(x)) for k, x in v.items() if k != "file"}
+        # a finding has pkt_end only when its frame spans packets: packetization decides that
+        drop = {"file", "pkt_end"} if v.get("type") == "finding" else {"file"}
+        return {k: ("N" if PKT_KEY.search(k) else norm(x)) for k, x in v.items() if k not in drop}
     if isinstance(v, list):
         return [norm(x) for x in v]
     if isinstance(v, str):
-        return PKT_TEXT.sub(r"\1 N", v)
+        # "packet 10" and "packets 10-20" (a frame spread over segments) are the same place
+        return PKT_TEXT.sub(lambda m: ("pkt" if m.group(1) == "pkt" else "packet") + " N", v)
     return v
 
 
