@@ -139,6 +139,11 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
     [F_TLS_CERT_EXPIRED] = {"tls.certificate_expired", WSA_SEV_WARNING,
                             "Server certificate was outside its validity period at capture time",
                             "RFC 5280 §4.1.2.5"},
+    [F_TLS_REJECTED_AFTER_HANDSHAKE] = {"tls.rejected_after_handshake", WSA_SEV_ERROR,
+                                        "The client completed the TLS handshake, then closed "
+                                        "without a request: it rejected the server's "
+                                        "certificate (its WebSocket API reports a TLS failure)",
+                                        "RFC 6455 §7.4.1"},
     [F_TLS_NOT_TLS_ANSWER] = {"tls.not_tls_answer", WSA_SEV_WARNING,
                               "Server answered a TLS ClientHello with bytes that are not TLS "
                               "(wss:// client on a plain port)",

@@ -217,6 +217,27 @@ static void explain_silent_reject(const struct tls_session *s, struct sb *b)
     }
 }
 
+int tls_cert_problem(const struct tls_session *s)
+{
+    const struct tls_cert *c = &s->cert;
+    if (!c->decoded)
+        return 0;
+    return tls_cert_days_expired(c) != 0 ||
+           (s->ch.has_sni && !x509_host_matches(&c->leaf, s->ch.sni)) || c->leaf.self_issued;
+}
+
+void tls_explain_rejected_after(const struct tls_session *s, char *out, size_t n)
+{
+    struct sb b = {out, n, 0};
+    out[0] = 0;
+    add(&b, "The client closed the connection in pkt %llu right after the handshake, without "
+            "any request or alert, as clients that verify the certificate after the TLS "
+            "handshake do when they reject it (Node.js: node ws reports \"certificate has "
+            "expired\", \"self-signed certificate\", or a host name error, then close 1006). ",
+        (unsigned long long)s->d[TLS_C2S].end_pkt);
+    explain_silent_reject(s, &b);
+}
+
 static void explain_certificate(const struct tls_session *s, uint8_t desc, struct sb *b)
 {
     const struct tls_cert *c = &s->cert;
@@ -412,8 +433,9 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
         } else if (s->fail_dir == TLS_C2S) {
             add(&b,
                 "The client closed the connection %s without sending any alert, as clients "
-                "that reject the server's certificate without telling do (Python's asyncio, "
-                "so python3-websockets and aiohttp, closes before the alert is sent). ",
+                "that reject the server's certificate without telling do (python3-websockets "
+                "on Python's asyncio closes before the alert is sent; Node.js in TLS 1.3 "
+                "closes before its Finished). ",
                 s->sh.seen ? "after the server's hello flight" : "before any ServerHello");
             if (s->sh.seen && s->cert.decoded) {
                 explain_silent_reject(s, &b);
@@ -426,7 +448,13 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
             add(&b, "The server closed the connection during the handshake without any alert "
                     "(check the server's logs).");
         }
-        if (s->fail_alert.pkt && s->fail_alert.after_peer_close)
+        if (s->fail_alert.pkt && s->fail_alert.after_peer_close &&
+            s->fail_alert.kind == TLS_AK_PROBABLE)
+            add(&b,
+                " The %s then sent an encrypted record of alert size in pkt %llu: its reaction "
+                "to the unexpected end of the connection, not the cause.",
+                who(s->fail_alert.dir), (unsigned long long)s->fail_alert.pkt);
+        else if (s->fail_alert.pkt && s->fail_alert.after_peer_close)
             add(&b,
                 " The %s then sent %s (%u) in pkt %llu: its reaction to the unexpected end "
                 "of the connection (OpenSSL sends decode_error), not the cause.",

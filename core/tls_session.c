@@ -223,20 +223,57 @@ static void settle(struct tls_session *s, enum tls_outcome o, enum tls_cause cau
         char text[1024];
         tls_explain_failure(s, text, sizeof text);
         finding(s, dir, pkt, F_TLS_HANDSHAKE_FAILURE, text);
-    } else if (o == TLS_OUT_COMPLETED && s->cert.decoded) {
-        long days = tls_cert_days_expired(&s->cert);
-        if (days != 0) {
-            char text[512], when[40];
-            x509_format_time(days > 0 ? s->cert.leaf.not_after : s->cert.leaf.not_before, when,
-                             sizeof when);
-            snprintf(text, sizeof text,
-                     "%s: %s %s (%ld days %s this capture); the client accepted it, so it does "
-                     "not verify certificates",
-                     s->cert.leaf.subject, days > 0 ? "expired" : "valid only from", when,
-                     days > 0 ? days : -days, days > 0 ? "before" : "after");
-            finding(s, TLS_S2C, s->cert.pkt, F_TLS_CERT_EXPIRED, text);
-        }
+    } else if (o == TLS_OUT_COMPLETED && s->cert.decoded && tls_cert_days_expired(&s->cert)) {
+        s->cert_verdict_pending = 1; /* the client's next move says whether it accepted it */
     }
+}
+
+/* A completed handshake with a certificate outside its validity period, once the client's
+ * next move is known: accepted (it sent a request) or only completed (the capture cannot say
+ * more). A silent close instead is tls.rejected_after_handshake (after_handshake below). */
+static void cert_verdict(struct tls_session *s, int accepted)
+{
+    if (!s->cert_verdict_pending)
+        return;
+    s->cert_verdict_pending = 0;
+    long days = tls_cert_days_expired(&s->cert);
+    char text[512], when[40];
+    x509_format_time(days > 0 ? s->cert.leaf.not_after : s->cert.leaf.not_before, when,
+                     sizeof when);
+    snprintf(text, sizeof text, "%s: %s %s (%ld days %s this capture); %s", s->cert.leaf.subject,
+             days > 0 ? "expired" : "valid only from", when, days > 0 ? days : -days,
+             days > 0 ? "before" : "after",
+             accepted ? "the client accepted it, so it does not verify certificates"
+                      : "the client completed the handshake with it");
+    finding(s, TLS_S2C, s->cert.pkt, F_TLS_CERT_EXPIRED, text);
+}
+
+/* application data from the client after the handshake: it accepted the server */
+static void client_data(struct tls_session *s, int dir)
+{
+    if (dir != TLS_C2S)
+        return;
+    s->client_app_data = 1;
+    if (s->outcome == TLS_OUT_COMPLETED)
+        cert_verdict(s, 1);
+}
+
+/* The client completed the handshake, sent nothing and closed first, and the certificate has
+ * a flaw a verifying client rejects: a client that verifies after the handshake (Node.js in
+ * TLS 1.2) rejected it. Without a visible flaw the same close is a health check or a client
+ * that changed its mind: nothing is said. */
+static void after_handshake(struct tls_session *s, int by_tcp)
+{
+    const struct tls_dir *c = &s->d[TLS_C2S], *sv = &s->d[TLS_S2C];
+    int client_first = c->ended && (!sv->ended || c->end_order < sv->end_order);
+    if (s->outcome == TLS_OUT_COMPLETED && by_tcp && client_first && !s->client_app_data &&
+        !c->lost && !sv->lost && c->fatal_sent == 0 && tls_cert_problem(s)) {
+        char text[1024];
+        s->cert_verdict_pending = 0;
+        tls_explain_rejected_after(s, text, sizeof text);
+        finding(s, TLS_C2S, c->end_pkt, F_TLS_REJECTED_AFTER_HANDSHAKE, text);
+    }
+    cert_verdict(s, 0);
 }
 
 /* ---- handshake messages ---- */
@@ -781,6 +818,9 @@ static void record_end(struct tls_session *s, int dir)
         if (!d->enc_records)
             d->first_enc_pkt = d->rec_pkt;
         d->enc_records++;
+        /* TLS 1.3: the client's first protected record is its Finished */
+        if (!v13 || d->enc_records > 1)
+            client_data(s, dir);
         if (v13) {
             int alert_sized = d->rec_len == 19 || d->rec_len == 11;
             if (dir == TLS_S2C && s->d[TLS_C2S].enc_records &&
@@ -790,6 +830,7 @@ static void record_end(struct tls_session *s, int dir)
             if (alert_sized) {
                 d->cand_len = d->rec_len;
                 d->cand_pkt = d->rec_pkt;
+                d->cand_after_peer_end = peer->ended;
                 /* the client's first protected record is its Finished: anything after it is
                  * sent once the handshake is over from the client's point of view */
                 d->cand_in_hs =
@@ -1044,6 +1085,7 @@ static void dec_plaintext(struct tls_session *s, int dir, uint8_t type, const ui
                                p, n, dd->plain_off, d->off};
         dd->plain_off += n;
         dd->delivered = 1;
+        client_data(s, dir);
         unsigned slot = dd->map_n++ % PLAIN_MAP;
         dd->map[slot].tcp_end = d->off;
         dd->map[slot].plain_end = dd->plain_off;
@@ -1242,9 +1284,16 @@ static void resolve_candidate(struct tls_session *s, int dir)
         return;
     d->cand = 0;
     int in_hs = d->cand_in_hs && s->outcome == TLS_OUT_PENDING;
-    struct tls_alert_rec a = {dir, d->cand_pkt, TLS_AK_PROBABLE, 0, 0, d->cand_len, in_hs, 0};
+    struct tls_alert_rec a = {dir,   d->cand_pkt, TLS_AK_PROBABLE, 0, 0, d->cand_len, in_hs,
+                              d->cand_after_peer_end};
     emit_alert(s, &a);
-    if (in_hs) {
+    const struct tls_dir *peer = &s->d[!dir];
+    if (in_hs && a.after_peer_close && dir == TLS_S2C && peer->enc_records == 0) {
+        /* the client closed before its Finished, without an alert; this record is the
+         * server's reaction to that (as OpenSSL's plaintext decode_error is), not the cause */
+        s->fail_alert = a;
+        settle(s, TLS_OUT_ABANDONED, TLS_CAUSE_NO_ALERT, TLS_C2S, peer->end_pkt);
+    } else if (in_hs) {
         char det[256];
         snprintf(det, sizeof det,
                  "%s record of %u bytes in pkt %llu, %s, then the %s closed the connection",
@@ -1304,6 +1353,7 @@ void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt)
             settle(s, TLS_OUT_INCOMPLETE, TLS_CAUSE_NONE, -1, pkt);
         }
     }
+    after_handshake(s, by_tcp);
     summary(s, pkt);
 }
 

@@ -105,7 +105,7 @@ struct tls_dir {
     uint64_t first_enc_pkt;
     uint64_t off;
     /* TLS 1.3: an alert-sized encrypted record; an alert if nothing follows it from this side */
-    uint8_t cand, cand_in_hs;
+    uint8_t cand, cand_in_hs, cand_after_peer_end; /* the peer had closed before it */
     uint16_t cand_len;
     uint64_t cand_pkt;
     uint64_t end_pkt;
@@ -153,6 +153,9 @@ struct tls_session {
     uint8_t early_accepted, resumed;
     uint8_t ch_sid[32], ch_sid_len; /* the ClientHello's session id (resumption) */
     uint8_t known_alert[2], known_level[2], known_desc[2]; /* tls_session_known_alert */
+    /* a completed handshake with a certificate out of its validity period: whether the client
+     * accepted it shows in what the client does next (a request, or a silent close) */
+    uint8_t cert_verdict_pending, client_app_data;
 };
 
 enum tls_event_type {
@@ -216,6 +219,12 @@ const char *tls_cause_name(const struct tls_session *s); /* short machine word *
 const char *tls_alert_kind_name(enum tls_alert_kind k);
 /* The failure explained: cause, evidence and fix, one paragraph. */
 void tls_explain_failure(const struct tls_session *s, char *out, size_t n);
+/* What in the server's certificate a verifying client rejects (expired or not yet valid, a
+ * host name the SNI asked for that it does not name, self-signed): 0 when none shows. */
+int tls_cert_problem(const struct tls_session *s);
+/* A client that completed the handshake and closed without a request (clients that verify
+ * the certificate after the handshake, as Node.js does): the probable cause and the fix. */
+void tls_explain_rejected_after(const struct tls_session *s, char *out, size_t n);
 /* "TLS 1.2, TLS 1.3" from a hello (client: offered; server: chosen) */
 void tls_hello_versions(const struct tls_hello *h, char *out, size_t n);
 /* Days the leaf certificate was expired at its capture time (>0), or 0 when valid or unknown;

@@ -122,6 +122,18 @@ if (scenario === 'text-to-binary-server') {
     });
     ws.on('close', () => { wss.close(); server.close(); });
   });
+} else if (scenario === 'wss-client-verify') {
+  // a node ws client that verifies the server's certificate (the default) against a server
+  // whose certificate it must reject: argv CERTDIR TLS_VERSION ("1_2" or "1_3")
+  const fs = require('fs');
+  const [certs, v] = process.argv.slice(4);
+  const version = v === '1_2' ? 'TLSv1.2' : 'TLSv1.3';
+  const ws = new WebSocket(`wss://localhost:${port}/`, {
+    ca: fs.readFileSync(`${certs}/root.pem`), minVersion: version, maxVersion: version,
+    handshakeTimeout: 5000,
+  });
+  ws.on('error', (e) => console.error('node ws client: ' + e.message));
+  ws.on('close', (code) => { console.error('node ws client: close ' + code); process.exit(0); });
 } else {
   console.error('unknown scenario ' + scenario);
   process.exit(2);

@@ -69,6 +69,18 @@ ossl_server() { # port cert extra...
     echo $!
 }
 
+# the same server, but it keeps the connection open after the handshake (stdin stays open for
+# 5 s), so what the client does after the handshake is the client's own decision
+ossl_server_open() { # port cert extra...
+    local port=$1 cert=$2
+    shift 2
+    local chain=()
+    case "$cert" in self | leafonly) ;; *) chain=(-cert_chain inter.pem) ;; esac
+    sleep 5 | openssl s_server -quiet -naccept 1 -accept "$port" -cert "$cert.chain.pem" \
+        "${chain[@]}" -key "$cert.key" "$@" >/dev/null 2>&1 &
+    echo $!
+}
+
 ossl_client() { # port extra...
     local port=$1
     shift
@@ -128,6 +140,9 @@ run_case() { # name port workdir
     tls-asyncio-hostname-mismatch-*) pid=$(ossl_server "$port" other "$ov") ;;
     tls-asyncio-self-signed-*) pid=$(ossl_server "$port" self "$ov") ;;
     tls-asyncio-expired-*) pid=$(ossl_server "$port" expired "$ov") ;;
+    tls-node-hostname-mismatch-*) pid=$(ossl_server_open "$port" other "$ov") ;;
+    tls-node-self-signed-*) pid=$(ossl_server_open "$port" self "$ov") ;;
+    tls-node-expired-*) pid=$(ossl_server_open "$port" expired "$ov") ;;
     tls-nginx-ws-to-tls-port) ;;
     tls-wss-to-plain-port) ;;
     tls-wss-1003-keylog) ;;
@@ -148,6 +163,7 @@ run_case() { # name port workdir
     tls-*-plain-http) /usr/bin/python3 "$here/raw_peer.py" plain-upgrade-client "$port" ;;
     tls-wss-ok-*) /usr/bin/python3 "$here/ws_peers.py" wss-echo "$port" 127.0.0.1 "$v" "$PWD" ;;
     tls-asyncio-*) /usr/bin/python3 "$here/ws_peers.py" asyncio-client "$port" 127.0.0.1 "$v" "$PWD" ;;
+    tls-node-*) NODE_PATH=/usr/share/nodejs node "$here/node_peers.js" wss-client-verify "$port" "$PWD" "$v" ;;
     tls-nginx-ws-to-tls-port) bash "$here/nginx_plain_to_tls.sh" "$port" "$PWD" ;;
     tls-wss-1003-keylog) /usr/bin/python3 "$here/ws_peers.py" wss-binary-to-text-keylog "$port" 127.0.0.1 1_3 "$PWD" ;;
     tls-wss-to-plain-port) /usr/bin/python3 "$here/ws_peers.py" wss-to-plain "$port" 127.0.0.1 1_3 "$PWD" ;;
@@ -212,6 +228,17 @@ for what in hostname-mismatch self-signed expired; do
     [[ $name == $only ]] &&
         "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
     port=$((port + 1))
+done
+# the same with node ws (OpenSSL in Node.js), TLS 1.2 and 1.3
+port=18560
+for what in hostname-mismatch self-signed expired; do
+    for v in 1_2 1_3; do
+        name="tls-node-$what-$v"
+        # shellcheck disable=SC2053
+        [[ $name == $only ]] &&
+            "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
+        port=$((port + 1))
+    done
 done
 port=$saved_port
 for v in 1_2 1_3; do
