@@ -12,6 +12,7 @@
 #include "../core/tls_session.h"
 #include "../core/ws_frame.h"
 #include "../core/ws_handshake.h"
+#include "community_id.h"
 #include "flow.h"
 
 #define HS_MAX (64 * 1024) /* header block limit (HS-16) */
@@ -52,6 +53,15 @@ static void side_endpoint(const struct flow *f, int side, char *out, size_t n)
 {
     int is_a = side == 0 ? f->init_is_a : !f->init_is_a;
     endpoint(out, n, f->key.family, is_a ? f->key.a : f->key.b, is_a ? f->key.pa : f->key.pb);
+}
+
+/* a side's address and port, each on its own */
+static void side_parts(const struct flow *f, int side, char *ip, size_t n, uint16_t *port)
+{
+    int is_a = side == 0 ? f->init_is_a : !f->init_is_a;
+    inet_ntop(f->key.family == 4 ? AF_INET : AF_INET6, is_a ? f->key.a : f->key.b, ip,
+              (socklen_t)n);
+    *port = is_a ? f->key.pa : f->key.pb;
 }
 
 /* "a:p <-> b:p" for findings about a flow that is not (yet) a WebSocket connection */
@@ -95,6 +105,13 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
     c->view.tls = f->outer != NULL;
     side_endpoint(f, client_side, c->view.client, sizeof c->view.client);
     side_endpoint(f, !client_side, c->view.server, sizeof c->view.server);
+    side_parts(f, client_side, c->view.client_ip, sizeof c->view.client_ip,
+               &c->view.client_port);
+    side_parts(f, !client_side, c->view.server_ip, sizeof c->view.server_ip,
+               &c->view.server_port);
+    community_id_tcp(an->cid_seed, f->key.family, f->key.a, f->key.pa, f->key.b, f->key.pb,
+                     c->view.community_id, sizeof c->view.community_id);
+    c->view.start_ns = f->first_ns;
     if (tls) {
         c->tls = malloc(sizeof *c->tls);
         if (!c->tls) {
@@ -767,6 +784,7 @@ static struct flow *inner_flow(struct wsconn *c)
         return NULL;
     f->key = o->key;
     f->id = o->id;
+    f->first_ns = o->first_ns;
     f->init_is_a = o->init_is_a;
     f->state = FS_DETECT;
     f->outer = o;

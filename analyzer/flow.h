@@ -45,6 +45,7 @@ struct flow {
     struct flow *closed_prev, *closed_next; /* the closed-flow queue, oldest first */
     uint64_t id;
     double last_ts;
+    uint64_t first_ns; /* capture time of its first packet */
     uint8_t init_is_a; /* side 0 (initiator) is key endpoint a */
     uint8_t state;
     uint8_t client_side; /* side that sent the HTTP request */
@@ -79,6 +80,7 @@ struct analyzer {
     struct flow *last_flow;     /* the previous packet's flow (NULL when it was removed) */
     double idle_timeout, closed_timeout, now;
     double cur_ts; /* capture time of the packet being processed */
+    uint16_t cid_seed; /* --community-id-seed: the Community ID's seed (default 0) */
     uint16_t ws_port; /* --ws-port: WebSocket on this server port even without a handshake */
     uint64_t next_id;
     const char *file;

@@ -217,6 +217,7 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
         return NULL;
     f->key = *k;
     f->id = an->next_id++; /* like Wireshark's tcp.stream: 0-based */
+    f->first_ns = an->rep->now_ns;
     f->init_is_a = (uint8_t)init_is_a;
     f->midstream = (uint8_t)midstream;
     f->state = FS_DETECT;

@@ -46,6 +46,9 @@ static void usage(FILE *f)
           "                            handshake is not in the capture (mid-stream)\n"
           "      --payload             one line per message with a preview of its first 64\n"
           "                            bytes (unmasked, inflated), escaped\n"
+          "      --time                text output: each line starts with the capture time\n"
+          "                            (UTC, ISO 8601) at which it was made\n"
+          "      --community-id-seed N the seed of the Community ID (0-65535, default 0)\n"
           "      --fail-on LEVEL       note|warning|error: exit 1 when findings reach LEVEL\n"
           "                            (default error)\n"
           "      --max-flows N         TCP flows followed at once (default 200000); past it the\n"
@@ -143,8 +146,8 @@ static int explain(int argc, char **argv)
 
 struct job_opts {
     enum report_format fmt;
-    int show_frames, fail_on, show_payload;
-    uint16_t ws_port;
+    int show_frames, fail_on, show_payload, show_time;
+    uint16_t ws_port, cid_seed;
     double max_flows, flow_timeout, stream_kib, memcap_mib;
     const char *filter;
     const struct tls_keylog *keys;
@@ -171,6 +174,7 @@ static void setup_analyzer(struct analyzer *an, struct report *rep, const struct
 {
     analyzer_init(an, rep);
     an->ws_port = o->ws_port;
+    an->cid_seed = o->cid_seed;
     if (o->max_flows >= 1)
         an->max_flows = (size_t)o->max_flows;
     if (o->flow_timeout > 0)
@@ -200,6 +204,7 @@ static void *worker(void *arg)
             j->rep.show_frames = pl->o->show_frames;
             j->rep.show_payload = pl->o->show_payload;
             j->rep.fail_on = pl->o->fail_on;
+            j->rep.show_time = pl->o->show_time;
             setup_analyzer(&an, &j->rep, pl->o);
             run_file(&an, &j->rep, j->path, pl->o->filter);
             analyzer_free(&an);
@@ -287,11 +292,13 @@ int main(int argc, char **argv)
                                              {"keylog", required_argument, NULL, 8},
                                              {"sslkeylogfile", no_argument, NULL, 9},
                                              {"keylog-memcap", required_argument, NULL, 10},
+                                             {"time", no_argument, NULL, 11},
+                                             {"community-id-seed", required_argument, NULL, 12},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
-    int show_frames = 1, fail_on = WSA_SEV_ERROR, c, show_payload = 0;
-    uint16_t ws_port = 0;
+    int show_frames = 1, fail_on = WSA_SEV_ERROR, c, show_payload = 0, show_time = 0;
+    uint16_t ws_port = 0, cid_seed = 0;
     double max_flows = 0, flow_timeout = 0, stream_kib = 0, memcap_mib = 0;
     long jobs = 1;
     const char *keylogs[64];
@@ -346,6 +353,19 @@ int main(int argc, char **argv)
         case 5:
             show_payload = 1;
             break;
+        case 11:
+            show_time = 1;
+            break;
+        case 12: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > 65535) {
+                fprintf(stderr, "wsaudit: --community-id-seed takes a number from 0 to 65535\n");
+                return 2;
+            }
+            cid_seed = (uint16_t)v;
+            break;
+        }
         case 6: {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -408,15 +428,16 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct report rep;
-    struct job_opts o = {fmt,       show_frames,  fail_on,    show_payload, ws_port,
-                         max_flows, flow_timeout, stream_kib, memcap_mib, filter,
-                         NULL,      (size_t)(keylog_mib * 1048576.0)};
+    struct job_opts o = {fmt,        show_frames, fail_on,      show_payload, show_time,
+                         ws_port,    cid_seed,    max_flows,    flow_timeout, stream_kib,
+                         memcap_mib, filter,      NULL,         (size_t)(keylog_mib * 1048576.0)};
     /* a pipe or a file gets large writes; a terminal keeps line buffering */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
     report_init(&rep, fmt, stdout);
     rep.show_frames = show_frames;
     rep.show_payload = show_payload;
+    rep.show_time = show_time;
     rep.fail_on = fail_on;
     struct tls_keylog *keys = NULL;
     if (nkeylogs && !(keys = keys_load_files(keylogs, nkeylogs, o.keylog_cap, &rep)))

@@ -28,14 +28,37 @@ static void slice(FILE *f, const char *key, struct ws_slice s)
     }
 }
 
-static void head(FILE *f, const char *type, const char *file, const struct conn_view *c,
-                 uint64_t pkt)
+/* "type", "ts" (when the record was made, or ts_ns: a connection's start), "file", "conn",
+ * "pkt" */
+static void head(struct report *r, const char *type, const char *file, const struct conn_view *c,
+                 uint64_t pkt, const uint64_t *ts_ns)
 {
-    fprintf(f, "{\"type\":\"%s\",\"file\":", type);
+    FILE *f = r->out;
+    fprintf(f, "{\"type\":\"%s\"", type);
+    if (ts_ns)
+        fprintf(f, ",\"ts\":\"%s\"", report_ts(r, *ts_ns));
+    fputs(",\"file\":", f);
     str(f, c ? c->file : file);
     if (c)
         fprintf(f, ",\"conn\":%" PRIu64, c->id);
     fprintf(f, ",\"pkt\":%" PRIu64, pkt);
+    /* the join key on connection-level records and findings (not on the bulk frame lines) */
+    if (c && c->community_id[0] &&
+        (!strcmp(type, "conn") || !strcmp(type, "tls") || !strcmp(type, "status") ||
+         !strcmp(type, "finding")))
+        fprintf(f, ",\"community_id\":\"%s\"", c->community_id);
+}
+
+/* a connection's endpoints: "client"/"server" as "addr:port", and each part on its own */
+static void endpoints(FILE *f, const struct conn_view *c)
+{
+    fputs(",\"client\":", f);
+    str(f, c->client);
+    fputs(",\"server\":", f);
+    str(f, c->server);
+    fprintf(f,
+            ",\"client_ip\":\"%s\",\"client_port\":%u,\"server_ip\":\"%s\",\"server_port\":%u",
+            c->client_ip, c->client_port, c->server_ip, c->server_port);
 }
 
 static void j_file(struct report *r, const char *file, const char *linktype)
@@ -50,11 +73,9 @@ static void j_file(struct report *r, const char *file, const char *linktype)
 static void j_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)
 {
     FILE *f = r->out;
-    head(f, "conn", NULL, c, h->req_pkt);
-    fprintf(f, ",\"response_pkt\":%" PRIu64 ",\"client\":", h->resp_pkt);
-    str(f, c->client);
-    fputs(",\"server\":", f);
-    str(f, c->server);
+    head(r, "conn", NULL, c, h->req_pkt, &c->start_ns);
+    fprintf(f, ",\"response_pkt\":%" PRIu64, h->resp_pkt);
+    endpoints(f, c);
     slice(f, "method", h->req->method);
     slice(f, "path", h->req->target);
     slice(f, "host", h->req->host);
@@ -117,7 +138,9 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
     if (!fj || flen > 300)
         return 0;
     l.n = 0;
-    LB_LIT(&l, "{\"type\":\"frame\",\"file\":");
+    LB_LIT(&l, "{\"type\":\"frame\",\"ts\":\"");
+    lb_str(&l, report_ts(r, r->now_ns));
+    LB_LIT(&l, "\",\"file\":");
     lb_mem(&l, fj, flen);
     LB_LIT(&l, ",\"conn\":");
     lb_u(&l, c->id);
@@ -155,7 +178,8 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         return;
     if (ev->type == WS_EV_STATUS) {
         const struct ws_status *st = ev->status;
-        head(f, "status", NULL, c, ev->pkt);
+        head(r, "status", NULL, c, ev->pkt, &r->now_ns);
+        endpoints(f, c);
         /* seen[WS_S2C] is what the client received, so what the client saw */
         for (int side = 0; side < 2; side++) {
             int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
@@ -179,7 +203,7 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
     if (ev->type == WS_EV_MESSAGE) {
         const struct ws_message *m = ev->msg;
         uint64_t total = m->inflated_known ? m->inflated : m->size;
-        head(f, "message", NULL, c, ev->pkt);
+        head(r, "message", NULL, c, ev->pkt, &r->now_ns);
         fprintf(f,
                 ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
                 "\"size\":%" PRIu64 ",\"compressed\":%s",
@@ -198,7 +222,7 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         return;
     }
     if (ev->type == WS_EV_FINDING) {
-        head(f, "finding", NULL, c, ev->pkt);
+        head(r, "finding", NULL, c, ev->pkt, &r->now_ns);
         if (ev->pkt_end != ev->pkt) /* about a frame spread over packets: where it completed */
             fprintf(f, ",\"pkt_end\":%" PRIu64, ev->pkt_end);
         fprintf(f, ",\"dir\":\"%s\"", dir);
@@ -229,7 +253,7 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         return;
     }
     const struct ws_frame_hdr *h = ev->hdr;
-    head(f, ev->type == WS_EV_CLOSE ? "close" : "frame", NULL, c, ev->pkt);
+    head(r, ev->type == WS_EV_CLOSE ? "close" : "frame", NULL, c, ev->pkt, &r->now_ns);
     fprintf(f,
             ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
             "\"fin\":%s,\"rsv\":%u,\"masked\":%s,\"len\":%" PRIu64 ",\"complete\":%s",
@@ -297,6 +321,18 @@ static void versions(FILE *f, const struct tls_hello *h)
     fputc(']', f);
 }
 
+/* a certificate time as ISO 8601 UTC, "2021-01-01T00:00:00Z", like the records' ts */
+static void iso_time(int64_t t, char *out, size_t n)
+{
+    x509_format_time(t, out, n); /* "2021-01-01 00:00:00 UTC" */
+    char *sp = strchr(out, ' ');
+    char *utc = strstr(out, " UTC");
+    if (sp && utc && utc != sp) {
+        *sp = 'T';
+        strcpy(utc, "Z");
+    }
+}
+
 static void msgs(FILE *f, const char *key, const struct tls_dir *d)
 {
     fprintf(f, ",\"%s\":[", key);
@@ -305,15 +341,13 @@ static void msgs(FILE *f, const char *key, const struct tls_dir *d)
     fputc(']', f);
 }
 
-static void j_tls_summary(FILE *f, const struct conn_view *c, const struct tls_session *s,
-                          uint64_t pkt)
+static void j_tls_summary(struct report *r, const struct conn_view *c,
+                          const struct tls_session *s, uint64_t pkt)
 {
+    FILE *f = r->out;
     char b[24], t[40];
-    head(f, "tls", NULL, c, s->ch.seen ? s->ch.pkt : pkt);
-    fputs(",\"client\":", f);
-    str(f, c->client);
-    fputs(",\"server\":", f);
-    str(f, c->server);
+    head(r, "tls", NULL, c, s->ch.seen ? s->ch.pkt : pkt, &c->start_ns);
+    endpoints(f, c);
     fprintf(f, ",\"outcome\":\"%s\"", tls_outcome_name(s->outcome));
     opt_str(f, "version", s->sh.seen, tls_version_name(s->version, b, sizeof b));
     if (s->ch.seen) {
@@ -347,10 +381,10 @@ static void j_tls_summary(FILE *f, const struct conn_view *c, const struct tls_s
         str(f, ce->leaf.subject);
         fputs(",\"issuer\":", f);
         str(f, ce->leaf.issuer);
-        x509_format_time(ce->leaf.not_before, t, sizeof t);
+        iso_time(ce->leaf.not_before, t, sizeof t);
         fputs(",\"not_before\":", f);
         str(f, t);
-        x509_format_time(ce->leaf.not_after, t, sizeof t);
+        iso_time(ce->leaf.not_after, t, sizeof t);
         fputs(",\"not_after\":", f);
         str(f, t);
         list(f, "dns", ce->leaf.san_dns);
@@ -375,7 +409,7 @@ static void j_tls_event(struct report *r, const struct conn_view *c, const struc
 {
     FILE *f = r->out;
     if (ev->type == TLS_EV_FINDING) {
-        head(f, "finding", NULL, c, ev->pkt);
+        head(r, "finding", NULL, c, ev->pkt, &r->now_ns);
         if (ev->dir >= 0)
             fprintf(f, ",\"dir\":\"%s\"", ev->dir == TLS_C2S ? "c2s" : "s2c");
         finding_body(f, ev->finding, ev->detail);
@@ -383,11 +417,11 @@ static void j_tls_event(struct report *r, const struct conn_view *c, const struc
         return;
     }
     if (ev->type == TLS_EV_SUMMARY) {
-        j_tls_summary(f, c, ev->s, ev->pkt);
+        j_tls_summary(r, c, ev->s, ev->pkt);
         return;
     }
     const struct tls_alert_rec *a = ev->alert;
-    head(f, "alert", NULL, c, a->pkt);
+    head(r, "alert", NULL, c, a->pkt, &r->now_ns);
     fprintf(f, ",\"dir\":\"%s\",\"sender\":\"%s\",\"kind\":\"%s\"",
             a->dir == TLS_C2S ? "c2s" : "s2c", a->dir == TLS_C2S ? "client" : "server",
             tls_alert_kind_name(a->kind));
@@ -421,14 +455,14 @@ static void j_keylog(struct report *r, const char *source, const char *kind, siz
 static void j_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                       enum wsa_finding_id id, const char *detail)
 {
-    head(r->out, "finding", file, c, pkt);
+    head(r, "finding", file, c, pkt, &r->now_ns);
     finding_body(r->out, id, detail);
     fputs("}\n", r->out);
 }
 
 static void j_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)
 {
-    head(r->out, "error", file, NULL, pkt);
+    head(r, "error", file, NULL, pkt, pkt ? &r->now_ns : NULL);
     fprintf(r->out, ",\"fatal\":%s,\"message\":", fatal ? "true" : "false");
     str(r->out, msg);
     fputs("}\n", r->out);

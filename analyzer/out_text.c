@@ -158,8 +158,9 @@ static void t_ws_event(struct report *r, const struct conn_view *c, const struct
     fputc('\n', f);
 }
 
-static void t_tls_summary(FILE *f, const struct conn_view *c, const struct tls_session *s)
+static void t_tls_summary(struct report *r, const struct conn_view *c, const struct tls_session *s)
 {
+    FILE *f = r->out;
     char v[96], b[24];
     fprintf(f, "#%" PRIu64 " tls %s -> %s  pkt %" PRIu64, c->id, c->client, c->server, s->ch.pkt);
     if (s->ch.seen) {
@@ -187,6 +188,8 @@ static void t_tls_summary(FILE *f, const struct conn_view *c, const struct tls_s
         x509_format_time(s->cert.leaf.not_before, nb, sizeof nb);
         x509_format_time(s->cert.leaf.not_after, na, sizeof na);
         long days = tls_cert_days_expired(&s->cert);
+        if (r->show_time)
+            fprintf(f, "%s ", report_ts(r, r->now_ns));
         fprintf(f,
                 "#%" PRIu64 " pkt %" PRIu64
                 "  certificate subject=\"%s\" issuer=\"%s\" valid %s .. %s",
@@ -210,7 +213,7 @@ static void t_tls_event(struct report *r, const struct conn_view *c, const struc
         return;
     }
     if (ev->type == TLS_EV_SUMMARY) {
-        t_tls_summary(f, c, ev->s);
+        t_tls_summary(r, c, ev->s);
         return;
     }
     const struct tls_alert_rec *a = ev->alert;

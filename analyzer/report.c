@@ -1,6 +1,8 @@
 /* report.c - counts, exit status and escaping shared by the output formats; see report.h. */
 #include "report.h"
 
+#include <time.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,33 @@ void report_init(struct report *r, enum report_format fmt, FILE *out)
     r->out = out;
     r->show_frames = 1;
     r->fail_on = WSA_SEV_ERROR;
+    r->ts_digits = 6;
+}
+
+const char *report_ts(struct report *r, uint64_t ns)
+{
+    if (ns == r->ts_cached_ns && r->ts_digits == r->ts_cached_digits && r->ts_cached[0])
+        return r->ts_cached;
+    time_t sec = (time_t)(ns / 1000000000u);
+    unsigned frac = (unsigned)(ns % 1000000000u);
+    struct tm tm;
+    char date[32];
+    if (!gmtime_r(&sec, &tm) || !strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm))
+        snprintf(date, sizeof date, "1970-01-01T00:00:00");
+    if (r->ts_digits == 9)
+        snprintf(r->ts_cached, sizeof r->ts_cached, "%s.%09uZ", date, frac);
+    else
+        snprintf(r->ts_cached, sizeof r->ts_cached, "%s.%06uZ", date, frac / 1000u);
+    r->ts_cached_ns = ns;
+    r->ts_cached_digits = r->ts_digits;
+    return r->ts_cached;
+}
+
+/* text output with --time: the line starts with the time the record was made */
+static void text_time(struct report *r, uint64_t ns)
+{
+    if (r->fmt == FMT_TEXT && r->show_time)
+        fprintf(r->out, "%s ", report_ts(r, ns));
 }
 
 void report_file(struct report *r, const char *file, const char *linktype)
@@ -28,6 +57,7 @@ void report_conn(struct report *r, const struct conn_view *c, const struct hands
 {
     if (h->res->upgraded)
         r->ws_conns++;
+    text_time(r, c->start_ns);
     formats[r->fmt]->conn(r, c, h);
 }
 
@@ -57,6 +87,7 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
         if (!r->show_frames && ev->type == WS_EV_FRAME)
             return;
     }
+    text_time(r, r->now_ns);
     formats[r->fmt]->ws_event(r, c, ev);
 }
 
@@ -71,6 +102,7 @@ void report_tls_event(struct report *r, const struct conn_view *c, const struct 
         if (ev->s->outcome == TLS_OUT_FAILED || ev->s->outcome == TLS_OUT_ABANDONED)
             r->tls_failed++;
     }
+    text_time(r, ev->type == TLS_EV_SUMMARY ? c->start_ns : r->now_ns);
     formats[r->fmt]->tls_event(r, c, ev);
 }
 
@@ -84,6 +116,7 @@ void report_finding(struct report *r, const struct conn_view *c, const char *fil
                     enum wsa_finding_id id, const char *detail)
 {
     count_finding(r, id);
+    text_time(r, r->now_ns);
     formats[r->fmt]->finding(r, c, file, pkt, id, detail);
 }
 
@@ -93,6 +126,8 @@ void report_error(struct report *r, const char *file, uint64_t pkt, const char *
         r->fatal++;
     else
         r->errors++;
+    if (pkt)
+        text_time(r, r->now_ns);
     formats[r->fmt]->error(r, file, pkt, msg, fatal);
     fflush(r->out);
 }

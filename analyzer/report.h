@@ -20,6 +20,10 @@ struct conn_view {
     uint64_t id;
     const char *file;
     char client[64], server[64]; /* "addr:port", IPv6 as "[addr]:port" */
+    char client_ip[46], server_ip[46];
+    uint16_t client_port, server_port;
+    char community_id[40]; /* Community ID v1 of the TCP flow ("1:..."), "" when unknown */
+    uint64_t start_ns;     /* capture time of the flow's first packet, ns since the epoch */
     uint8_t tls; /* decrypted from TLS (wss://) */
 };
 
@@ -47,7 +51,19 @@ struct report {
     char *json_file;
     size_t json_file_len;
     uint64_t fatal; /* input that could not be read at all */
+    /* time: the capture time of the packet being processed (records are stamped with the time
+     * at which they were made, as Zeek and Suricata stamp events), in the capture's precision */
+    uint64_t now_ns;
+    int ts_digits; /* 6 (microseconds) or 9 (nanoseconds) */
+    int show_time; /* text output: lines start with the time (-t) */
+    uint64_t ts_cached_ns;
+    int ts_cached_digits;
+    char ts_cached[48];
 };
+
+/* ISO 8601 UTC ("2026-12-02T14:31:42.123456Z") of a capture time, in the report's precision;
+ * valid until the next call */
+const char *report_ts(struct report *r, uint64_t ns);
 
 void report_init(struct report *r, enum report_format fmt, FILE *out);
 void report_file(struct report *r, const char *file, const char *linktype);

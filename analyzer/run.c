@@ -43,6 +43,54 @@ static int is_pcapng(const char *path)
     return yes;
 }
 
+/* The precision a capture file keeps its times in: 9 (nanoseconds) for a pcap file with the
+ * nanosecond magic, or a pcapng file whose first interface says if_tsresol finer than a
+ * microsecond; else 6. (On stdin the header is libpcap's to read: microseconds.) */
+static int file_ts_digits(const char *path)
+{
+    uint8_t b[4096];
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f)
+        return 6;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n < 4)
+        return 6;
+    if (!memcmp(b, "\xa1\xb2\x3c\x4d", 4) || !memcmp(b, "\x4d\x3c\xb2\xa1", 4))
+        return 9;
+    if (memcmp(b, "\x0A\x0D\x0D\x0A", 4) || n < 12)
+        return 6;
+    int le = !memcmp(b + 8, "\x4d\x3c\x2b\x1a", 4);
+#define RD32(p) (le ? (uint32_t)((p)[0] | (p)[1] << 8 | (p)[2] << 16 | (uint32_t)(p)[3] << 24) \
+                    : (uint32_t)((uint32_t)(p)[0] << 24 | (p)[1] << 16 | (p)[2] << 8 | (p)[3]))
+#define RD16(p) (le ? (uint16_t)((p)[0] | (p)[1] << 8) : (uint16_t)((p)[0] << 8 | (p)[1]))
+    size_t at = RD32(b + 4); /* past the section header block */
+    while (at + 12 <= n) {
+        uint32_t type = RD32(b + at), len = RD32(b + at + 4);
+        if (len < 12 || at + len > n)
+            break;
+        if (type == 1) { /* the first Interface Description Block: its options */
+            size_t o = at + 16;
+            while (o + 4 <= at + len - 4) {
+                uint16_t code = RD16(b + o), olen = RD16(b + o + 2);
+                if (code == 0)
+                    break;
+                if (code == 9 && olen == 1 && o + 5 <= n) {
+                    uint8_t v = b[o + 4];
+                    /* 10^-v, or 2^-v with the top bit: finer than 1 us is nanoseconds here */
+                    return (v & 0x80) ? ((v & 0x7f) > 20 ? 9 : 6) : (v > 6 ? 9 : 6);
+                }
+                o += 4 + (((size_t)olen + 3) & ~(size_t)3);
+            }
+            return 6;
+        }
+        at += len;
+    }
+    return 6;
+#undef RD32
+#undef RD16
+}
+
 /* Switch to our reader, past the first `done` packets; 0 on success. */
 static int source_fallback(struct source *s, uint64_t done, char *err, size_t n)
 {
@@ -119,6 +167,7 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
         /* a pcapng file libpcap cannot open may still be one ours reads */
         FILE *f = !std && is_pcapng(path) ? fopen(path, "rb") : NULL;
         if (f) {
+            rep->ts_digits = file_ts_digits(path);
             an->path = path;
             int rc = run_pcapng(an, rep, f, name, filter);
             an->path = NULL;
@@ -129,6 +178,7 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
         return -1;
     }
     struct source src = {p, NULL, NULL, std ? NULL : path, {{0, 0}, 0, 0}};
+    rep->ts_digits = std ? 6 : file_ts_digits(path);
     an->path = src.path;
     int rc = run_source(an, rep, &src, name, filter, pcap_datalink(p));
     an->path = NULL;
@@ -297,6 +347,7 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
         }
         pkt++;
         rep->packets++;
+        rep->now_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
         if (filter) {
             int m = filter_match(&fl, dlt, h, data, err, sizeof err);
             if (m < 0) {

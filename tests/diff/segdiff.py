@@ -49,7 +49,8 @@ PKT_TEXT = re.compile(r"\b(packets?|pkt) \d+(-\d+)?")
 def norm(v):
     if isinstance(v, dict):
         # a finding has pkt_end only when its frame spans packets: packetization decides that
-        drop = {"file", "pkt_end"} if v.get("type") == "finding" else {"file"}
+        # and the rewrites carry their own packet times
+        drop = {"file", "ts", "pkt_end"} if v.get("type") == "finding" else {"file", "ts"}
         return {k: ("N" if PKT_KEY.search(k) else norm(x)) for k, x in v.items() if k not in drop}
     if isinstance(v, list):
         return [norm(x) for x in v]

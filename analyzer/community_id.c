@@ -1,0 +1,45 @@
+/* community_id.c - Community ID v1 for TCP; see community_id.h. */
+#include "community_id.h"
+
+#include <glib.h>
+#include <string.h>
+
+void community_id_tcp(uint16_t seed, int family, const uint8_t *a, uint16_t pa, const uint8_t *b,
+                      uint16_t pb, char *out, size_t n)
+{
+    size_t alen = family == 4 ? 4 : 16;
+    /* the spec orders the endpoints so both directions hash alike: the smaller address first,
+     * the smaller port when the addresses are equal */
+    int c = memcmp(a, b, alen);
+    if (c > 0 || (c == 0 && pa > pb)) {
+        const uint8_t *t = a;
+        a = b;
+        b = t;
+        uint16_t tp = pa;
+        pa = pb;
+        pb = tp;
+    }
+    uint8_t buf[2 + 16 + 16 + 2 + 4];
+    size_t k = 0;
+    buf[k++] = (uint8_t)(seed >> 8);
+    buf[k++] = (uint8_t)seed;
+    memcpy(buf + k, a, alen);
+    k += alen;
+    memcpy(buf + k, b, alen);
+    k += alen;
+    buf[k++] = 6; /* IPPROTO_TCP */
+    buf[k++] = 0; /* padding */
+    buf[k++] = (uint8_t)(pa >> 8);
+    buf[k++] = (uint8_t)pa;
+    buf[k++] = (uint8_t)(pb >> 8);
+    buf[k++] = (uint8_t)pb;
+    uint8_t digest[20];
+    gsize dlen = sizeof digest;
+    GChecksum *h = g_checksum_new(G_CHECKSUM_SHA1);
+    g_checksum_update(h, buf, (gssize)k);
+    g_checksum_get_digest(h, digest, &dlen);
+    g_checksum_free(h);
+    gchar *b64 = g_base64_encode(digest, dlen);
+    g_snprintf(out, n, "1:%s", b64);
+    g_free(b64);
+}
