@@ -40,6 +40,7 @@ struct wsconn {
     struct flow *inner;
     const struct reasm_meta *tls_meta;
     uint64_t body_pkt; /* FS_HTTP_BODY: the packet of the refusal's body */
+    uint64_t sev[4];   /* this connection's findings per severity */
 };
 
 static void endpoint(char *out, size_t n, int family, const uint8_t *addr, uint16_t port)
@@ -112,6 +113,7 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
     community_id_tcp(an->cid_seed, f->key.family, f->key.a, f->key.pa, f->key.b, f->key.pb,
                      c->view.community_id, sizeof c->view.community_id);
     c->view.start_ns = f->first_ns;
+    c->view.by_severity = c->sev;
     if (tls) {
         c->tls = malloc(sizeof *c->tls);
         if (!c->tls) {
@@ -761,9 +763,59 @@ void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
     }
 }
 
+/* The connection's end record: the TCP flow's counts, the WebSocket session's (the decrypted
+ * one of wss://), and why it ended */
+static void report_conn_end(struct analyzer *an, struct flow *f, uint64_t pkt)
+{
+    struct wsconn *c = f->ws;
+    const struct flow *wf = f->state == FS_WS ? f
+                            : c->inner && c->inner->state == FS_WS && c->inner->ws ? c->inner
+                                                                                   : NULL;
+    struct end_view e;
+    memset(&e, 0, sizeof e);
+    e.pkt = f->last_pkt ? f->last_pkt : pkt;
+    e.end_ns = f->last_ns;
+    int cs = f->client_side;
+    if (f->state == FS_TLS)
+        cs = 0; /* the TLS client is the initiator */
+    for (int i = 0; i < 2; i++) {
+        e.pkts[i] = f->pkts[i ? !cs : cs];
+        e.bytes[i] = f->bytes[i ? !cs : cs];
+    }
+    uint64_t sev[4];
+    for (int s = 0; s < 4; s++)
+        sev[s] = c->sev[s] + (c->inner && c->inner->ws ? c->inner->ws->sev[s] : 0);
+    struct conn_view v = c->view;
+    v.by_severity = sev;
+    if (wf) {
+        const struct ws_session *ws = &wf->ws->sess;
+        e.websocket = 1;
+        for (int i = 0; i < 2; i++) {
+            const struct ws_dir *d = &ws->d[i == 0 ? WS_C2S : WS_S2C];
+            e.frames[i] = d->frames;
+            e.msgs[i] = d->msgs;
+            e.closed[i] = d->close_sent;
+            e.close_code[i] = d->close_has_code ? d->close_code : -1;
+        }
+        const struct ws_dir *cd = &ws->d[WS_C2S], *sd = &ws->d[WS_S2C];
+        e.first_close = cd->close_sent && (!sd->close_sent || cd->close_pkt <= sd->close_pkt) ? 0
+                        : sd->close_sent                                                   ? 1
+                                                                                           : -1;
+    }
+    if (c->tls)
+        e.tls = tls_outcome_name(c->tls->outcome);
+    static const char *const why[] = {"fin", "idle_timeout", "capture_end", "flow_limit",
+                                      "memcap"};
+    e.how = why[f->end_reason < 5 ? f->end_reason : 0];
+    if (f->end_reason == FLOW_END_TCP)
+        e.how = e.websocket && e.closed[0] && e.closed[1] ? "close_handshake"
+                : f->rst                                   ? "rst"
+                                                           : "fin";
+    report_end(an->rep, &v, &e);
+}
+
 void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
 {
-    (void)an;
     if (f->state == FS_WS)
         ws_session_end(&f->ws->sess, by_tcp, pkt);
     else if (f->state == FS_TLS) {
@@ -771,6 +823,8 @@ void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
             conn_finish(an, f->ws->inner, by_tcp, pkt);
         tls_session_end(f->ws->tls, by_tcp, pkt);
     }
+    if ((f->state == FS_WS || f->state == FS_TLS) && !f->outer)
+        report_conn_end(an, f, pkt);
 }
 
 /* ---- wss://: the decrypted application data of a TLS flow ---- */

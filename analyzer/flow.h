@@ -24,6 +24,10 @@ struct flow_key {
     uint16_t pa, pb; /* a/b ordered so both directions give one key */
 };
 
+/* why a flow was finished */
+enum flow_end { FLOW_END_TCP, FLOW_END_IDLE, FLOW_END_CAPTURE, FLOW_END_FLOW_LIMIT,
+                FLOW_END_MEMCAP };
+
 enum flow_state {
     FS_DETECT,
     FS_HTTP_REQ,
@@ -45,7 +49,10 @@ struct flow {
     struct flow *closed_prev, *closed_next; /* the closed-flow queue, oldest first */
     uint64_t id;
     double last_ts;
-    uint64_t first_ns; /* capture time of its first packet */
+    uint64_t first_ns, last_ns; /* capture times of its first and last packets */
+    uint64_t pkts[2], bytes[2]; /* per side (0 = initiator): packets, TCP payload bytes */
+    uint64_t last_pkt;          /* number of its last packet */
+    uint8_t end_reason;         /* enum flow_end, set when it is finished */
     uint8_t init_is_a; /* side 0 (initiator) is key endpoint a */
     uint8_t state;
     uint8_t client_side; /* side that sent the HTTP request */

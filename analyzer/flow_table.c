@@ -126,6 +126,8 @@ static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_
 {
     if (f->closed)
         return;
+    if (by_tcp)
+        f->end_reason = FLOW_END_TCP;
     struct flow *saved = an->cur;
     f->cur_pkt = pkt;
     an->cur = f;
@@ -204,6 +206,7 @@ static void expire(struct analyzer *an)
             report_finding(an->rep, NULL, an->file, an->pkt,
                            full ? F_D_FLOW_MEMCAP : F_D_STREAM_MEMCAP, detail);
         }
+        f->end_reason = full ? FLOW_END_FLOW_LIMIT : over ? FLOW_END_MEMCAP : FLOW_END_IDLE;
         finish_flow(an, f, 0, an->pkt);
         remove_flow(an, f);
     }
@@ -217,7 +220,7 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
         return NULL;
     f->key = *k;
     f->id = an->next_id++; /* like Wireshark's tcp.stream: 0-based */
-    f->first_ns = an->rep->now_ns;
+    f->first_ns = f->last_ns = an->rep->now_ns;
     f->init_is_a = (uint8_t)init_is_a;
     f->midstream = (uint8_t)midstream;
     f->state = FS_DETECT;
@@ -274,6 +277,10 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
         return;
 
     int side = (sender_is_a == f->init_is_a) ? 0 : 1;
+    f->pkts[side]++;
+    f->bytes[side] += tp->wire_len;
+    f->last_ns = an->rep->now_ns;
+    f->last_pkt = pkt;
     struct reasm_dir *rd = &f->rd[side];
     struct reasm_meta meta = {pkt, ackf != 0, tp->ack};
     an->cur = f;
@@ -336,6 +343,7 @@ void analyzer_end_file(struct analyzer *an)
 {
     while (an->lru_head) {
         struct flow *f = an->lru_head;
+        f->end_reason = FLOW_END_CAPTURE;
         finish_flow(an, f, 0, an->pkt);
         remove_flow(an, f);
     }

@@ -15,6 +15,7 @@ struct out_format {
     void (*summary)(struct report *r);
     void (*keylog)(struct report *r, const char *source, const char *kind, size_t secrets,
                    size_t randoms, unsigned long bad);
+    void (*end)(struct report *r, const struct conn_view *c, const struct end_view *e);
 };
 
 extern const struct out_format out_text_format;

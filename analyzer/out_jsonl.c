@@ -45,6 +45,7 @@ static void head(struct report *r, const char *type, const char *file, const str
     /* the join key on connection-level records and findings (not on the bulk frame lines) */
     if (c && c->community_id[0] &&
         (!strcmp(type, "conn") || !strcmp(type, "tls") || !strcmp(type, "status") ||
+         !strcmp(type, "end") ||
          !strcmp(type, "finding")))
         fprintf(f, ",\"community_id\":\"%s\"", c->community_id);
 }
@@ -500,5 +501,47 @@ static void j_summary(struct report *r)
     fprintf(f, "},\"exit\":%d}\n", report_exit_status(r));
 }
 
+/* a connection's end: one line per WebSocket or TLS connection, like Zeek's conn.log */
+static void j_end(struct report *r, const struct conn_view *c, const struct end_view *e)
+{
+    FILE *f = r->out;
+    static const char *const side[2] = {"client", "server"};
+    head(r, "end", NULL, c, e->pkt, &r->now_ns);
+    endpoints(f, c);
+    uint64_t dur = e->end_ns > c->start_ns ? e->end_ns - c->start_ns : 0;
+    fprintf(f, ",\"start\":\"%s\"", report_ts(r, c->start_ns));
+    fprintf(f, ",\"end\":\"%s\",\"duration\":%" PRIu64 ".%09" PRIu64, report_ts(r, e->end_ns),
+            dur / 1000000000u, dur % 1000000000u);
+    for (int i = 0; i < 2; i++)
+        fprintf(f, ",\"%s_pkts\":%" PRIu64 ",\"%s_bytes\":%" PRIu64, side[i], e->pkts[i], side[i],
+                e->bytes[i]);
+    fprintf(f, ",\"websocket\":%s", e->websocket ? "true" : "false");
+    if (e->websocket) {
+        for (int i = 0; i < 2; i++) {
+            fprintf(f, ",\"%s_frames\":%" PRIu64 ",\"%s_messages\":%" PRIu64, side[i],
+                    e->frames[i], side[i], e->msgs[i]);
+            if (!e->closed[i])
+                fprintf(f, ",\"%s_close\":false,\"%s_close_code\":null", side[i], side[i]);
+            else if (e->close_code[i] < 0)
+                fprintf(f, ",\"%s_close\":true,\"%s_close_code\":null", side[i], side[i]);
+            else
+                fprintf(f, ",\"%s_close\":true,\"%s_close_code\":%d", side[i], side[i],
+                        e->close_code[i]);
+        }
+        fprintf(f, ",\"first_close\":%s",
+                e->first_close < 0 ? "null" : e->first_close ? "\"server\"" : "\"client\"");
+    }
+    if (e->tls)
+        fprintf(f, ",\"tls\":\"%s\"", e->tls);
+    else
+        fputs(",\"tls\":null", f);
+    fprintf(f, ",\"ended\":\"%s\",\"findings\":{", e->how);
+    for (int s = 0; s < 4; s++)
+        fprintf(f, "%s\"%s\":%" PRIu64, s ? "," : "", wsa_severity_name((enum wsa_severity)s),
+                c->by_severity ? c->by_severity[s] : 0);
+    fputs("}}\n", f);
+}
+
 const struct out_format out_jsonl_format = {j_file,    j_conn,  j_ws_event, j_tls_event,
-                                            j_finding, j_error, j_summary, j_keylog};
+                                            j_finding, j_error, j_summary,  j_keylog,
+                                            j_end};

@@ -285,5 +285,26 @@ static void t_summary(struct report *r)
     fprintf(f, "exit status %d\n", report_exit_status(r));
 }
 
+static void t_end(struct report *r, const struct conn_view *c, const struct end_view *e)
+{
+    FILE *f = r->out;
+    uint64_t dur = e->end_ns > c->start_ns ? e->end_ns - c->start_ns : 0;
+    fprintf(f,
+            "#%" PRIu64 " pkt %" PRIu64 "  end: %s after %" PRIu64 ".%06" PRIu64 " s; client %" PRIu64
+            " pkts %" PRIu64 " B, server %" PRIu64 " pkts %" PRIu64 " B",
+            c->id, e->pkt, e->how, dur / 1000000000u, dur % 1000000000u / 1000u, e->pkts[0],
+            e->bytes[0], e->pkts[1], e->bytes[1]);
+    if (e->websocket)
+        fprintf(f, "; frames %" PRIu64 "/%" PRIu64 ", messages %" PRIu64 "/%" PRIu64, e->frames[0],
+                e->frames[1], e->msgs[0], e->msgs[1]);
+    if (c->by_severity)
+        fprintf(f, "; findings %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " note, %" PRIu64
+                   " degraded",
+                c->by_severity[WSA_SEV_ERROR], c->by_severity[WSA_SEV_WARNING],
+                c->by_severity[WSA_SEV_NOTE], c->by_severity[WSA_SEV_DEGRADED]);
+    fputc('\n', f);
+}
+
 const struct out_format out_text_format = {t_file,    t_conn,  t_ws_event, t_tls_event,
-                                           t_finding, t_error, t_summary, t_keylog};
+                                           t_finding, t_error, t_summary,  t_keylog,
+                                           t_end};

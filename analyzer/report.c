@@ -61,11 +61,13 @@ void report_conn(struct report *r, const struct conn_view *c, const struct hands
     formats[r->fmt]->conn(r, c, h);
 }
 
-static void count_finding(struct report *r, enum wsa_finding_id id)
+static void count_finding(struct report *r, const struct conn_view *c, enum wsa_finding_id id)
 {
     const struct wsa_finding_info *fi = wsa_finding_info(id);
     r->by_finding[id]++;
     r->by_severity[fi->severity]++;
+    if (c && c->by_severity)
+        c->by_severity[fi->severity]++;
 }
 
 void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
@@ -76,7 +78,7 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
     } else if (ev->type == WS_EV_STATUS) {
         /* one per WebSocket connection: what each side's application saw */
     } else if (ev->type == WS_EV_FINDING) {
-        count_finding(r, ev->finding);
+        count_finding(r, c, ev->finding);
     } else {
         r->frames++;
         if (ev->type == WS_EV_CLOSE) {
@@ -94,7 +96,7 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
 void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev)
 {
     if (ev->type == TLS_EV_FINDING) {
-        count_finding(r, ev->finding);
+        count_finding(r, c, ev->finding);
     } else if (ev->type == TLS_EV_ALERT) {
         r->tls_alerts++;
     } else {
@@ -106,6 +108,12 @@ void report_tls_event(struct report *r, const struct conn_view *c, const struct 
     formats[r->fmt]->tls_event(r, c, ev);
 }
 
+void report_end(struct report *r, const struct conn_view *c, const struct end_view *e)
+{
+    text_time(r, r->now_ns);
+    formats[r->fmt]->end(r, c, e);
+}
+
 void report_keylog(struct report *r, const char *source, const char *kind, size_t secrets,
                    size_t randoms, unsigned long bad)
 {
@@ -115,7 +123,7 @@ void report_keylog(struct report *r, const char *source, const char *kind, size_
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail)
 {
-    count_finding(r, id);
+    count_finding(r, c, id);
     text_time(r, r->now_ns);
     formats[r->fmt]->finding(r, c, file, pkt, id, detail);
 }

@@ -24,7 +24,21 @@ struct conn_view {
     uint16_t client_port, server_port;
     char community_id[40]; /* Community ID v1 of the TCP flow ("1:..."), "" when unknown */
     uint64_t start_ns;     /* capture time of the flow's first packet, ns since the epoch */
+    uint64_t *by_severity; /* the connection's findings per severity (its own storage) */
     uint8_t tls; /* decrypted from TLS (wss://) */
+};
+
+/* A connection's end (like a Zeek conn.log line): [0] the client's side, [1] the server's */
+struct end_view {
+    uint64_t pkt, end_ns; /* its last packet */
+    uint64_t pkts[2], bytes[2];
+    int websocket;
+    uint64_t frames[2], msgs[2];
+    int closed[2];          /* that side sent a Close */
+    int32_t close_code[2];  /* its status code, -1 when the Close had none */
+    int first_close;        /* 0 client, 1 server, -1 nobody */
+    const char *tls;        /* TLS handshake outcome, NULL when not TLS */
+    const char *how;        /* close_handshake, fin, rst, idle_timeout, capture_end, ... */
 };
 
 struct handshake_view {
@@ -70,6 +84,7 @@ void report_file(struct report *r, const char *file, const char *linktype);
 void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h);
 void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev);
 void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev);
+void report_end(struct report *r, const struct conn_view *c, const struct end_view *e);
 /* A finding outside the WebSocket layer (stream, capture); c may be NULL. */
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail);

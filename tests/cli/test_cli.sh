@@ -89,7 +89,10 @@ check "IPv4 header cut by the snapshot length: capture.truncated names packet 4"
 # --- pcapng that libpcap refuses: read by our own reader (CAP-03/04/05/09) ---
 dump=${3:-} # build/tests/pcapng_dump, when given
 # times left out: the generated sections shift and rescale them on purpose
-base_records() { grep -v '"type":"file"' "$1" | sed 's/"file":"[^"]*",//; s/"ts":"[^"]*",//'; }
+base_records() {
+    grep -v '"type":"file"' "$1" |
+        sed 's/"file":"[^"]*",//; s/"ts":"[^"]*",//; s/"start":"[^"]*","end":"[^"]*","duration":[0-9.]*,//'
+}
 "$bin" -F jsonl "$caps/ws-1003-binary-to-text.pcap" > "$tmp/base"
 if command -v mergecap >/dev/null; then
     mergecap -a -F pcapng -w "$tmp/mixed.pcapng" "$caps/ws-1003-binary-to-text.pcap" \

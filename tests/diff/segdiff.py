@@ -50,7 +50,10 @@ def norm(v):
     if isinstance(v, dict):
         # a finding has pkt_end only when its frame spans packets: packetization decides that
         # and the rewrites carry their own packet times
-        drop = {"file", "ts", "pkt_end"} if v.get("type") == "finding" else {"file", "ts"}
+        # (an end record's packet counts and times too)
+        drop = {"file", "ts", "pkt_end"} if v.get("type") == "finding" else \
+            {"file", "ts", "start", "end", "duration", "client_pkts", "server_pkts"} \
+            if v.get("type") == "end" else {"file", "ts"}
         return {k: ("N" if PKT_KEY.search(k) else norm(x)) for k, x in v.items() if k not in drop}
     if isinstance(v, list):
         return [norm(x) for x in v]

@@ -5,6 +5,8 @@ usage: time_cid_check.py WSAUDIT PATH...   (captures, or folders of them)
 
 For each capture, tshark gives every packet's time (frame.time_epoch), TCP stream and Community
 ID (its communityid dissector, seed 0). Every JSONL record must agree:
+  - an "end" record's packets and payload bytes per side equal tshark's count of that TCP
+    stream's packets up to the record's "pkt" (its last packet) and the sum of their tcp.len;
   - "community_id" equals tshark's for the packet the record points to ("pkt");
   - "ts" is a packet's time in the capture's precision (6 or 9 digits): for a conn or tls
     record the first packet of that TCP stream (the connection's start); for any other record
@@ -30,13 +32,16 @@ def tshark_packets(cap):
     out = subprocess.run(["tshark", "-n", "-r", cap, "--enable-protocol", "communityid",
                           "-o", "tcp.desegment_tcp_streams:FALSE", "-T", "fields",
                           "-e", "frame.number", "-e", "frame.time_epoch", "-e", "tcp.stream",
-                          "-e", "communityid"], capture_output=True, text=True).stdout
+                          "-e", "communityid", "-e", "tcp.srcport", "-e", "tcp.len"],
+                         capture_output=True, text=True).stdout
     pk = {}
     for line in out.splitlines():
-        num, t, stream, cid = (line.split("\t") + ["", "", "", ""])[:4]
+        num, t, stream, cid, sport, tlen = (line.split("\t") + [""] * 6)[:6]
         sec, _, frac = t.partition(".")
         pk[int(num)] = (int(sec) * 10**9 + int(frac.ljust(9, "0")[:9]),
-                        int(stream) if stream else None, cid.split(",")[0])
+                        int(stream) if stream else None, cid.split(",")[0],
+                        int(sport.split(",")[0]) if sport else None,
+                        int(tlen.split(",")[0]) if tlen else 0)
     return pk
 
 
@@ -69,6 +74,15 @@ def check(wsaudit, cap):
         ns, digits = iso_ns(r["ts"])
         unit = 10 ** (9 - digits)
         same = lambda t: t // unit == ns // unit
+        if r["type"] == "end" and p[1] is not None:
+            # packets and payload bytes per side, up to the connection's last packet
+            got = (r["client_pkts"], r["client_bytes"], r["server_pkts"], r["server_bytes"])
+            mine = [k for k in pk if pk[k][1] == p[1] and k <= r["pkt"]]
+            cl = [k for k in mine if pk[k][3] == r["client_port"]]
+            sv = [k for k in mine if pk[k][3] != r["client_port"]]
+            want = (len(cl), sum(pk[k][4] for k in cl), len(sv), sum(pk[k][4] for k in sv))
+            if got != want and r["client_port"] != r["server_port"]:
+                bad.append(f"{what}: packets/bytes {got}, tshark {want}")
         if r["type"] in ("conn", "tls"):
             ok = p[1] is not None and same(first_of_stream[p[1]])
         else:

@@ -6,7 +6,10 @@ set -u
 bin=$1 dir=$2
 cd "$dir" || exit 2
 # times are compared apart: a rewritten file may keep them in another precision
-strip() { grep -v '"type":"file"' | sed 's/"file":"[^"]*",//; s/"ts":"[^"]*",//'; }
+strip() {
+    grep -v '"type":"file"' |
+        sed 's/"file":"[^"]*",//; s/"ts":"[^"]*",//; s/"start":"[^"]*","end":"[^"]*","duration":[0-9.]*,//'
+}
 fail=0 n=0
 for v in variants/*; do
     base=$(basename "$v"); base=${base%%.*}

@@ -4,7 +4,8 @@
 usage: status_check.py EXPECTED_DIR
 
 For each captures/expected/*.jsonl: every `conn` record with "websocket": true has exactly one
-`status` record, after every other record of that connection, with both sides' statuses
+`status` record, then one `end` record last (its close codes those of the connection's Close
+records, `close_handshake` exactly when both sides sent one), with both sides' statuses
 (a close code, or null only when the capture ended first or lost bytes: then `how` is
 `capture_end` or a direction has a stream.gap / ws.direction_stopped / stream.memcap finding),
 and `ws.close.abnormal` exactly when the capture saw the connection end with no Close at all.
@@ -33,8 +34,25 @@ def check(path):
             bad.append(f"{where}: {len(st)} status records")
             continue
         i, s = st[0]
-        if i != rs[-1][0]:
-            bad.append(f"{where}: the status record is not the connection's last")
+        ends = [(k, r) for k, r in rs if r["type"] == "end"]
+        if len(ends) != 1 or ends[0][0] != rs[-1][0]:
+            bad.append(f"{where}: not exactly one end record, last")
+        elif i != rs[-2][0]:
+            bad.append(f"{where}: the status record is not the last before the end record")
+        else:
+            e = ends[0][1]
+            sent = {"c2s": None, "s2c": None}
+            for _, r in rs:
+                if r["type"] == "close" and sent[r["dir"]] is None:
+                    sent[r["dir"]] = r
+            for d, who in (("c2s", "client"), ("s2c", "server")):
+                c = sent[d]
+                if e[f"{who}_close"] != (c is not None) or \
+                        (c is not None and e[f"{who}_close_code"] != c.get("code")):
+                    bad.append(f"{where}: end record's {who} close disagrees with its Close")
+            both = sent["c2s"] is not None and sent["s2c"] is not None
+            if (e["ended"] == "close_handshake") != (both and s["how"] in ("fin", "rst")):
+                bad.append(f"{where}: ended {e['ended']} with closes {sent}")
         ids = {r.get("id") for _, r in rs if r["type"] == "finding"}
         lost = bool(ids & LOSS)
         for side in ("client_saw", "server_saw"):
