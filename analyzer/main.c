@@ -70,7 +70,8 @@ static void usage(FILE *f)
           "  -h, --help                this text\n"
           "\n"
           "exit status: 0 no findings at or above --fail-on, 1 such findings, 2 usage error or\n"
-          "unreadable input, 3 input failed part-way or analysis was partial (degraded).\n",
+          "unreadable input, 3 input failed part-way or analysis was partial (degraded), 4\n"
+          "partial and findings at or above --fail-on.\n",
           f);
 }
 

@@ -185,12 +185,13 @@ int report_exit_status(const struct report *r)
 {
     if (r->fatal && r->files <= r->fatal && r->packets == 0)
         return 2;
-    if (r->fatal || r->errors || r->by_severity[WSA_SEV_DEGRADED])
-        return 3;
+    /* findings stay visible when the analysis was partial: 4 = partial with findings, so a
+     * pipeline gates on findings with 1 or 4, on completeness with 3 or 4 */
+    int partial = r->fatal || r->errors || r->by_severity[WSA_SEV_DEGRADED];
+    int found = 0;
     for (int s = r->fail_on; s <= WSA_SEV_ERROR; s++)
-        if (r->by_severity[s])
-            return 1;
-    return 0;
+        found |= r->by_severity[s] != 0;
+    return partial ? (found ? 4 : 3) : found;
 }
 
 int out_is_utf8(const uint8_t *s, size_t len)

@@ -35,13 +35,15 @@ run 2 "$tmp/o" "$tmp/gz.pcap"; check "gzip'd capture exits 2 (not silently empty
 
 # --- a file cut mid-record: findings before the cut are written, exit 3 ---
 head -c 3000 "$caps/ws-close-codes-server.pcap" > "$tmp/cut.pcap"
-run 3 "$tmp/o" -F jsonl "$tmp/cut.pcap"; check "truncated file exits 3" $?
+run 4 "$tmp/o" -F jsonl "$tmp/cut.pcap"; check "truncated file with error findings before the cut exits 4" $?
 grep -q '"id":"ws.close.reserved_code"' "$tmp/o"
 check "truncated file: findings before the cut are kept" $?
 grep -q '"type":"error","ts":"[^"]*","file":"[^"]*cut.pcap","pkt":[1-9][0-9]*,"fatal":false' "$tmp/o"
 check "truncated file: error names the file and the packet" $?
-tail -n 1 "$tmp/o" | grep -q '"type":"summary".*"exit":3'
+tail -n 1 "$tmp/o" | grep -q '"type":"summary".*"exit":4'
 check "truncated file: summary is still written last" $?
+run 3 "$tmp/o" -F jsonl --fail-on error "$caps/ws-gap-in-payload.pcap"
+check "partial without findings at --fail-on: exit 3" $?
 
 # --- an absurd record length and a bogus TCP header length (pcap edited in place) ---
 /usr/bin/python3 - "$caps/ws-close-codes-server.pcap" "$tmp" <<'PY'
@@ -69,20 +71,20 @@ struct.pack_into("<I", g, offs[3] + 8, 24)
 g = g[:offs[3] + 16 + 24] + g[offs[3] + 16 + struct.unpack_from("<I", d, offs[3] + 8)[0]:]
 open(tmp + "/cut-ip.pcap", "wb").write(g)
 PY
-run 3 "$tmp/o" -F jsonl "$tmp/absurd.pcap"; check "absurd record length exits 3" $?
+run 4 "$tmp/o" -F jsonl "$tmp/absurd.pcap"; check "absurd record length exits 4 (partial, findings)" $?
 grep -q '"type":"error","ts":"[^"]*","file":"[^"]*absurd.pcap","pkt":30' "$tmp/o" &&
     grep -q '"id":"ws.close.reserved_code"' "$tmp/o" && tail -n 1 "$tmp/o" | grep -q '"type":"summary"'
 check "absurd record length: error at packet 30, findings before it kept, summary last" $?
-run 3 "$tmp/o" -F jsonl "$tmp/bogus-tcp.pcap"; check "bogus TCP header length: partial (exit 3)" $?
+run 4 "$tmp/o" -F jsonl "$tmp/bogus-tcp.pcap"; check "bogus TCP header length: partial with findings (exit 4)" $?
 grep -q '"pkt":4,"id":"capture.malformed_packet"' "$tmp/o"
 check "bogus TCP header length: capture.malformed_packet names packet 4" $?
 for bad in bogus-ihl bogus-iplen; do
-    run 3 "$tmp/o" -F jsonl "$tmp/$bad.pcap"; check "$bad: partial (exit 3)" $?
+    run 4 "$tmp/o" -F jsonl "$tmp/$bad.pcap"; check "$bad: partial with findings (exit 4)" $?
     grep -q '"pkt":4,"id":"capture.malformed_packet".*bogus IPv4 header lengths' "$tmp/o" &&
         grep -q '"type":"close"' "$tmp/o"
     check "$bad: packet 4 named as malformed (bogus IPv4 header lengths), the rest analysed" $?
 done
-run 3 "$tmp/o" -F jsonl "$tmp/cut-ip.pcap"; check "IPv4 header cut by the snapshot length: exit 3" $?
+run 4 "$tmp/o" -F jsonl "$tmp/cut-ip.pcap"; check "IPv4 header cut by the snapshot length: exit 4" $?
 grep -q '"pkt":4,"id":"capture.truncated".*IPv4 header cut short' "$tmp/o"
 check "IPv4 header cut by the snapshot length: capture.truncated names packet 4" $?
 
@@ -171,8 +173,8 @@ mergecap -w "$tmp/both.pcap" "$caps/ws-big-message.pcap" "$tmp/shifted.pcap"
 run 0 "$tmp/o" -F jsonl "$tmp/both.pcap"
 check "two overlapping connections: clean by default" $?
 [ "$(grep -c '"type":"close"' "$tmp/o")" -eq 4 ]; check "two overlapping connections: 4 closes" $?
-run 3 "$tmp/o" -F jsonl --max-flows 1 "$tmp/both.pcap"
-check "--max-flows 1 with two connections: partial (exit 3)" $?
+run 4 "$tmp/o" -F jsonl --max-flows 1 "$tmp/both.pcap"
+check "--max-flows 1 with two connections: partial with findings (exit 4)" $?
 grep -q '"id":"capture.flow_memcap"' "$tmp/o"; check "flow table full is reported" $?
 run 2 "$tmp/o" --max-flows 0 "$caps/ws-1003-binary-to-text.pcap"; check "--max-flows 0 is a usage error" $?
 

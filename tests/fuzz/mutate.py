@@ -136,7 +136,7 @@ def main():
                                            a.cpu, a.mem_mb, asan)
                         runs += 1
                         text = err.decode(errors="replace")
-                        if rc is None or rc < 0 or rc > 3:
+                        if rc is None or rc < 0 or rc > 4:
                             problems.append(f"wsaudit -F {fmt}: exit {rc}: {text[-300:]}")
                         elif any(s in text for s in SAN_MARKS):
                             problems.append(f"wsaudit -F {fmt}: {text[-300:]}")
