@@ -382,6 +382,7 @@ static void j_tls_summary(struct report *r, const struct conn_view *c,
         str(f, ce->leaf.subject);
         fputs(",\"issuer\":", f);
         str(f, ce->leaf.issuer);
+        fprintf(f, ",\"serial\":\"%s\",\"sha256\":\"%s\"", ce->leaf.serial, ce->sha256);
         iso_time(ce->leaf.not_before, t, sizeof t);
         fputs(",\"not_before\":", f);
         str(f, t);

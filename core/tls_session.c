@@ -10,6 +10,7 @@
 
 #include "escape.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +445,11 @@ static void certificate(struct tls_session *s, const uint8_t *b, size_t len, uin
             if (ok) {
                 c->leaf = xi;
                 c->decoded = 1;
+                /* the fingerprint Zeek's x509.log and tshark show, to join on */
+                GChecksum *h = g_checksum_new(G_CHECKSUM_SHA256);
+                g_checksum_update(h, der.p, (gssize)der.len);
+                snprintf(c->sha256, sizeof c->sha256, "%s", g_checksum_get_string(h));
+                g_checksum_free(h);
             } else {
                 undecoded(s, TLS_S2C, pkt, "server certificate not decoded");
             }

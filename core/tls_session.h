@@ -68,6 +68,7 @@ struct tls_cert {
     double ts;
     unsigned chain_len;
     struct x509_info leaf;
+    char sha256[65];      /* the leaf's SHA-256 fingerprint (of its DER), lowercase hex */
     char top_issuer[256]; /* issuer of the last certificate sent */
 };
 

@@ -70,34 +70,68 @@ static const char *attr_name(struct der oid)
     return NULL;
 }
 
+/* an OBJECT IDENTIFIER in dotted decimal (RFC 4514 §2.3 for attribute types without a name) */
+static void dotted_oid(struct der oid, char *out, size_t n)
+{
+    size_t k = 0;
+    uint64_t v = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < oid.len && k + 24 < n; i++) {
+        v = v << 7 | (oid.p[i] & 0x7F);
+        if (oid.p[i] & 0x80)
+            continue;
+        if (k == 0) { /* the first two arcs share one number */
+            unsigned first = v < 80 ? (unsigned)(v / 40) : 2;
+            k += (size_t)snprintf(out + k, n - k, "%u.%llu", first,
+                                  (unsigned long long)(v - first * 40u));
+        } else {
+            k += (size_t)snprintf(out + k, n - k, ".%llu", (unsigned long long)v);
+        }
+        v = 0;
+    }
+    if (!k)
+        snprintf(out, n, "0.0");
+}
+
+#define X509_MAX_RDNS 16
+
+/* RFC 4514 §2.1: the RDNs last first, joined with ","; values of one RDN with "+" */
 static int parse_name(struct der name, char *out, size_t n, char *cn, size_t cn_n)
 {
+    struct der rdns[X509_MAX_RDNS];
+    size_t nrdn = 0;
     out[0] = 0;
     while (name.len) {
-        struct der set, atv, oid, value;
-        uint8_t tag;
+        struct der set;
         if (der_expect(&name, 0x31, &set) < 0)
             return -1;
+        if (nrdn < X509_MAX_RDNS)
+            rdns[nrdn++] = set;
+    }
+    for (size_t r = nrdn; r-- > 0;) {
+        struct der set = rdns[r];
+        int first = 1;
         while (set.len) {
+            struct der atv, oid, value;
+            uint8_t tag;
             if (der_expect(&set, 0x30, &atv) < 0 || der_expect(&atv, 0x06, &oid) < 0 ||
                 der_next(&atv, &tag, &value) < 0)
                 return -1;
             const char *an = attr_name(oid);
             if (out[0])
-                put(out, n, ", ", 2);
-            if (an) {
-                put(out, n, an, strlen(an));
-            } else {
-                char dotted[16];
-                snprintf(dotted, sizeof dotted, "OID(%zu bytes)", oid.len);
-                put(out, n, dotted, strlen(dotted));
+                put(out, n, first ? "," : "+", 1);
+            first = 0;
+            char dotted[64];
+            if (!an) {
+                dotted_oid(oid, dotted, sizeof dotted);
+                an = dotted;
             }
+            put(out, n, an, strlen(an));
             put(out, n, "=", 1);
-            put(out, n, (const char *)value.p, value.len);
-            if (an && strcmp(an, "CN") == 0 && cn) {
-                cn[0] = 0;
-                put(cn, cn_n, (const char *)value.p, value.len);
-            }
+            /* RFC 4514 §2.4's special characters, in wsaudit's escape */
+            wsa_escape_append(out, n, value.p, value.len, ",+\"<>;");
+            if (an != dotted && strcmp(an, "CN") == 0 && cn && !cn[0])
+                put(cn, cn_n, (const char *)value.p, value.len); /* the most specific CN */
         }
     }
     return 0;
@@ -197,7 +231,8 @@ int x509_parse(const uint8_t *der, size_t len, struct x509_info *out)
         return -1;
     if (tbs.len && tbs.p[0] == 0xA0 && der_next(&tbs, &tag, &skip) < 0) /* [0] version */
         return -1;
-    if (der_expect(&tbs, 0x02, &skip) < 0 ||   /* serialNumber */
+    struct der serial;
+    if (der_expect(&tbs, 0x02, &serial) < 0 || /* serialNumber */
         der_expect(&tbs, 0x30, &skip) < 0 ||   /* signature algorithm */
         der_expect(&tbs, 0x30, &issuer) < 0 || /* issuer */
         der_expect(&tbs, 0x30, &validity) < 0 || der_expect(&tbs, 0x30, &subject) < 0)
@@ -208,6 +243,11 @@ int x509_parse(const uint8_t *der, size_t len, struct x509_info *out)
         parse_name(subject, out->subject, sizeof out->subject, out->cn, sizeof out->cn) < 0)
         return -1;
     out->self_issued = issuer.len == subject.len && memcmp(issuer.p, subject.p, issuer.len) == 0;
+    for (size_t i = 0, k = 0; i < serial.len && k + 3 <= sizeof out->serial; i++) {
+        if (i == 0 && serial.p[0] == 0 && serial.len > 1)
+            continue; /* the sign byte of a positive number */
+        k += (size_t)snprintf(out->serial + k, sizeof out->serial - k, "%02X", serial.p[i]);
+    }
     /* subjectPublicKeyInfo, optional unique ids, then [3] extensions */
     while (tbs.len && der_next(&tbs, &tag, &skip) == 0)
         if (tag == 0xA3)

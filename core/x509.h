@@ -10,8 +10,12 @@
 #include <stdint.h>
 
 struct x509_info {
-    char subject[256]; /* "CN=..., O=..." in certificate order; truncated with "..." */
+    /* RFC 4514 order (the last RDN first): "CN=localhost,O=wsaudit tests"; several values of
+     * one RDN joined with "+"; an attribute without a short name by its dotted OID; ",+\"<>;"
+     * and bytes that are not printable UTF-8 as \xNN; truncated with "..." */
+    char subject[256];
     char issuer[256];
+    char serial[68];   /* serialNumber in uppercase hex (as openssl and Zeek print it) */
     char san_dns[256];             /* DNS names of subjectAltName, comma separated */
     char cn[128];                  /* the subject's last commonName */
     int64_t not_before, not_after; /* seconds since 1970 (UTC) */

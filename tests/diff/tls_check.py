@@ -12,7 +12,8 @@ For every capture named in TABLE (tests/diff/tls_table.txt):
   4. every probable encrypted alert (TLS 1.3) is an application_data record of 19 (or 11) bytes
      in that packet, the last record its sender sent;
   5. the plaintext handshake message types of each direction, in order, equal tshark's
-     tls.handshake.type values (tshark decodes no encrypted message without keys either).
+     tls.handshake.type values (tshark decodes no encrypted message without keys either);
+  6. the certificate's serial number and SHA-256 fingerprint equal tshark's first certificate.
 Exit status 1 on any difference, listing them.
 """
 import json
@@ -24,7 +25,7 @@ import sys
 
 TSHARK_FIELDS = ["frame.number", "tcp.srcport", "tls.record.content_type", "tls.record.length",
                  "tls.alert_message.level", "tls.alert_message.desc", "tls.handshake.type",
-                 "tls.record.opaque_type"]
+                 "tls.record.opaque_type", "x509af.serialNumber", "tls.handshake.certificate"]
 
 
 def without_secrets(src, dst):
@@ -67,7 +68,8 @@ def tshark(cap):
         split = [x.split(",") if x else [] for x in v]
         rows.append({"pkt": int(v[0]), "port": int(v[1]) if v[1] else 0, "types": split[2],
                      "lens": [int(x) for x in split[3]], "levels": split[4],
-                     "descs": split[5], "hs": split[6], "opaque": split[7]})
+                     "descs": split[5], "hs": split[6], "opaque": split[7],
+                     "serials": split[8], "certs": split[9]})
     return rows
 
 
@@ -142,6 +144,20 @@ def check(binary, cap, row):
                  if r["port"] == port and r["pkt"] > a["pkt"] and (r["types"] or r["opaque"])]
         if later:
             problems.append(f"probable alert pkt {a['pkt']}: its sender sent records after it")
+    # 6. the server certificate's serial number and SHA-256 fingerprint (Zeek's and Wireshark's
+    # join keys) equal those of the first certificate tshark decodes
+    if t.get("certificate"):
+        first = next((r for r in rows if r["certs"]), None)
+        if not first:
+            problems.append("wsaudit decoded a certificate tshark does not show")
+        else:
+            import hashlib
+            sha = hashlib.sha256(bytes.fromhex(first["certs"][0])).hexdigest()
+            serial = first["serials"][0].upper().lstrip("0") if first["serials"] else ""
+            got_serial = t["certificate"]["serial"].lstrip("0")
+            if t["certificate"]["sha256"] != sha or got_serial != serial:
+                problems.append(f"certificate serial/sha256 {got_serial}/{t['certificate']['sha256']}"
+                                f", tshark {serial}/{sha}")
     # 5. handshake message types per direction (without keys: tshark decrypting a TLS 1.3
     # flight shows encrypted_extensions (8), which no observer without keys can see)
     decrypted = any("8" in r["hs"] for r in rows)
