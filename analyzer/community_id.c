@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* community_id.c - Community ID v1 for TCP; see community_id.h. */
 #include "community_id.h"
 

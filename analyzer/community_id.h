@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * community_id.h - Community ID v1 of a TCP flow (https://github.com/corelight/community-id-spec),
  * the flow hash Zeek, Suricata and Wireshark write, so wsaudit's records join theirs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * conn.c - the application layer of a flow: recognise the HTTP/1.1 Upgrade exchange on any
  * port, check it, then hand the byte streams to the core's WebSocket session and its events to

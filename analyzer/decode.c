@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* decode.c - link/IP/TCP decoding; see decode.h. */
 #include "decode.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * decode.h - link layer, IPv4/IPv6 and TCP header decoding of one captured packet.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * flow.h - one TCP connection as the analyzer follows it, and the run-wide analyzer state.
  *

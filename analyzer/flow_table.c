@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * flow_table.c - the table of TCP flows: lookup by 5-tuple, creation, TCP state (SYN, FIN,
  * RST, reuse), idle expiry in least-recently-used order, and the bound on the number of flows.

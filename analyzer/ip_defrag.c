@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ip_defrag.c - IP fragment reassembly; see ip_defrag.h. */
 #include "ip_defrag.h"
 

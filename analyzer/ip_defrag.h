@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ip_defrag.h - IPv4 and IPv6 fragment reassembly for TCP datagrams (CONFORMANCE CAP-15).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keys.c - key log files and pcapng Decryption Secrets Blocks; see keys.h. */
 #include "keys.h"
 

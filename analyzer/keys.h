@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keys.h - TLS secrets for the analyzer: key log files (--keylog) and the Decryption Secrets
  * Blocks of pcapng captures, read into the core's key store (core/tls_keylog.h). */
 #ifndef WSAUDIT_KEYS_H

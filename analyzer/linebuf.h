@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * linebuf.h - a bounded line builder for the per-frame output records, the bulk of the output:
  * numbers and strings are appended without printf, and the line is written with one fwrite.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - the wsaudit command line: read capture files with libpcap, decode, follow TCP,
  * report WebSocket frames, closes and findings.

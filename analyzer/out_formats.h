@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* out_formats.h - the per-format writers behind report.h (one file per format). */
 #ifndef WSAUDIT_OUT_FORMATS_H
 #define WSAUDIT_OUT_FORMATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* out_jsonl.c - JSON Lines writer: one object per line, "type" first. Schema in README.md. */
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* out_text.c - human-readable report: one line per event, prefixed by the connection id. */
 #include <inttypes.h>
 #include <string.h>

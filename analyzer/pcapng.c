@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pcapng.c - pcapng reader with a link type per interface; see pcapng.h. Block layouts follow
  * the pcapng specification (draft-ietf-opsawg-pcapng): SHB 0x0A0D0D0A, IDB 1, PB 2, SPB 3,
  * EPB 6. */

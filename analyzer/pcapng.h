@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pcapng.h - a small pcapng reader for what libpcap refuses: interfaces of different link
  * types in one file (libpcap 1.10: "an interface has a type N different from the type of the

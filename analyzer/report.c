@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c - counts, exit status and escaping shared by the output formats; see report.h. */
 #include "report.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * report.h - what the analyzer tells the user, in one of two formats (text, JSON Lines), and the
  * counts behind the summary and the exit status. The formats share these entry points so they

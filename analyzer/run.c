@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * run.c - one capture through the analyzer: link decode, flows, findings; errors are reported
  * with the file and packet, and everything found before them is kept. Used by main.c and by the

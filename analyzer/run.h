@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* run.h - analyse one capture (see run.c). */
 #ifndef WSAUDIT_RUN_H
 #define WSAUDIT_RUN_H

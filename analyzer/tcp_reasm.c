@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp_reasm.c - per-direction TCP reassembly; see tcp_reasm.h. */
 #include "tcp_reasm.h"
 

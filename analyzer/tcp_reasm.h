@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tcp_reasm.h - one direction of a TCP stream put back in order.
  *

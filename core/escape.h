@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * escape.h - text from the wire kept whole in a bounded string: printable ASCII and valid
  * UTF-8 as they are; control bytes, DEL, bytes that are not valid UTF-8, the backslash and any

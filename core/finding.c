@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* finding.c - the findings table; see finding.h. */
 #include "finding.h"
 

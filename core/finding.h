@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * finding.h - the findings vocabulary shared by the analyzer and the plugin.
  *

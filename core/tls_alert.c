@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_alert.c - TLS alert description table; see tls_alert.h. Values per CONFORMANCE.md §8.1,
  * cross-checked with Wireshark 4.0's tls.alert_message.desc table (identical, but Wireshark

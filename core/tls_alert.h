@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_alert.h - the TLS AlertDescription registry (RFC 8446 §6, RFC 5246 §7.2 and the IANA
  * "TLS Alerts" registry), with what each alert means when it ends a handshake and what usually

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_crypto.c - TLS record decryption with libgcrypt; see tls_crypto.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_crypto.h - TLS record decryption with libgcrypt, one direction at a time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_explain.c - names and the failure explanation of a TLS session (tls_session.h): what went
  * wrong, the evidence the capture holds for it, and what fixes it. The wording is built from

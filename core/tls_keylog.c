@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_keylog.c - NSS key log parser and index; see tls_keylog.h.
  *

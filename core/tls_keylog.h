@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_keylog.h - TLS secrets from NSS key log text (SSLKEYLOGFILE, pcapng Decryption Secrets
  * Blocks), indexed once by the ClientHello random so that a connection finds its keys with one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_session.c - passive TLS handshake observer; see tls_session.h.
  *

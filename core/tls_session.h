@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tls_session.h - a passive TLS observer for one TCP connection, both directions, without keys:
  * record layer, plaintext handshake messages (ClientHello, ServerHello, Certificate), alerts

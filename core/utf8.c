@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* utf8.c - streaming UTF-8 validation; see utf8.h. The byte ranges follow RFC 3629 §4. */
 #include "utf8.h"
 

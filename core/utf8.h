@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * utf8.h - streaming UTF-8 validator (RFC 3629) with state carried across calls, so a code point
  * split across frames or TCP segments validates the same as in one piece.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_close.c - close status code table; see ws_close.h. */
 #include "ws_close.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ws_close.h - the WebSocket close status code registry (RFC 6455 §7.4 and the IANA
  * "WebSocket Close Code Number Registry", where 1012-1014 were registered later).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_frame.c - frame header parser; see ws_frame.h. Layout per RFC 6455 §5.2. */
 #include "ws_frame.h"
 

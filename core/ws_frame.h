@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ws_frame.h - RFC 6455 §5.2 frame layer: bytes in, frame headers and payload chunks out.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_handshake.c - HTTP Upgrade parsing and checking; see ws_handshake.h. */
 #include "ws_handshake.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ws_handshake.h - the HTTP/1.1 Upgrade exchange that opens a WebSocket (RFC 6455 §4).
  *

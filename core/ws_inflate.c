@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_inflate.c - permessage-deflate decompression; see ws_inflate.h. */
 #include "ws_inflate.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ws_inflate.h - permessage-deflate (RFC 7692) decompression of one direction of a WebSocket
  * connection: a raw-deflate inflater with the negotiated window, the 00 00 FF FF tail appended

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_session.c - message layer and rule checks; see ws_session.h. */
 #include "ws_session.h"
 

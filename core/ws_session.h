@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ws_session.h - RFC 6455 message layer for one WebSocket connection, both directions:
  * frames -> messages, closes and rule checks, reported as events to one callback.

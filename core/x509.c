@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* x509.c - minimal DER reading of a certificate; see x509.h. */
 #include "x509.h"
 

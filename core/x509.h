@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * x509.h - just enough DER to say what a certificate is: subject, issuer, validity dates and
  * DNS names of subjectAltName (RFC 5280 §4.1). Reads a bounded buffer, never allocates, never

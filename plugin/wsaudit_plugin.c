@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * wsaudit_plugin.c - Wireshark 4.0 postdissector that adds wsaudit's verdicts to Wireshark and
  * tshark, on top of Wireshark's own TCP reassembly, HTTP, WebSocket and TLS dissectors.

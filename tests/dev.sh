@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/dev.sh demo|test|build — the README's quick start.
 #   demo: install what is missing, build, run wsaudit on the bundled captures
 #   test: install what is missing, build, run the whole test suite (ctest)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # capture.sh OUT.pcap PORT [iface] -- CMD...: run CMD while tcpdump records loopback traffic on
 # PORT into OUT.pcap. Loopback only; bounded in time (CMD gets 30 s).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """IP-fragmented variants of real captures (CONFORMANCE.md CAP-15), written with scapy. Every
 TCP packet that carries data is sent as IP fragments; the byte streams stay the same.
 

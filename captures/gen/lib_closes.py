@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """How WebSocket libraries end connections (issue 15), on loopback.
 
 Usage: lib_closes.py SCENARIO PORT [MANIFEST]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerate every capture in captures/ (needs root for tcpdump on lo). Loopback only.
 # Ports are fixed per capture so captures can be filtered; each run makes new captures (new
 # ports of the clients, keys, timestamps), so expected outputs must be reviewed again after it.

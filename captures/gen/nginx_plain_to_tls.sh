@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # nginx_plain_to_tls.sh PORT CERT_DIR: nginx (Debian's nginx-light) serving TLS on 127.0.0.1:PORT,
 # and a python3-websockets ws:// (plain) client sent to it: nginx answers "400 The plain HTTP
 # request was sent to HTTPS port" (issue 15). Loopback only; nginx runs from a throwaway prefix.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Scenarios with node ws on loopback. Usage: node node_peers.js SCENARIO PORT [MANIFEST]
 'use strict';
 const WebSocket = require('ws');

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A raw-socket WebSocket peer for what libraries refuse to send: Close frames with reserved,
 invalid and undefined codes, malformed close payloads, fragmented messages with interleaved
 pings. The other side of each connection is python3-websockets, a real implementation.

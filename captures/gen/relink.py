@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write the packets of an Ethernet capture again under other link types and file formats, with
 the same IP packets inside: Linux cooked (SLL, SLL2), BSD loopback (NULL little-endian, LOOP),
 raw IP, 802.1ad+802.1Q (QinQ) Ethernet, big-endian pcap, nanosecond pcap. pcapng comes from

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Rewrite a capture's TCP conversation: every data segment is cut in two at a fixed point
 (so frame headers straddle segments), the two halves are sent in reverse order, and every third
 segment is sent twice (an exact retransmission). The byte streams stay the same, so the analysis

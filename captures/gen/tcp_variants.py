@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """TCP-level variants of real captures (CONFORMANCE.md §10), written with scapy:
 
   wrap IN OUT       shift every sequence and ACK number of the connection so that the data

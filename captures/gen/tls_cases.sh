@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tls_cases.sh OUTDIR: record real TLS handshake failures (and successes) between OpenSSL and
 # GnuTLS servers and clients on loopback, one capture per case, into OUTDIR/tls-*.pcap.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tls_decrypt.sh OUTDIR [NAME-GLOB]: TLS sessions recorded with their secrets, for decryption
 # (issue 14). Each capture OUTDIR/tls-dec-NAME.pcap comes with OUTDIR/keys/tls-dec-NAME.keys, the
 # NSS key log its client (or server) wrote: OpenSSL's -keylogfile, GnuTLS's and Python's

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Scenarios with python3-websockets (10.x) on loopback, one per sub-command.
 
 Each scenario runs a server and a client in one process and exits when the connection is over.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """WebSocket-over-TLS scenarios whose TLS secrets are logged, for decryption (issue 14).
 
 Usage: wss_keylog.py SCENARIO PORT CERT_DIR KEYLOG

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Check wsaudit's verdicts on the Autobahn-style capture against tests/autobahn/expect.txt.
 
 usage: check.py WSAUDIT CAPTURE EXPECT

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """permessage-deflate with several parameter sets (Autobahn 12/13 re-expressed): every message
 wsaudit inflates must have the SHA-1 the generator recorded for it, and nothing may be reported.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """wsaudit benchmark: speed and memory against the libpcap floor and tshark.
 
 usage: bench.py [--build DIR] [--dir CACHE] [--sizes 100,1000] [--runs N] [--no-tshark]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gen_capture - deterministic generator of benchmark captures (pcap, Ethernet, IPv4, TCP).
  *

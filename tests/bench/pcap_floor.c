@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pcap_floor - the floor for any libpcap tool: read every packet of a capture with
  * pcap_next_ex and touch its bytes (a checksum, so the loop cannot be optimised away).

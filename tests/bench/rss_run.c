@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rss_run - run a command and write its peak resident set size (KiB) to a file.
  *

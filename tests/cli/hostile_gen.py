@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A capture whose strings are hostile to output (CONFORMANCE ROB-04): NUL, ESC sequences,
 invalid UTF-8, in the places wsaudit prints text from the wire.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """pcapng files libpcap refuses or that are damaged (CONFORMANCE CAP-03/04/05/09), written from
 the packets of a classic pcap file (Ethernet or raw IP).
 

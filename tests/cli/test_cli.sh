@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Command-line behaviour: exit statuses, bad input, stdin, BPF filter, several files, explain.
 # Usage: test_cli.sh WSAUDIT CAPTURES_DIR [PCAPNG_DUMP]
 set -u

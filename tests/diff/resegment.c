@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * resegment - write a capture's TCP conversations again with other segment boundaries, the
  * byte streams unchanged (the segmentation differential, CONFORMANCE FZ-02 / G5, like

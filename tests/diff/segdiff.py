@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Segmentation differential (CONFORMANCE FZ-02, like Suricata's fuzz_tcpsplit): the same
 conversations written one byte per segment, as joined bursts (each run of one direction's data
 in one segment), one protocol unit per segment (HTTP header block, WebSocket frame, TLS record)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Times and Community IDs of the analyzer's records against tshark's (issue 16).
 
 usage: time_cid_check.py WSAUDIT PATH...   (captures, or folders of them)

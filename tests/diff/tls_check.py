@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """TLS captures: wsaudit against tshark's TLS dissector and against CONFORMANCE.md §8.2.
 
 usage: tls_check.py WSAUDIT CAPTURES_DIR TABLE

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """TLS decryption checked against tshark with the same keys (issue 14).
 
 For every capture of CAPTURES_DIR that has a key log in CAPTURES_DIR/keys/NAME.keys, and every

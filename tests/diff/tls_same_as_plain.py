@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Decrypted wss:// is decoded exactly as plain ws:// (issue 14).
 
 gen_capture writes the same WebSocket connections twice: inside TLS 1.3 with their key log

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Differential test against tshark's built-in WebSocket dissector (Wireshark 4.0).
 
 For every capture in captures/ and, when present, ../shared/corpus/ (third-party traces), it

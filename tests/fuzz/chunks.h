@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * chunks.h - how the stream fuzz targets cut their input into segments: each chunk starts with
  * a control byte, bit 0 = direction, bits 1-7 = length (0 = a gap whose length is the next

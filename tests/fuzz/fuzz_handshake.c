@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: the HTTP Upgrade parser and checker, and the X.509 reader. The input is
  * split at its first NUL into a request and a response; the whole input is also read as DER.

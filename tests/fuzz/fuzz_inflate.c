@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: the permessage-deflate inflater.
  * Mode A (first byte even): the input is taken as compressed message data, cut into messages and

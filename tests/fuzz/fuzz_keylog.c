@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: the key log parser and the record decryption path with hostile input.
  * The input is split at its first NUL: before it, key log text (any bytes, any line length);

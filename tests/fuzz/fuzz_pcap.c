@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: the whole path, from a capture file's bytes to findings: libpcap reads the
  * input from memory, the analyzer decodes links, follows flows and reports (text or JSON Lines,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: the TLS observer (records, hellos, X.509, alerts, outcome, explanation)
  * fed arbitrary bytes, cut into chunks as chunks.h says.

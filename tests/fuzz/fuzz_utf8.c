@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: the streaming UTF-8 validator, checked against an independent oracle.
  * The oracle decodes each sequence to its code point and applies RFC 3629's rules by value

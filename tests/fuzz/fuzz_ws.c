@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: the WebSocket session (frame parser, message rules, UTF-8, inflate) fed
  * arbitrary bytes. The first byte chooses the options (permessage-deflate on/off, hashing);

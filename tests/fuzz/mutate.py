@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Capture mutation campaign (CONFORMANCE FZ-03, like Wireshark's tools/fuzz-test.sh): every
 capture is damaged by `editcap -E RATE --seed N` and run through the analyzer (text and JSON
 Lines with --payload) and, with --plugin, through `tshark -nr` and `tshark -2 -nVxr` with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Corpus replay for the fuzz targets in a normal build (no libFuzzer): every file named on the
  * command line (directories are not walked) is given to LLVMFuzzerTestOneInput whole, then in

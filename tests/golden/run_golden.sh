@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run_golden.sh WSAUDIT CAPTURES_DIR NAME CAPTURE [OPTIONS...]
 # Compare wsaudit's JSON Lines for one capture with the reviewed expected output.
 # With UPDATE=1 it writes the expected file instead (then review it: git diff).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # run_variants.sh WSAUDIT CAPTURES_DIR: every file in captures/variants/ holds the same IP
 # packets as a base capture under another link type or file format (see gen/relink.py); its
 # analysis must equal the base's expected output, apart from the file name and link type.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Every WebSocket connection in the reviewed goldens says how it ended (issue 15).
 
 usage: status_check.py EXPECTED_DIR

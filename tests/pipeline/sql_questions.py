@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """An analyst's three questions, answered from wsaudit's JSON Lines alone (issue 16).
 
 usage: sql_questions.py WSAUDIT CAPTURES_DIR [--show]

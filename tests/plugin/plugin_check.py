@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The Wireshark plugin, run inside the real tshark, against the analyzer.
 
 usage: plugin_check.py PLUGIN_SO WSAUDIT CAPTURES_DIR [CORPUS_DIR] [--fuzz N]

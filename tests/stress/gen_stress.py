@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Stress captures for the memory limits (CONFORMANCE TCP-16), written directly as pcap
 (LINKTYPE_IPV4, so no link header) and deterministic.
 

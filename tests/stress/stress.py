@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Memory limits under stress (CONFORMANCE TCP-16): many flows, many tiny out-of-order segments.
 
 usage: stress.py --build DIR [--check] [--sizes 10000,100000]

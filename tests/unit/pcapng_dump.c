@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pcapng_dump FILE - print each packet our pcapng reader (analyzer/pcapng.c) returns as
  * "SEC.NSEC CAPLEN LEN", for comparison with tshark's frame.time_epoch, frame.cap_len and

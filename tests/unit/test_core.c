@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of the protocol core. Every stream-level test feeds its input whole, one byte at a
  * time, and split at every single position, and requires identical events (segmentation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of IP fragment reassembly (analyzer/ip_defrag.c): orders, overlaps, holes,
  * timeouts, limits. Fragments are built as decode_packet() would describe them.

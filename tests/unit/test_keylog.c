@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_keylog.c - the key log store (core/tls_keylog.c): labels, comments, bad lines with their
  * numbers, CRLF, the memory cap, the fallback chain; and the TLS 1.3 key schedule (RFC 8448 §3's
  * server handshake traffic secret gives its key and iv). */

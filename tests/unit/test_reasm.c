@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of the analyzer's TCP reassembly (analyzer/tcp_reasm.c): order, retransmission,
  * overlap conflicts (first copy wins), sequence wraparound, holes and the memory caps.

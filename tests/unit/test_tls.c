@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of the TLS observer (core/tls_session.c, tls_explain.c, x509.c). Records are built
  * here byte by byte from RFC 8446 / RFC 5246 structures; every scenario is fed whole, one byte

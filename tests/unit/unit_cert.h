@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A self-signed ECDSA certificate made with certtool from this template (dates fixed):
  *   cn = "unit.example"
  *   organization = "wsaudit unit"
