@@ -4,6 +4,7 @@
  * report WebSocket frames, closes and findings.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pcap/pcap.h>
 #include <signal.h>
@@ -26,10 +27,16 @@
 #define WSAUDIT_VERSION "0.1.0"
 #endif
 
+/* SIGINT/SIGTERM: stop. A file stops at once; standard input first gives what is already in
+ * the pipe (Ctrl-C reaches tcpdump too, whose last packets must not be lost): it turns
+ * non-blocking, so the reads go on until the pipe is empty, and an idle stdin ends at once. */
 static void on_signal(int sig)
 {
     (void)sig;
     wsaudit_stop_requested = 1;
+    int fl = fcntl(STDIN_FILENO, F_GETFL);
+    if (fl >= 0)
+        fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
 }
 
 static void usage(FILE *f)
@@ -70,9 +77,9 @@ static void usage(FILE *f)
           "  -V, --version             print the version\n"
           "  -h, --help                this text\n"
           "\n"
-          "exit status: 0 no findings at or above --fail-on, 1 such findings, 2 usage error or\n"
-          "unreadable input, 3 input failed part-way or analysis was partial (degraded), 4\n"
-          "partial and findings at or above --fail-on.\n",
+          "exit status: 0 no findings at or above --fail-on, 1 such findings, 2 usage error,\n"
+          "unreadable input or unwritable output, 3 input failed part-way or analysis was\n"
+          "partial (degraded), 4 partial and findings at or above --fail-on.\n",
           f);
 }
 
@@ -276,7 +283,7 @@ static void run_parallel(char **files, int nfiles, int n, const struct job_opts 
     free(th);
 }
 
-int main(int argc, char **argv)
+static int wsaudit_main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"format", required_argument, NULL, 'F'},
                                              {"filter", required_argument, NULL, 'f'},
@@ -425,9 +432,16 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGPIPE, SIG_IGN);
+    /* SIGINT/SIGTERM end the analysis after the packets already read (on stdin: those in the
+     * pipe). SIGPIPE keeps its default: when the reader
+     * of the output goes away (| head), wsaudit stops at once and quietly, as cat and grep do. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART; /* a read in progress restarts, non-blocking (see on_signal) */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 
     struct report rep;
     struct job_opts o = {fmt,        show_frames, fail_on,      show_payload, show_time,
@@ -457,9 +471,19 @@ int main(int argc, char **argv)
     }
     report_summary(&rep);
     tls_keylog_free(keys);
-    int status = report_exit_status(&rep);
-    if (rep.fatal || rep.errors)
-        fprintf(stderr, "wsaudit: %llu input error(s); see the output\n",
-                (unsigned long long)(rep.fatal + rep.errors));
+    return report_exit_status(&rep);
+}
+
+/* Output that could not be written (a full disk, /dev/full) is an error, also for explain,
+ * --help and --version: a pipeline must not take a cut report for a whole one. */
+int main(int argc, char **argv)
+{
+    int status = wsaudit_main(argc, argv);
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "wsaudit: cannot write the output: %s\n",
+                errno ? strerror(errno) : "write error");
+        return 2;
+    }
     return status;
 }

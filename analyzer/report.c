@@ -139,6 +139,11 @@ void report_error(struct report *r, const char *file, uint64_t pkt, const char *
         text_time(r, r->now_ns);
     formats[r->fmt]->error(r, file, pkt, msg, fatal);
     fflush(r->out);
+    /* and on stderr, one line, whatever the output format */
+    if (pkt)
+        fprintf(stderr, "wsaudit: %s: packet %llu: %s\n", file, (unsigned long long)pkt, msg);
+    else
+        fprintf(stderr, "wsaudit: %s: %s\n", file, msg);
 }
 
 void report_release(struct report *r)

@@ -334,10 +334,14 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
     const struct pcap_pkthdr *h = NULL;
     const u_char *data = NULL;
     int dlt = -1;
-    while (!wsaudit_stop_requested) {
+    /* stdin goes on after a stop request until its pipe is empty (it is non-blocking then) */
+    int from_stdin = !src->path && src->p && !src->ng;
+    while (!wsaudit_stop_requested || from_stdin) {
         int r = source_next(src, pkt, &h, &data, &dlt, err, sizeof err);
-        if (r == 0)
-            break;
+        if (r == 0 || ferror(rep->out))
+            break; /* the end; or the output cannot be written: reading on is useless */
+        if (r < 0 && wsaudit_stop_requested)
+            break; /* a read cut by SIGINT/SIGTERM: reported as interrupted below */
         if (r < 0) {
             char msg[sizeof err + 64];
             snprintf(msg, sizeof msg, "read failed after packet %llu: %s", (unsigned long long)pkt,

@@ -303,6 +303,39 @@ done
     grep -q '"id":"tls.plaintext_to_tls_port".*The plain HTTP request was sent to HTTPS port.*wss://'
 check "nginx's 400 to a ws:// client on its TLS port: tls.plaintext_to_tls_port with the fix" $?
 
+# --- pipes (issue 16): a full disk, a reader that goes away, Ctrl-C on an idle stdin ---
+if [ -w /dev/full ]; then
+    for args in "$caps/ws-1003-binary-to-text.pcap" "explain 1015" "--help" "--version"; do
+        # shellcheck disable=SC2086
+        "$bin" $args > /dev/full 2> "$tmp/err"; rc=$?
+        [ $rc = 2 ] && grep -q "cannot write the output" "$tmp/err"
+        check "output to /dev/full ($args): status 2 and a message on stderr (got $rc)" $?
+    done
+fi
+gen="$(dirname "$bin")/tests/gen_capture"
+if [ -x "$gen" ]; then
+    "$gen" 20 "$tmp/big.pcap" > /dev/null
+    "$bin" "$tmp/big.pcap" | head -1 > /dev/null
+    [ "${PIPESTATUS[0]}" = 141 ]
+    check "| head -1: wsaudit stops on SIGPIPE at once, quietly (status 141)" $?
+    rm -f "$tmp/big.pcap"
+fi
+{ cat "$caps/ws-1003-binary-to-text.pcap"; sleep 30; } | "$bin" -F jsonl - > "$tmp/o" 2> "$tmp/err" &
+pipe=$!
+sleep 1.5
+pkill -INT -f "^$bin -F jsonl -\$"
+for _ in $(seq 1 100); do kill -0 $pipe 2> /dev/null || break; sleep 0.1; done
+if kill -0 $pipe 2> /dev/null; then
+    check "SIGINT with stdin idle: wsaudit ends" 1
+    pkill -f "sleep 30"; kill $pipe 2> /dev/null
+else
+    grep -q '"type":"close".*"code":1003' "$tmp/o" && grep -q '"message":"interrupted' "$tmp/o" &&
+        tail -n 1 "$tmp/o" | grep -q '"type":"summary"' && grep -q "interrupted" "$tmp/err"
+    check "SIGINT with stdin idle: the packets read are analysed, interrupted, summary last" $?
+    pkill -f "sleep 30"
+fi
+wait 2> /dev/null
+
 # --- time and join keys (issue 16) ---
 if command -v tshark >/dev/null; then
     want=$(tshark -r "$caps/ws-1003-binary-to-text.pcap" --enable-protocol communityid \
