@@ -69,7 +69,8 @@ static void j_file(struct report *r, const char *file, const char *linktype)
     str(r->out, file);
     fputs(",\"linktype\":", r->out);
     str(r->out, linktype);
-    fputs("}\n", r->out);
+    /* who wrote it, and the record schema (schema/wsaudit.schema.json) it follows */
+    fputs(",\"wsaudit\":\"" WSAUDIT_VERSION "\",\"schema\":1}\n", r->out);
 }
 
 static void j_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)

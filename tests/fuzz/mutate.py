@@ -30,6 +30,13 @@ import subprocess
 import sys
 import tempfile
 
+try:  # schema/wsaudit.schema.json: every record of every mutated capture must follow it
+    import jsonschema
+    SCHEMA = jsonschema.Draft202012Validator(json.load(open(os.path.join(
+        os.path.dirname(__file__), "..", "..", "schema", "wsaudit.schema.json"))))
+except ImportError:
+    SCHEMA = None
+
 SAN_MARKS = ("AddressSanitizer", "runtime error:", "LeakSanitizer", "Dissector bug",
              "assertion failed", "Assertion", "Segmentation fault")
 
@@ -148,6 +155,12 @@ def main():
                                 if not recs or recs[-1].get("type") != "summary":
                                     problems.append("wsaudit: the output does not end with its "
                                                     "summary")
+                                for rec in recs if SCHEMA else []:  # the record contract holds
+                                    err = next(SCHEMA.iter_errors(rec), None)
+                                    if err is not None:
+                                        problems.append(f"wsaudit: a {rec.get('type')} record "
+                                                        f"breaks the schema: {err.message[:200]}")
+                                        break
                             except ValueError as ex:
                                 problems.append(f"wsaudit: a line is not JSON ({ex})")
                     if plugin:
