@@ -47,6 +47,7 @@ static void usage(FILE *f)
           "\n"
           "options:\n"
           "  -F, --format text|jsonl   output format (default text)\n"
+          "  -r FILE                   read FILE (as tcpdump and tshark take it; repeatable)\n"
           "  -f, --filter EXPR         BPF filter applied to each packet (packet numbers are\n"
           "                            still counted over the whole file)\n"
           "  -q, --no-frames           do not list every frame, only closes and findings\n"
@@ -316,7 +317,9 @@ static int wsaudit_main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
-    while ((c = getopt_long(argc, argv, "F:f:qVhj:o:", longopts, NULL)) != -1) {
+    const char *rfiles[64]; /* -r FILE, as tcpdump and tshark take it */
+    int nr = 0;
+    while ((c = getopt_long(argc, argv, "F:f:qVhj:o:r:", longopts, NULL)) != -1) {
         const char *kl = NULL;
         switch (c) {
         case 'o':
@@ -355,6 +358,13 @@ static int wsaudit_main(int argc, char **argv)
             break;
         case 'f':
             filter = optarg;
+            break;
+        case 'r':
+            if (nr == (int)(sizeof rfiles / sizeof rfiles[0])) {
+                fprintf(stderr, "wsaudit: at most 64 -r files (name more as arguments)\n");
+                return 2;
+            }
+            rfiles[nr++] = optarg;
             break;
         case 'q':
             show_frames = 0;
@@ -427,10 +437,19 @@ static int wsaudit_main(int argc, char **argv)
             keylogs[nkeylogs++] = kl;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !nr) {
         usage(stderr);
         return 2;
     }
+    /* the files: -r ones first, then the arguments */
+    const char **files = malloc(sizeof *files * (size_t)(nr + argc - optind + 1));
+    if (!files)
+        return 2;
+    int nfiles = 0;
+    for (int i = 0; i < nr; i++)
+        files[nfiles++] = rfiles[i];
+    for (int i = optind; i < argc; i++)
+        files[nfiles++] = argv[i];
 
     /* SIGINT/SIGTERM end the analysis after the packets already read (on stdin: those in the
      * pipe). SIGPIPE keeps its default: when the reader
@@ -459,16 +478,16 @@ static int wsaudit_main(int argc, char **argv)
     if (nkeylogs && !(keys = keys_load_files(keylogs, nkeylogs, o.keylog_cap, &rep)))
         return 2;
     o.keys = keys;
-    int nfiles = argc - optind;
     if (jobs > 1 && nfiles > 1) {
-        run_parallel(argv + optind, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
+        run_parallel((char **)files, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
     } else {
         struct analyzer an;
         setup_analyzer(&an, &rep, &o);
-        for (int i = optind; i < argc && !wsaudit_stop_requested; i++)
-            run_file(&an, &rep, argv[i], filter);
+        for (int i = 0; i < nfiles && !wsaudit_stop_requested; i++)
+            run_file(&an, &rep, files[i], filter);
         analyzer_free(&an);
     }
+    free(files);
     report_summary(&rep);
     tls_keylog_free(keys);
     return report_exit_status(&rep);

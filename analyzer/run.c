@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "pcapng.h"
 #include "run.h"
+#include "input.h"
 
 volatile sig_atomic_t wsaudit_stop_requested;
 
@@ -30,6 +31,8 @@ struct source {
     struct pcapng_reader *ng;
     FILE *ng_file;
     const char *path; /* a file ours may re-read, or NULL */
+    int is_stdin;     /* standard input: a stop request first drains what is in the pipe */
+    struct input *in; /* the decompressing reader behind p, or NULL */
     struct pcap_pkthdr hdr;
 };
 
@@ -44,17 +47,11 @@ static int is_pcapng(const char *path)
     return yes;
 }
 
-/* The precision a capture file keeps its times in: 9 (nanoseconds) for a pcap file with the
- * nanosecond magic, or a pcapng file whose first interface says if_tsresol finer than a
- * microsecond; else 6. (On stdin the header is libpcap's to read: microseconds.) */
-static int file_ts_digits(const char *path)
+/* The precision a capture keeps its times in, from its first bytes: 9 (nanoseconds) for a pcap
+ * file with the nanosecond magic, or a pcapng file whose first interface says if_tsresol
+ * finer than a microsecond; else 6. */
+static int ts_digits_of(const uint8_t *b, size_t n)
 {
-    uint8_t b[4096];
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    if (!f)
-        return 6;
-    size_t n = fread(b, 1, sizeof b, f);
-    fclose(f);
     if (n < 4)
         return 6;
     if (!memcmp(b, "\xa1\xb2\x3c\x4d", 4) || !memcmp(b, "\x4d\x3c\xb2\xa1", 4))
@@ -92,6 +89,17 @@ static int file_ts_digits(const char *path)
 #undef RD16
 }
 
+static int file_ts_digits(const char *path)
+{
+    uint8_t b[4096];
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f)
+        return 6;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    return ts_digits_of(b, n);
+}
+
 /* Switch to our reader, past the first `done` packets; 0 on success. */
 static int source_fallback(struct source *s, uint64_t done, char *err, size_t n)
 {
@@ -124,7 +132,10 @@ static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr
         }
         if (r == PCAP_ERROR_BREAK)
             return 0;
-        snprintf(err, n, "%s", pcap_geterr(s->p));
+        if (s->in && *input_error(s->in)) /* the decompressor says why */
+            snprintf(err, n, "%s (%s)", pcap_geterr(s->p), input_error(s->in));
+        else
+            snprintf(err, n, "%s", pcap_geterr(s->p));
         if (!s->path || !is_pcapng(s->path))
             return -1;
         char err2[256];
@@ -157,12 +168,39 @@ static void source_close(struct source *s)
 static int run_source(struct analyzer *an, struct report *rep, struct source *src,
                       const char *name, const char *filter, int first_dlt);
 
+/* Standard input, or a compressed file: read through input.c (which looks at the first bytes
+ * and decompresses gzip, zstd, xz, bzip2 and lz4), then libpcap. */
+static int run_stream(struct analyzer *an, struct report *rep, const char *path, const char *name,
+                      const char *filter)
+{
+    char err[PCAP_ERRBUF_SIZE + 64];
+    struct input *in = NULL;
+    FILE *f = input_open(path, &in, err, sizeof err);
+    if (!f) {
+        report_error(rep, name, 0, err, 1);
+        return -1;
+    }
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+    if (!p) {
+        fclose(f);
+        report_error(rep, name, 0, err, 1);
+        return -1;
+    }
+    size_t hl;
+    const uint8_t *head = input_head(in, &hl);
+    rep->ts_digits = ts_digits_of(head, hl);
+    struct source src = {p, NULL, NULL, NULL, strcmp(path, "-") == 0, in, {{0, 0}, 0, 0}};
+    return run_source(an, rep, &src, name, filter, pcap_datalink(p));
+}
+
 /* Analyze one file; returns 0 when it was read to the end. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter)
 {
     char errbuf[PCAP_ERRBUF_SIZE];
     int std = strcmp(path, "-") == 0;
     const char *name = std ? "<stdin>" : path;
+    if (std || input_file_compression(path))
+        return run_stream(an, rep, path, name, filter);
     pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (!p) {
         /* a pcapng file libpcap cannot open may still be one ours reads */
@@ -178,7 +216,7 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
         report_error(rep, name, 0, errbuf, 1);
         return -1;
     }
-    struct source src = {p, NULL, NULL, std ? NULL : path, {{0, 0}, 0, 0}};
+    struct source src = {p, NULL, NULL, std ? NULL : path, 0, NULL, {{0, 0}, 0, 0}};
     rep->ts_digits = std ? 6 : file_ts_digits(path);
     an->path = src.path;
     int rc = run_source(an, rep, &src, name, filter, pcap_datalink(p));
@@ -189,7 +227,7 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
 int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
              const char *filter)
 {
-    struct source src = {p, NULL, NULL, NULL, {{0, 0}, 0, 0}};
+    struct source src = {p, NULL, NULL, NULL, 0, NULL, {{0, 0}, 0, 0}};
     return run_source(an, rep, &src, name, filter, pcap_datalink(p));
 }
 
@@ -197,7 +235,7 @@ int run_pcapng(struct analyzer *an, struct report *rep, FILE *f, const char *nam
                const char *filter)
 {
     char err[256];
-    struct source src = {NULL, pcapng_open(f, err, sizeof err), NULL, NULL, {{0, 0}, 0, 0}};
+    struct source src = {NULL, pcapng_open(f, err, sizeof err), NULL, NULL, 0, NULL, {{0, 0}, 0, 0}};
     if (!src.ng) {
         report_file(rep, name, "unknown");
         report_error(rep, name, 0, err, 1);
@@ -335,8 +373,7 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
     const u_char *data = NULL;
     int dlt = -1;
     /* stdin goes on after a stop request until its pipe is empty (it is non-blocking then) */
-    int from_stdin = !src->path && src->p && !src->ng;
-    while (!wsaudit_stop_requested || from_stdin) {
+    while (!wsaudit_stop_requested || src->is_stdin) {
         int r = source_next(src, pkt, &h, &data, &dlt, err, sizeof err);
         if (r == 0 || ferror(rep->out))
             break; /* the end; or the output cannot be written: reading on is useless */

@@ -31,8 +31,25 @@ run 0 "$tmp/o" -F jsonl "$tmp/header-only.pcap"; check "header-only file is a va
 head -c 4096 /dev/urandom > "$tmp/random.pcap"
 printf 'xxxx' | dd of="$tmp/random.pcap" conv=notrunc 2>/dev/null
 run 2 "$tmp/o" "$tmp/random.pcap"; check "random bytes exit 2" $?
-gzip -c "$caps/ws-1003-binary-to-text.pcap" > "$tmp/gz.pcap"
-run 2 "$tmp/o" "$tmp/gz.pcap"; check "gzip'd capture exits 2 (not silently empty)" $?
+# compressed captures (issue 16): read by their magic bytes, from a file and from stdin, the
+# same records as the plain capture; a damaged one is an error, never silently empty
+strip_file() { sed 's/"file":"[^"]*",//' "$1"; }
+"$bin" -F jsonl "$caps/ws-1003-binary-to-text.pcap" > "$tmp/plain"
+for z in gzip zstd xz bzip2 lz4; do
+    command -v $z > /dev/null || continue
+    $z -c "$caps/ws-1003-binary-to-text.pcap" > "$tmp/cap.$z"
+    run 0 "$tmp/o" -F jsonl "$tmp/cap.$z" && diff <(strip_file "$tmp/plain") <(strip_file "$tmp/o") > /dev/null
+    check "$z-compressed capture: the same records as the plain one" $?
+    "$bin" -F jsonl - < "$tmp/cap.$z" > "$tmp/o" && diff <(strip_file "$tmp/plain") <(strip_file "$tmp/o") > /dev/null
+    check "$z-compressed capture on stdin: the same records" $?
+done
+gzip -c "$caps/ws-pmd-params.pcap" | head -c 600000 > "$tmp/cut.gz"
+run 3 "$tmp/o" -F jsonl "$tmp/cut.gz"; check "a cut gzip capture: partial (exit 3)" $?
+grep -q '"type":"error".*"fatal":false,"message":"read failed after packet [0-9]*: .*(truncated gzip input)"' "$tmp/o" &&
+    grep -q '"type":"conn"' "$tmp/o"
+check "a cut gzip capture: what came before the cut, and an error naming the packet and why" $?
+printf '\x1f\x8bxxxxxxxxxxxxxxxxxxxxxxx' > "$tmp/bad.gz"
+run 2 "$tmp/o" -F jsonl "$tmp/bad.gz"; check "not gzip after its magic: exit 2 with an error" $?
 
 # --- a file cut mid-record: findings before the cut are written, exit 3 ---
 head -c 3000 "$caps/ws-close-codes-server.pcap" > "$tmp/cut.pcap"
@@ -335,6 +352,10 @@ else
     pkill -f "sleep 30"
 fi
 wait 2> /dev/null
+
+run 0 "$tmp/o" -F jsonl -r "$caps/ws-1003-binary-to-text.pcap" &&
+    diff <(strip_file "$tmp/plain") <(strip_file "$tmp/o") > /dev/null
+check "-r FILE as tcpdump takes it" $?
 
 # --- time and join keys (issue 16) ---
 if command -v tshark >/dev/null; then

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* input.c - decompressing capture input through libarchive's raw format; see input.h. */
+#include "input.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HEAD_KEEP 4096
+
+struct input {
+    int fd, own_fd;
+    uint8_t peek[8];
+    size_t peek_len, peek_pos;
+    struct archive *a; /* NULL: not compressed */
+    uint8_t buf[1 << 16];
+    uint8_t head[HEAD_KEEP];
+    size_t head_len;
+    FILE *f;
+    char error[160]; /* the decompressor's last error */
+};
+
+const char *input_compression(const uint8_t *p, size_t n)
+{
+    if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+        return "gzip";
+    if (n >= 4 && !memcmp(p, "\x28\xb5\x2f\xfd", 4))
+        return "zstd";
+    if (n >= 6 && !memcmp(p, "\xfd\x37\x7a\x58\x5a\x00", 6))
+        return "xz";
+    if (n >= 3 && !memcmp(p, "BZh", 3))
+        return "bzip2";
+    if (n >= 4 && !memcmp(p, "\x04\x22\x4d\x18", 4))
+        return "lz4";
+    return NULL;
+}
+
+const char *input_file_compression(const char *path)
+{
+    uint8_t b[8];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    return input_compression(b, n);
+}
+
+/* the raw bytes: the peeked ones first, then the descriptor */
+static ssize_t raw_read(struct input *in, void *buf, size_t n)
+{
+    if (in->peek_pos < in->peek_len) {
+        size_t k = in->peek_len - in->peek_pos < n ? in->peek_len - in->peek_pos : n;
+        memcpy(buf, in->peek + in->peek_pos, k);
+        in->peek_pos += k;
+        return (ssize_t)k;
+    }
+    ssize_t r;
+    do
+        r = read(in->fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+static la_ssize_t arc_read(struct archive *a, void *ctx, const void **out)
+{
+    struct input *in = ctx;
+    ssize_t r = raw_read(in, in->buf, sizeof in->buf);
+    if (r < 0) {
+        archive_set_error(a, errno, "read failed");
+        return -1;
+    }
+    *out = in->buf;
+    return r;
+}
+
+static ssize_t cookie_read(void *ctx, char *buf, size_t n)
+{
+    struct input *in = ctx;
+    ssize_t r = in->a ? (ssize_t)archive_read_data(in->a, buf, n) : raw_read(in, buf, n);
+    if (r < 0) {
+        if (in->a) {
+            snprintf(in->error, sizeof in->error, "%s", archive_error_string(in->a));
+            errno = archive_errno(in->a) > 0 ? archive_errno(in->a) : EIO;
+        }
+        return -1;
+    }
+    if (in->head_len < HEAD_KEEP && r > 0) {
+        size_t k = HEAD_KEEP - in->head_len < (size_t)r ? HEAD_KEEP - in->head_len : (size_t)r;
+        memcpy(in->head + in->head_len, buf, k);
+        in->head_len += k;
+    }
+    return r;
+}
+
+static int cookie_close(void *ctx)
+{
+    struct input *in = ctx;
+    if (in->a)
+        archive_read_free(in->a);
+    if (in->own_fd)
+        close(in->fd);
+    free(in);
+    return 0;
+}
+
+FILE *input_open(const char *path, struct input **handle, char *err, size_t n)
+{
+    struct input *in = calloc(1, sizeof *in);
+    if (!in) {
+        snprintf(err, n, "out of memory");
+        return NULL;
+    }
+    int std = strcmp(path, "-") == 0;
+    in->fd = std ? STDIN_FILENO : open(path, O_RDONLY);
+    in->own_fd = !std;
+    if (in->fd < 0) {
+        snprintf(err, n, "%s: %s", path, strerror(errno));
+        free(in);
+        return NULL;
+    }
+    while (in->peek_len < 6) { /* enough for every magic */
+        ssize_t r = read(in->fd, in->peek + in->peek_len, 6 - in->peek_len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        in->peek_len += (size_t)r;
+    }
+    if (input_compression(in->peek, in->peek_len)) {
+        struct archive_entry *e;
+        in->a = archive_read_new();
+        if (!in->a || archive_read_support_filter_all(in->a) != ARCHIVE_OK ||
+            archive_read_support_format_raw(in->a) != ARCHIVE_OK ||
+            archive_read_open(in->a, in, NULL, arc_read, NULL) != ARCHIVE_OK ||
+            archive_read_next_header(in->a, &e) != ARCHIVE_OK) {
+            snprintf(err, n, "cannot decompress (%s): %s",
+                     input_compression(in->peek, in->peek_len),
+                     in->a ? archive_error_string(in->a) : "out of memory");
+            cookie_close(in);
+            return NULL;
+        }
+    }
+    cookie_io_functions_t io = {cookie_read, NULL, NULL, cookie_close};
+    in->f = fopencookie(in, "rb", io);
+    if (!in->f) {
+        snprintf(err, n, "%s", strerror(errno));
+        cookie_close(in);
+        return NULL;
+    }
+    *handle = in;
+    return in->f;
+}
+
+const char *input_error(const struct input *in)
+{
+    return in->error;
+}
+
+const uint8_t *input_head(const struct input *in, size_t *len)
+{
+    *len = in->head_len;
+    return in->head;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * input.h - capture bytes from a file or standard input, decompressed on the fly when they are
+ * gzip, zstd, xz, bzip2 or lz4 (by their magic bytes, so also on stdin), as one stream libpcap
+ * reads through a FILE.
+ */
+#ifndef WSAUDIT_INPUT_H
+#define WSAUDIT_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* the compression of the first bytes of a stream: "gzip", "zstd", "xz", "bzip2", "lz4" or
+ * NULL for none */
+const char *input_compression(const uint8_t *p, size_t n);
+
+/* The compression of a file by its first bytes (NULL: none, or the file cannot be read). */
+const char *input_file_compression(const char *path);
+
+struct input;
+
+/* Open path ("-": standard input) as a stream of decompressed bytes. NULL with err set on
+ * failure. *handle stays valid until the FILE is closed (closing it frees everything). */
+FILE *input_open(const char *path, struct input **handle, char *err, size_t n);
+
+/* why decompression failed ("" when it did not) */
+const char *input_error(const struct input *in);
+
+/* up to 4096 of the first decompressed bytes read so far (the capture file's header) */
+const uint8_t *input_head(const struct input *in, size_t *len);
+
+#endif
