@@ -308,7 +308,7 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
     }
     ws_handshake_check(&req, &resp, &res);
     struct handshake_view hv = {c->req_pkt, c->resp_pkt, &req, &resp, &res};
-    report_conn(an->rep, &c->view, &hv);
+    report_conn(an->rep, &c->view, &hv, 0);
     for (unsigned i = 0; i < res.n_findings; i++) {
         int id = res.findings[i];
         uint64_t pkt = (id == F_V_BAD_REQUEST || id == F_V_BAD_KEY) ? c->req_pkt : c->resp_pkt;
@@ -458,6 +458,7 @@ static int start_midstream(struct analyzer *an, struct flow *f, int side, const 
              "%s: no handshake in the capture; decoded as WebSocket (%s), client %s. Without the "
              "negotiated extensions, RSV bits and compression are not checked",
              name, how, c->view.client);
+    report_conn(an->rep, &c->view, NULL, meta->pkt);
     report_finding(an->rep, &c->view, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
     f->state = FS_WS;
     ws_session_init(&c->sess, 7, 0, on_ws_event, c);

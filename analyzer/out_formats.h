@@ -7,7 +7,8 @@
 
 struct out_format {
     void (*file)(struct report *r, const char *file, const char *linktype);
-    void (*conn)(struct report *r, const struct conn_view *c, const struct handshake_view *h);
+    void (*conn)(struct report *r, const struct conn_view *c, const struct handshake_view *h,
+                 uint64_t pkt);
     void (*ws_event)(struct report *r, const struct conn_view *c, const struct ws_event *ev);
     void (*tls_event)(struct report *r, const struct conn_view *c, const struct tls_event *ev);
     void (*finding)(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,

@@ -73,9 +73,21 @@ static void j_file(struct report *r, const char *file, const char *linktype)
     fputs(",\"wsaudit\":\"" WSAUDIT_VERSION "\",\"schema\":1}\n", r->out);
 }
 
-static void j_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)
+static void j_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h,
+                   uint64_t pkt)
 {
     FILE *f = r->out;
+    if (!h) { /* found mid-stream: no handshake to tell */
+        head(r, "conn", NULL, c, pkt, &c->start_ns);
+        fputs(",\"response_pkt\":null", f);
+        endpoints(f, c);
+        fputs(",\"method\":null,\"path\":null,\"host\":null,\"offered_protocols\":null,"
+              "\"offered_extensions\":null,\"status\":null,\"websocket\":true,\"accept_ok\":null,"
+              "\"subprotocol\":null,\"extensions\":null,\"permessage_deflate\":null,"
+              "\"midstream\":true}\n",
+              f);
+        return;
+    }
     head(r, "conn", NULL, c, h->req_pkt, &c->start_ns);
     fprintf(f, ",\"response_pkt\":%" PRIu64, h->resp_pkt);
     endpoints(f, c);

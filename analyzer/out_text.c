@@ -20,9 +20,15 @@ static void slice(FILE *f, const char *label, struct ws_slice s)
     out_text_escaped(f, (const uint8_t *)s.p, s.len);
 }
 
-static void t_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)
+static void t_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h,
+                   uint64_t pkt)
 {
     FILE *f = r->out;
+    if (!h) {
+        fprintf(f, "#%" PRIu64 " websocket (mid-stream, no handshake) %s -> %s  pkt %" PRIu64 "\n",
+                c->id, c->client, c->server, pkt);
+        return;
+    }
     fprintf(f, "#%" PRIu64 " %s %s -> %s  pkt %" PRIu64 "/%" PRIu64 " ", c->id,
             h->res->upgraded ? (c->tls ? "websocket (wss, decrypted)" : "websocket")
                              : "upgrade-refused",

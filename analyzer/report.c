@@ -54,12 +54,13 @@ void report_file(struct report *r, const char *file, const char *linktype)
     formats[r->fmt]->file(r, file, linktype);
 }
 
-void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h)
+void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h,
+                 uint64_t pkt)
 {
-    if (h->res->upgraded)
+    if (!h || h->res->upgraded)
         r->ws_conns++;
     text_time(r, c->start_ns);
-    formats[r->fmt]->conn(r, c, h);
+    formats[r->fmt]->conn(r, c, h, pkt);
 }
 
 static void count_finding(struct report *r, const struct conn_view *c, enum wsa_finding_id id)

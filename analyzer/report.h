@@ -82,7 +82,10 @@ const char *report_ts(struct report *r, uint64_t ns);
 
 void report_init(struct report *r, enum report_format fmt, FILE *out);
 void report_file(struct report *r, const char *file, const char *linktype);
-void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h);
+/* h: the handshake; NULL for a WebSocket connection found mid-stream (no handshake captured),
+ * whose record then says so, pkt being where decoding began */
+void report_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h,
+                 uint64_t pkt);
 void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev);
 void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev);
 void report_end(struct report *r, const struct conn_view *c, const struct end_view *e);
