@@ -475,8 +475,10 @@ static int wsaudit_main(int argc, char **argv)
     rep.show_time = show_time;
     rep.fail_on = fail_on;
     struct tls_keylog *keys = NULL;
-    if (nkeylogs && !(keys = keys_load_files(keylogs, nkeylogs, o.keylog_cap, &rep)))
+    if (nkeylogs && !(keys = keys_load_files(keylogs, nkeylogs, o.keylog_cap, &rep))) {
+        free(files);
         return 2;
+    }
     o.keys = keys;
     if (jobs > 1 && nfiles > 1) {
         run_parallel((char **)files, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
