@@ -44,19 +44,6 @@ struct wsconn {
     uint64_t sev[4];   /* this connection's findings per severity */
 };
 
-static void endpoint(char *out, size_t n, int family, const uint8_t *addr, uint16_t port)
-{
-    char ip[INET6_ADDRSTRLEN];
-    inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, ip, sizeof ip);
-    snprintf(out, n, family == 4 ? "%s:%u" : "[%s]:%u", ip, port);
-}
-
-static void side_endpoint(const struct flow *f, int side, char *out, size_t n)
-{
-    int is_a = side == 0 ? f->init_is_a : !f->init_is_a;
-    endpoint(out, n, f->key.family, is_a ? f->key.a : f->key.b, is_a ? f->key.pa : f->key.pb);
-}
-
 /* a side's address and port, each on its own */
 static void side_parts(const struct flow *f, int side, char *ip, size_t n, uint16_t *port)
 {
@@ -64,6 +51,15 @@ static void side_parts(const struct flow *f, int side, char *ip, size_t n, uint1
     inet_ntop(f->key.family == 4 ? AF_INET : AF_INET6, is_a ? f->key.a : f->key.b, ip,
               (socklen_t)n);
     *port = is_a ? f->key.pa : f->key.pb;
+}
+
+/* "addr:port", IPv6 as "[addr]:port" */
+static void side_endpoint(const struct flow *f, int side, char *out, size_t n)
+{
+    char ip[INET6_ADDRSTRLEN];
+    uint16_t port;
+    side_parts(f, side, ip, sizeof ip, &port);
+    snprintf(out, n, f->key.family == 4 ? "%s:%u" : "[%s]:%u", ip, port);
 }
 
 /* "a:p <-> b:p" for findings about a flow that is not (yet) a WebSocket connection */
@@ -810,7 +806,7 @@ static void report_conn_end(struct analyzer *an, struct flow *f, uint64_t pkt)
                                       "memcap"};
     e.how = why[f->end_reason < 5 ? f->end_reason : 0];
     if (f->end_reason == FLOW_END_TCP)
-        e.how = e.websocket && e.closed[0] && e.closed[1] ? "close_handshake"
+        e.how = wf && ws_session_closing_handshake(&wf->ws->sess) ? "close_handshake"
                 : f->rst                                   ? "rst"
                                                            : "fin";
     report_end(an->rep, &v, &e);

@@ -30,6 +30,19 @@
 /* SIGINT/SIGTERM: stop. A file stops at once; standard input first gives what is already in
  * the pipe (Ctrl-C reaches tcpdump too, whose last packets must not be lost): it turns
  * non-blocking, so the reads go on until the pipe is empty, and an idle stdin ends at once. */
+/* a whole number from lo to 65535; 0 (after saying why) when optarg is not one */
+static int u16_option(const char *optarg_, long lo, const char *why, uint16_t *out)
+{
+    char *end;
+    long v = strtol(optarg_, &end, 10);
+    if (!*optarg_ || *end || v < lo || v > 65535) {
+        fprintf(stderr, "wsaudit: %s\n", why);
+        return 0;
+    }
+    *out = (uint16_t)v;
+    return 1;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -375,26 +388,15 @@ static int wsaudit_main(int argc, char **argv)
         case 11:
             show_time = 1;
             break;
-        case 12: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || v > 65535) {
-                fprintf(stderr, "wsaudit: --community-id-seed takes a number from 0 to 65535\n");
+        case 12:
+            if (!u16_option(optarg, 0, "--community-id-seed takes a number from 0 to 65535",
+                            &cid_seed))
                 return 2;
-            }
-            cid_seed = (uint16_t)v;
             break;
-        }
-        case 6: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 65535) {
-                fprintf(stderr, "wsaudit: --ws-port takes a TCP port (1-65535)\n");
+        case 6:
+            if (!u16_option(optarg, 1, "--ws-port takes a TCP port (1-65535)", &ws_port))
                 return 2;
-            }
-            ws_port = (uint16_t)v;
             break;
-        }
         case 1:
             fail_on = wsa_severity_parse(optarg);
             if (fail_on < 0) {

@@ -787,6 +787,11 @@ void ws_session_end_dir_how(struct ws_session *s, int dir, enum ws_end_how how, 
     ws_session_end_dir(s, dir, pkt);
 }
 
+int ws_session_closing_handshake(const struct ws_session *s)
+{
+    return s->d[WS_C2S].close_sent && s->d[WS_S2C].close_sent;
+}
+
 /* What was in flight in a direction when the connection ended: "", or a clause */
 static void in_flight(const struct ws_session *s, int dir, char *out, size_t n)
 {
@@ -818,7 +823,7 @@ static void report_status(struct ws_session *s, int by_tcp, uint64_t pkt)
     }
     st.ended_dir = ended ? s->first_end : -1;
     st.how = ended ? (enum ws_end_how)s->d[s->first_end].end_how : WS_END_UNSEEN;
-    st.handshake_complete = s->d[0].close_sent && s->d[1].close_sent;
+    st.handshake_complete = ws_session_closing_handshake(s);
     int cut = s->d[0].cut_left || s->d[1].cut_left;
     uint64_t at = ended ? s->d[s->first_end].end_pkt : pkt;
     st.ended_pkt = ended ? at : 0;

@@ -218,6 +218,8 @@ void ws_session_end_dir_how(struct ws_session *s, int dir, enum ws_end_how how, 
 /* The connection is over: resolve pending annotations, report the status each side saw
  * (WS_EV_STATUS) and an ending without a closing handshake (ws.close.abnormal); by_tcp: it
  * ended with FIN/RST. */
+/* both sides sent a Close (RFC 6455 §7.1.2) */
+int ws_session_closing_handshake(const struct ws_session *s);
 void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt);
 
 #endif

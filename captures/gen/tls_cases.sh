@@ -193,41 +193,37 @@ out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (make_certs "$work")
+capture_case() { # NAME PORT: record case NAME on PORT when NAME matches the glob
+    # shellcheck disable=SC2053
+    if [[ $1 == $only ]]; then
+        "$here/capture.sh" "$out/$1.pcap" "$2" -- bash "$0" case "$1" "$2" "$work"
+    fi
+}
 port=18443
 for impl in ossl gnutls; do
     for what in ok expired unknown-ca missing-intermediate hostname-mismatch no-shared-cipher unknown-sni; do
         for v in 1_2 1_3; do
             name="tls-$impl-$what-$v"
-            # shellcheck disable=SC2053
-            [[ $name == $only ]] &&
-                "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
+            capture_case "$name" "$port"
             port=$((port + 1))
         done
     done
     for name in "tls-$impl-client12-server13" "tls-$impl-client13-server12" "tls-$impl-plain-http"; do
-        # shellcheck disable=SC2053
-        [[ $name == $only ]] &&
-            "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
+        capture_case "$name" "$port"
         port=$((port + 1))
     done
 done
 for name in tls-wss-to-plain-port tls-server-silent-close tls-client-silent-close; do
-    # shellcheck disable=SC2053
-    [[ $name == $only ]] &&
-        "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
+    capture_case "$name" "$port"
     port=$((port + 1))
 done
 # clients that reject the certificate without an alert: python3-websockets on asyncio (issue 15)
 saved_port=$port port=18487
-# shellcheck disable=SC2053
-[[ tls-nginx-ws-to-tls-port == $only ]] &&
-    "$here/capture.sh" "$out/tls-nginx-ws-to-tls-port.pcap" "$port" -- bash "$0" case tls-nginx-ws-to-tls-port "$port" "$work"
+capture_case tls-nginx-ws-to-tls-port "$port"
 port=18484
 for what in hostname-mismatch self-signed expired; do
     name="tls-asyncio-$what-1_2"
-    # shellcheck disable=SC2053
-    [[ $name == $only ]] &&
-        "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
+    capture_case "$name" "$port"
     port=$((port + 1))
 done
 # the same with node ws (OpenSSL in Node.js), TLS 1.2 and 1.3
@@ -235,17 +231,13 @@ port=18560
 for what in hostname-mismatch self-signed expired; do
     for v in 1_2 1_3; do
         name="tls-node-$what-$v"
-        # shellcheck disable=SC2053
-        [[ $name == $only ]] &&
-            "$here/capture.sh" "$out/$name.pcap" "$port" -- bash "$0" case "$name" "$port" "$work"
+        capture_case "$name" "$port"
         port=$((port + 1))
     done
 done
 port=$saved_port
 for v in 1_2 1_3; do
-    # shellcheck disable=SC2053
-    [[ tls-wss-ok-$v == $only ]] &&
-        "$here/capture.sh" "$out/tls-wss-ok-$v.pcap" "$port" -- bash "$0" case "tls-wss-ok-$v" "$port" "$work"
+    capture_case "tls-wss-ok-$v" "$port"
     port=$((port + 1))
 done
 # the 1003 story inside wss://, with the TLS secrets in the pcapng (Wireshark decrypts it)
