@@ -215,11 +215,11 @@ void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt);
 /* The same, saying how: its sender's FIN, or a RST (from either side). A frame cut short by a
  * FIN or RST is a fact of the connection (ws.close.abnormal), not a loss of the capture. */
 void ws_session_end_dir_how(struct ws_session *s, int dir, enum ws_end_how how, uint64_t pkt);
+/* both sides sent a Close (RFC 6455 §7.1.2) */
+int ws_session_closing_handshake(const struct ws_session *s);
 /* The connection is over: resolve pending annotations, report the status each side saw
  * (WS_EV_STATUS) and an ending without a closing handshake (ws.close.abnormal); by_tcp: it
  * ended with FIN/RST. */
-/* both sides sent a Close (RFC 6455 §7.1.2) */
-int ws_session_closing_handshake(const struct ws_session *s);
 void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt);
 
 #endif
