@@ -6,6 +6,8 @@
  * (the one used for files libpcap refuses). With WSAUDIT_FUZZ_KEYS naming a folder of key logs
  * (captures/keys), TLS connections whose ClientHello random they hold are decrypted, so mutated
  * records go through the decryption path (and must fail authentication, not crash).
+ * The output is kept in memory and checked (output_check.h): every JSON Lines line one JSON
+ * object, no raw control byte in text.
  */
 #include <pcap/pcap.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "output_check.h"
 #include "report.h"
 #include "run.h"
 
@@ -55,16 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const struct tls_keylog *keys = fuzz_keys();
     FILE *in = fmemopen((void *)(uintptr_t)data, size, "rb");
-    FILE *out = fopen("/dev/null", "w");
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *out = open_memstream(&text, &text_len);
     if (!in || !out) {
         if (in)
             fclose(in);
         if (out)
             fclose(out);
+        free(text);
         return 0;
     }
     struct report rep;
-    report_init(&rep, (data[size - 1] & 1) ? FMT_JSONL : FMT_TEXT, out);
+    int jsonl = data[size - 1] & 1;
+    report_init(&rep, jsonl ? FMT_JSONL : FMT_TEXT, out);
     rep.show_payload = 1;
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *p = pcap_fopen_offline_with_tstamp_precision(in, PCAP_TSTAMP_PRECISION_NANO, err);
@@ -91,5 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     report_summary(&rep);
     fclose(out);
+    check_output((const uint8_t *)text, text_len, jsonl);
+    free(text);
     return 0;
 }
