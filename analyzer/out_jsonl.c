@@ -320,6 +320,98 @@ static void list(FILE *f, const char *key, const char *csv)
     fputc(']', f);
 }
 
+/* Text the core keeps in wsaudit's escape (escape.h: \xNN for control bytes, DEL, bytes that
+ * are not UTF-8, the backslash and separators) goes into JSON by the rule of close reasons: the
+ * bytes themselves in a JSON string (control characters as JSON escapes, a byte that is not
+ * UTF-8 as U+FFFD, and then KEY_hex with the exact bytes), never a second layer of escaping.
+ * In a distinguished name (dn) the RFC 4514 specials keep RFC 4514's own escape (\, \+ \\),
+ * as OpenSSL's RFC 2253 form and Zeek's x509.log print them. out holds n bytes or more. */
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static size_t unescape(const char *s, size_t n, int dn, uint8_t *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' && (hi = hex_digit(s[i + 2])) >= 0 &&
+            (lo = hex_digit(s[i + 3])) >= 0) {
+            uint8_t v = (uint8_t)(hi << 4 | lo);
+            i += 3;
+            if (dn && v && strchr(",+\"\\<>;", v))
+                out[k++] = '\\'; /* "\," is shorter than the "\x2c" it replaces */
+            out[k++] = v;
+        } else {
+            out[k++] = (uint8_t)s[i];
+        }
+    }
+    return k;
+}
+
+static void wire_bytes(FILE *f, const char *key, const uint8_t *b, size_t n)
+{
+    fprintf(f, ",\"%s\":", key);
+    out_json_string(f, b, n);
+    if (!out_is_utf8(b, n)) {
+        fprintf(f, ",\"%s_hex\":", key);
+        out_hex(f, b, n);
+    }
+}
+
+static void wire_str(FILE *f, const char *key, int present, const char *s, int dn)
+{
+    if (!present) {
+        fprintf(f, ",\"%s\":null", key);
+        return;
+    }
+    size_t n = strlen(s);
+    uint8_t *b = malloc(n + 1);
+    if (!b) { /* the escaped text is still right, only less convenient */
+        opt_str(f, key, 1, s);
+        return;
+    }
+    wire_bytes(f, key, b, unescape(s, n, dn, b));
+    free(b);
+}
+
+/* a comma-separated list whose elements' own commas are escaped: a JSON array of the elements
+ * by the same rule, with KEY_hex (an array of the same length) when one is not UTF-8 */
+static void wire_list(FILE *f, const char *key, const char *csv)
+{
+    size_t n = strlen(csv);
+    uint8_t *b = malloc(n + 1);
+    if (!b) {
+        list(f, key, csv);
+        return;
+    }
+    int all_utf8 = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && all_utf8)
+            break;
+        fprintf(f, ",\"%s%s\":[", key, pass ? "_hex" : "");
+        const char *p = csv;
+        while (*p) {
+            const char *end = strchr(p, ',');
+            size_t len = unescape(p, end ? (size_t)(end - p) : strlen(p), 0, b);
+            if (p != csv)
+                fputc(',', f);
+            if (pass) {
+                out_hex(f, b, len);
+            } else {
+                out_json_string(f, b, len);
+                all_utf8 &= out_is_utf8(b, len);
+            }
+            if (!end)
+                break;
+            p = end + 1;
+        }
+        fputc(']', f);
+    }
+    free(b);
+}
+
 static void versions(FILE *f, const struct tls_hello *h)
 {
     char b[24];
@@ -370,9 +462,9 @@ static void j_tls_summary(struct report *r, const struct conn_view *c,
         fprintf(f, ",\"client_hello\":{\"pkt\":%" PRIu64 ",\"legacy_version\":", h->pkt);
         str(f, tls_version_name(h->legacy_version, b, sizeof b));
         versions(f, h);
-        opt_str(f, "sni", h->has_sni, h->sni);
+        wire_str(f, "sni", h->has_sni, h->sni, 0);
         if (h->has_alpn)
-            list(f, "alpn", h->alpn);
+            wire_list(f, "alpn", h->alpn);
         else
             fputs(",\"alpn\":null", f);
         fprintf(f, ",\"alpn_http11\":%s,\"cipher_suites\":%u,\"fallback_scsv\":%s}",
@@ -385,17 +477,16 @@ static void j_tls_summary(struct report *r, const struct conn_view *c,
         const struct tls_hello *h = &s->sh;
         fprintf(f, ",\"server_hello\":{\"pkt\":%" PRIu64 ",\"cipher_suite\":\"0x%04x\"", h->pkt,
                 h->suite);
-        opt_str(f, "alpn", h->has_alpn, h->alpn);
+        wire_str(f, "alpn", h->has_alpn, h->alpn, 0);
         fprintf(f, ",\"hello_retry\":%s}", s->hrr_seen ? "true" : "false");
     } else {
         fputs(",\"server_hello\":null", f);
     }
     if (s->cert.decoded) {
         const struct tls_cert *ce = &s->cert;
-        fprintf(f, ",\"certificate\":{\"pkt\":%" PRIu64 ",\"subject\":", ce->pkt);
-        str(f, ce->leaf.subject);
-        fputs(",\"issuer\":", f);
-        str(f, ce->leaf.issuer);
+        fprintf(f, ",\"certificate\":{\"pkt\":%" PRIu64, ce->pkt);
+        wire_str(f, "subject", 1, ce->leaf.subject, 1);
+        wire_str(f, "issuer", 1, ce->leaf.issuer, 1);
         fprintf(f, ",\"serial\":\"%s\",\"sha256\":\"%s\"", ce->leaf.serial, ce->sha256);
         iso_time(ce->leaf.not_before, t, sizeof t);
         fputs(",\"not_before\":", f);
@@ -403,7 +494,7 @@ static void j_tls_summary(struct report *r, const struct conn_view *c,
         iso_time(ce->leaf.not_after, t, sizeof t);
         fputs(",\"not_after\":", f);
         str(f, t);
-        list(f, "dns", ce->leaf.san_dns);
+        wire_list(f, "dns", ce->leaf.san_dns);
         fprintf(f, ",\"self_signed\":%s,\"chain_len\":%u,\"days_expired\":%ld}",
                 ce->leaf.self_issued ? "true" : "false", ce->chain_len, tls_cert_days_expired(ce));
     } else {

@@ -59,8 +59,9 @@ static int ts_digits_of(const uint8_t *b, size_t n)
     if (memcmp(b, "\x0A\x0D\x0D\x0A", 4) || n < 12)
         return 6;
     int le = !memcmp(b + 8, "\x4d\x3c\x2b\x1a", 4);
-#define RD32(p) (le ? (uint32_t)((p)[0] | (p)[1] << 8 | (p)[2] << 16 | (uint32_t)(p)[3] << 24) \
-                    : (uint32_t)((uint32_t)(p)[0] << 24 | (p)[1] << 16 | (p)[2] << 8 | (p)[3]))
+#define RD32(p)                                                                                   \
+    (le ? (uint32_t)(p)[0] | (uint32_t)(p)[1] << 8 | (uint32_t)(p)[2] << 16 | (uint32_t)(p)[3] << 24 \
+        : (uint32_t)(p)[0] << 24 | (uint32_t)(p)[1] << 16 | (uint32_t)(p)[2] << 8 | (uint32_t)(p)[3])
 #define RD16(p) (le ? (uint16_t)((p)[0] | (p)[1] << 8) : (uint16_t)((p)[0] << 8 | (p)[1]))
     size_t at = RD32(b + 4); /* past the section header block */
     while (at + 12 <= n) {

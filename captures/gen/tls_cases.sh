@@ -52,6 +52,22 @@ make_certs() { # WORKDIR
     tmpl self localhost no localhost "$from" "$to"
     certtool --generate-self-signed --load-privkey self.key --template self.tmpl --outfile self.pem 2>/dev/null
     cp self.pem self.chain.pem
+    # hostile names (issue 18): a self-signed certificate whose CN holds an escape sequence and
+    # bytes that are not UTF-8, whose O holds a tab and RFC 4514 specials; certtool writes them
+    # as they are (OpenSSL refuses to load it, so GnuTLS serves it)
+    {
+        printf 'cn = "evil\x1b[31mred\xff\xfe.example"\n'
+        printf 'organization = "tab\there, comma+plus;semi"\n'
+        echo "serial = 7"
+        echo "activation_date = \"$from\""
+        echo "expiration_date = \"$to\""
+        echo "tls_www_server"
+        echo "signing_key"
+        echo "dns_name = \"localhost\""
+    } >hostile.tmpl
+    certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 --outfile hostile.key 2>/dev/null
+    certtool --generate-self-signed --load-privkey hostile.key --template hostile.tmpl \
+        --outfile hostile.chain.pem 2>/dev/null
     cp good.pem leafonly.chain.pem
     cp good.key leafonly.key
     cp good.pem alt.pem # unused second certificate for OpenSSL's -servername mode
@@ -129,6 +145,7 @@ run_case() { # name port workdir
     tls-gnutls-ok-*) pid=$(gnutls_server "$port" good "$(prio "$gv")") ;;
     tls-gnutls-expired-keylog-1_3) pid=$(gnutls_server "$port" expired "$(prio 1.3)") ;;
     tls-gnutls-expired-*) pid=$(gnutls_server "$port" expired "$(prio "$gv")") ;;
+    tls-gnutls-hostile-names-1_2) pid=$(gnutls_server "$port" hostile "$(prio 1.2)") ;;
     tls-gnutls-unknown-ca-*) pid=$(gnutls_server "$port" self "$(prio "$gv")") ;;
     tls-gnutls-missing-intermediate-*) pid=$(gnutls_server "$port" leafonly "$(prio "$gv")") ;;
     tls-gnutls-hostname-mismatch-*) pid=$(gnutls_server "$port" other "$(prio "$gv")") ;;
@@ -235,6 +252,8 @@ for what in hostname-mismatch self-signed expired; do
         port=$((port + 1))
     done
 done
+# certificate strings with control bytes and bytes that are not UTF-8 (issue 18)
+capture_case tls-gnutls-hostile-names-1_2 18566
 port=$saved_port
 for v in 1_2 1_3; do
     capture_case "tls-wss-ok-$v" "$port"

@@ -252,7 +252,9 @@ close = next(r for r in recs if r["type"] == "close" and r["dir"] == "s2c")
 tls = next(r for r in recs if r["type"] == "tls")
 ok = (conn["host"] == "h\x00st\x1b[2J" and bytes.fromhex(conn["path_hex"]) == b"/p\xff\x07"
       and bytes.fromhex(close["reason_hex"]) == b"a\x00b\x1b[31mred\xff\xfe"
-      and tls["client_hello"]["sni"] == "x\\x00y\\x1b]0;t\\x07\\xff.example")
+      # the SNI by the same rule as the reason (issue 18), no \xNN text
+      and tls["client_hello"]["sni"] == "x\x00y\x1b]0;t\x07\ufffd.example"
+      and bytes.fromhex(tls["client_hello"]["sni_hex"]) == b"x\x00y\x1b]0;t\x07\xff.example")
 sys.exit(0 if ok else 1)
 PY
 check "hostile strings: JSONL parses; NUL/ESC as \\u escapes, invalid UTF-8 kept as *_hex" $?

@@ -16,20 +16,27 @@
 
 #include "utf8.h"
 
+/* the checker is not what is being fuzzed: no coverage feedback from it, and it runs faster */
+#if defined(__clang__)
+#define CHECKER __attribute__((no_sanitize("coverage")))
+#else
+#define CHECKER
+#endif
+
 struct jcur {
     const uint8_t *p, *end;
     int depth;
 };
 
-static int j_value(struct jcur *c);
+CHECKER static int j_value(struct jcur *c);
 
-static void j_ws(struct jcur *c)
+CHECKER static void j_ws(struct jcur *c)
 {
     while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
         c->p++;
 }
 
-static int j_lit(struct jcur *c, const char *w)
+CHECKER static int j_lit(struct jcur *c, const char *w)
 {
     for (; *w; w++, c->p++)
         if (c->p >= c->end || *c->p != (uint8_t)*w)
@@ -37,12 +44,12 @@ static int j_lit(struct jcur *c, const char *w)
     return 1;
 }
 
-static int j_hex(uint8_t b)
+CHECKER static int j_hex(uint8_t b)
 {
     return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
 }
 
-static int j_string(struct jcur *c)
+CHECKER static int j_string(struct jcur *c)
 {
     if (c->p >= c->end || *c->p != '"')
         return 0;
@@ -76,7 +83,7 @@ static int j_string(struct jcur *c)
     return 1;
 }
 
-static int j_number(struct jcur *c)
+CHECKER static int j_number(struct jcur *c)
 {
     if (c->p < c->end && *c->p == '-')
         c->p++;
@@ -107,7 +114,7 @@ static int j_number(struct jcur *c)
 }
 
 /* the members of an object ('}' close) or the items of an array (']') */
-static int j_items(struct jcur *c, uint8_t close, int keyed)
+CHECKER static int j_items(struct jcur *c, uint8_t close, int keyed)
 {
     c->p++;
     j_ws(c);
@@ -138,7 +145,7 @@ static int j_items(struct jcur *c, uint8_t close, int keyed)
     }
 }
 
-static int j_value(struct jcur *c)
+CHECKER static int j_value(struct jcur *c)
 {
     j_ws(c);
     if (c->p >= c->end || ++c->depth > 64)
@@ -171,7 +178,7 @@ static int j_value(struct jcur *c)
 }
 
 /* 1 when line[0..n) is exactly one JSON object */
-static int json_line_ok(const uint8_t *line, size_t n)
+CHECKER static int json_line_ok(const uint8_t *line, size_t n)
 {
     struct jcur c = {line, line + n, 0};
     j_ws(&c);
@@ -181,7 +188,7 @@ static int json_line_ok(const uint8_t *line, size_t n)
     return c.p == c.end;
 }
 
-static void output_fail(const char *why, const uint8_t *line, size_t n)
+CHECKER static void output_fail(const char *why, const uint8_t *line, size_t n)
 {
     fprintf(stderr, "output invariant broken: %s in line: %.*s\n", why, (int)n,
             (const char *)line);
@@ -189,7 +196,7 @@ static void output_fail(const char *why, const uint8_t *line, size_t n)
 }
 
 /* Check a whole output: every line a JSON object (jsonl) or free of control bytes (text). */
-static void check_output(const uint8_t *out, size_t n, int jsonl)
+CHECKER static void check_output(const uint8_t *out, size_t n, int jsonl)
 {
     const uint8_t *p = out, *end = out + n;
     while (p < end) {
