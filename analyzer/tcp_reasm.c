@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp_reasm.c - per-direction TCP reassembly; see tcp_reasm.h. */
 #include "tcp_reasm.h"
+#include "oom.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -144,9 +145,7 @@ static void insert(struct reasm_dir *r, const struct reasm_cb *cb, uint64_t off,
         uint32_t take = len;
         if (at && at->off < off + len)
             take = (uint32_t)(at->off - off);
-        struct reasm_seg *s = malloc(sizeof *s + take);
-        if (!s)
-            return;
+        struct reasm_seg *s = oom_check(malloc(sizeof *s + take), "an out-of-order segment");
         s->off = off;
         s->len = take;
         s->meta = *meta;
@@ -245,9 +244,4 @@ void reasm_free(struct reasm_dir *r)
         r->ooo = s->next;
         release(r, s);
     }
-}
-
-size_t reasm_buffered(const struct reasm_dir *r)
-{
-    return r->ooo_bytes;
 }

@@ -72,7 +72,6 @@ void reasm_fin(struct reasm_dir *r, uint32_t seq_after_data);
 /* Deliver what is buffered, reporting holes as gaps; used at FIN, RST and end of capture. */
 void reasm_flush(struct reasm_dir *r, const struct reasm_cb *cb, uint64_t pkt);
 void reasm_free(struct reasm_dir *r);
-size_t reasm_buffered(const struct reasm_dir *r);
 /* Memory a buffered segment of len bytes is counted as (its bytes and its header). */
 size_t reasm_seg_cost(uint32_t len);
 

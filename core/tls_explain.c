@@ -58,40 +58,6 @@ const char *tls_alert_kind_name(enum tls_alert_kind k)
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
-const char *tls_hs_type_name(uint8_t t)
-{
-    switch (t) {
-    case 0:
-        return "hello_request";
-    case 1:
-        return "client_hello";
-    case 2:
-        return "server_hello";
-    case 4:
-        return "new_session_ticket";
-    case 8:
-        return "encrypted_extensions";
-    case 11:
-        return "certificate";
-    case 12:
-        return "server_key_exchange";
-    case 13:
-        return "certificate_request";
-    case 14:
-        return "server_hello_done";
-    case 15:
-        return "certificate_verify";
-    case 16:
-        return "client_key_exchange";
-    case 20:
-        return "finished";
-    case 22:
-        return "certificate_status";
-    default:
-        return "other";
-    }
-}
-
 void tls_hello_versions(const struct tls_hello *h, char *out, size_t n)
 {
     char b[24];

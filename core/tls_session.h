@@ -232,7 +232,6 @@ void tls_hello_versions(const struct tls_hello *h, char *out, size_t n);
 /* Days the leaf certificate was expired at its capture time (>0), or 0 when valid or unknown;
  * negative when not yet valid (days before notBefore). */
 long tls_cert_days_expired(const struct tls_cert *c);
-const char *tls_hs_type_name(uint8_t t);
 /* A server's first bytes after a plain HTTP request: 1 (and the finding's detail) when they are
  * a TLS record, i.e. plain HTTP was sent to a TLS port; 0 otherwise. */
 int tls_plaintext_answer(const uint8_t *p, size_t len, char *detail, size_t n);
