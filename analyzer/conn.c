@@ -14,6 +14,7 @@
 #include "../core/ws_frame.h"
 #include "../core/ws_handshake.h"
 #include "community_id.h"
+#include "oom.h"
 #include "flow.h"
 
 #define HS_MAX (64 * 1024) /* header block limit (HS-16) */
@@ -93,9 +94,7 @@ static void on_tls_event(void *ctx, const struct tls_event *ev)
 
 static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_side, int tls)
 {
-    struct wsconn *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    struct wsconn *c = oom_check(calloc(1, sizeof *c), "a new connection");
     c->an = an;
     c->f = f;
     c->view.id = f->id;
@@ -112,11 +111,7 @@ static struct wsconn *conn_new(struct analyzer *an, struct flow *f, int client_s
     c->view.start_ns = f->first_ns;
     c->view.by_severity = c->sev;
     if (tls) {
-        c->tls = malloc(sizeof *c->tls);
-        if (!c->tls) {
-            free(c);
-            return NULL;
-        }
+        c->tls = oom_check(malloc(sizeof *c->tls), "a TLS session");
         tls_session_init(c->tls, on_tls_event, c);
         tls_session_set_keys(c->tls, an->keys);
     } else {
@@ -517,12 +512,10 @@ void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *
         d = f->det;
         if (f->state == FS_DETECT && off == 0 && !d && !decidable(f, data, len) &&
             len < DETECT_MAX) {
-            d = calloc(1, sizeof *d);
-            if (d) {
-                f->det = d;
-                d->side = side;
-                an->state_used += sizeof *d;
-            }
+            d = oom_check(calloc(1, sizeof *d), "protocol detection");
+            f->det = d;
+            d->side = side;
+            an->state_used += sizeof *d;
         }
         if (f->state == FS_DETECT && d && side == d->side && off == d->len) {
             size_t k = len < DETECT_MAX - d->len ? len : DETECT_MAX - d->len;
@@ -831,9 +824,7 @@ static struct flow *inner_flow(struct wsconn *c)
 {
     if (c->inner)
         return c->inner;
-    struct flow *o = c->f, *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    struct flow *o = c->f, *f = oom_check(calloc(1, sizeof *f), "the decrypted flow");
     f->key = o->key;
     f->id = o->id;
     f->first_ns = o->first_ns;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "oom.h"
 
 #define MAX_FLOWS_DEFAULT 200000
 #define OOO_CAP_DEFAULT (1u << 20)
@@ -216,9 +217,7 @@ static void expire(struct analyzer *an)
 static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int init_is_a,
                              int midstream)
 {
-    struct flow *f = calloc(1, sizeof *f);
-    if (!f)
-        return NULL;
+    struct flow *f = oom_check(calloc(1, sizeof *f), "a new flow");
     f->key = *k;
     f->id = an->next_id++; /* like Wireshark's tcp.stream: 0-based */
     f->first_ns = f->last_ns = an->rep->now_ns;

@@ -6,14 +6,19 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define HEAD_KEEP 4096
 
 struct input {
     int fd, own_fd;
+    int positioned; /* fd is shared (input_preopen): read at off with pread */
+    off_t off;
     uint8_t peek[8];
     size_t peek_len, peek_pos;
     struct archive *a; /* NULL: not compressed */
@@ -23,6 +28,123 @@ struct input {
     FILE *f;
     char error[160]; /* the decompressor's last error */
 };
+
+/* ---- files opened before confinement ---- */
+
+static GHashTable *preopened; /* path -> descriptor + 1 */
+
+int input_preopen(const char *const *paths, int n)
+{
+    /* a descriptor per file: take what the hard limit allows (rotated captures can be many) */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (!preopened)
+        preopened = g_hash_table_new(g_str_hash, g_str_equal);
+    int opened = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(paths[i], "-") == 0 || g_hash_table_contains(preopened, paths[i]))
+            continue;
+        int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                break; /* the rest are opened when their turn comes */
+            continue;
+        }
+        g_hash_table_insert(preopened, (gpointer)paths[i], GINT_TO_POINTER(fd + 1));
+        opened++;
+    }
+    return opened;
+}
+
+static gboolean close_one(gpointer key, gpointer value, gpointer data)
+{
+    (void)key;
+    (void)data;
+    close(GPOINTER_TO_INT(value) - 1);
+    return TRUE;
+}
+
+void input_preopen_close(void)
+{
+    if (!preopened)
+        return;
+    g_hash_table_foreach_remove(preopened, close_one, NULL);
+    g_hash_table_destroy(preopened);
+    preopened = NULL;
+}
+
+static int preopened_fd(const char *path)
+{
+    return preopened ? GPOINTER_TO_INT(g_hash_table_lookup(preopened, path)) - 1 : -1;
+}
+
+/* a FILE reading a shared descriptor at its own offset */
+struct shared_file {
+    int fd;
+    off_t off;
+};
+
+static ssize_t shared_read(void *ctx, char *buf, size_t n)
+{
+    struct shared_file *sf = ctx;
+    ssize_t r;
+    do
+        r = pread(sf->fd, buf, n, sf->off);
+    while (r < 0 && errno == EINTR);
+    if (r > 0)
+        sf->off += r;
+    return r;
+}
+
+static int shared_seek(void *ctx, off64_t *pos, int whence)
+{
+    struct shared_file *sf = ctx;
+    off_t base = 0;
+    struct stat st;
+    if (whence == SEEK_CUR)
+        base = sf->off;
+    else if (whence == SEEK_END) {
+        if (fstat(sf->fd, &st) != 0)
+            return -1;
+        base = st.st_size;
+    }
+    if (base + *pos < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    sf->off = base + *pos;
+    *pos = sf->off;
+    return 0;
+}
+
+static int shared_close(void *ctx)
+{
+    free(ctx);
+    return 0;
+}
+
+FILE *input_fopen(const char *path)
+{
+    int fd = preopened_fd(path);
+    if (fd < 0)
+        return fopen(path, "rb");
+    struct shared_file *sf = malloc(sizeof *sf);
+    if (!sf)
+        return NULL;
+    sf->fd = fd;
+    sf->off = 0;
+    cookie_io_functions_t io = {shared_read, NULL, shared_seek, shared_close};
+    FILE *f = fopencookie(sf, "rb", io);
+    if (!f) {
+        free(sf);
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 16);
+    return f;
+}
 
 const char *input_compression(const uint8_t *p, size_t n)
 {
@@ -42,7 +164,7 @@ const char *input_compression(const uint8_t *p, size_t n)
 const char *input_file_compression(const char *path)
 {
     uint8_t b[8];
-    FILE *f = fopen(path, "rb");
+    FILE *f = input_fopen(path);
     if (!f)
         return NULL;
     size_t n = fread(b, 1, sizeof b, f);
@@ -61,8 +183,10 @@ static ssize_t raw_read(struct input *in, void *buf, size_t n)
     }
     ssize_t r;
     do
-        r = read(in->fd, buf, n);
+        r = in->positioned ? pread(in->fd, buf, n, in->off) : read(in->fd, buf, n);
     while (r < 0 && errno == EINTR);
+    if (r > 0)
+        in->off += r;
     return r;
 }
 
@@ -116,20 +240,25 @@ FILE *input_open(const char *path, struct input **handle, char *err, size_t n)
         return NULL;
     }
     int std = strcmp(path, "-") == 0;
-    in->fd = std ? STDIN_FILENO : open(path, O_RDONLY);
-    in->own_fd = !std;
+    int shared = std ? -1 : preopened_fd(path);
+    in->positioned = shared >= 0;
+    in->fd = std ? STDIN_FILENO : shared >= 0 ? shared : open(path, O_RDONLY | O_CLOEXEC);
+    in->own_fd = !std && shared < 0;
     if (in->fd < 0) {
         snprintf(err, n, "%s: %s", path, strerror(errno));
         free(in);
         return NULL;
     }
     while (in->peek_len < 6) { /* enough for every magic */
-        ssize_t r = read(in->fd, in->peek + in->peek_len, 6 - in->peek_len);
+        ssize_t r = in->positioned
+                        ? pread(in->fd, in->peek + in->peek_len, 6 - in->peek_len, in->off)
+                        : read(in->fd, in->peek + in->peek_len, 6 - in->peek_len);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             break;
         in->peek_len += (size_t)r;
+        in->off += r;
     }
     if (input_compression(in->peek, in->peek_len)) {
         struct archive_entry *e;

@@ -11,6 +11,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Open the input files now (before privileges are dropped and the sandbox closes, see
+ * confine.h); every later input_fopen or input_open of the same path reads the open file with
+ * its own offset. "-" and files that cannot be opened are left for the later open to report.
+ * Returns how many were opened. */
+int input_preopen(const char *const *paths, int n);
+/* Forget the files opened by input_preopen (closing them). */
+void input_preopen_close(void);
+/* A new reading FILE on path: on the file input_preopen opened, else fopen. */
+FILE *input_fopen(const char *path);
+
 /* the compression of the first bytes of a stream: "gzip", "zstd", "xz", "bzip2", "lz4" or
  * NULL for none */
 const char *input_compression(const uint8_t *p, size_t n);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* keys.c - key log files and pcapng Decryption Secrets Blocks; see keys.h. */
 #include "keys.h"
+#include "input.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,7 +94,7 @@ static void on_secrets(void *ctx, uint32_t type, const uint8_t *data, uint32_t l
 struct tls_keylog *keys_from_pcapng(const char *path, const struct tls_keylog *fallback,
                                     size_t mem_cap, struct report *rep)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = input_fopen(path);
     if (!f)
         return NULL; /* the analysis reports what is wrong with the file */
     char err[256];

@@ -17,8 +17,11 @@
 
 #include "../core/tls_alert.h"
 #include "../core/ws_close.h"
+#include "confine.h"
 #include "decode.h"
+#include "input.h"
 #include "keys.h"
+#include "oom.h"
 #include "flow.h"
 #include "run.h"
 #include "report.h"
@@ -51,6 +54,49 @@ static void on_signal(int sig)
     if (fl >= 0)
         fcntl(STDIN_FILENO, F_SETFL, fl | O_NONBLOCK);
 }
+
+#ifdef WSAUDIT_TEST_HOOKS
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+/* Built only into wsaudit_hooked (tests/cli/confine_check.sh): once confined, try what a
+ * compromised parser would, and say on stderr what the sandbox let through. */
+static void hook_say(const char *what, int r)
+{
+    fprintf(stderr, "hook: %s: %s%s%s\n", what, r >= 0 ? "allowed" : "refused",
+            r >= 0 ? "" : ": ", r >= 0 ? "" : strerror(errno));
+}
+
+static void confine_test_hook(void)
+{
+    const char *target = getenv("WSAUDIT_HOOK_WRITE");
+    if (!target)
+        return;
+    fprintf(stderr, "hook: uid %u euid %u gid %u\n", (unsigned)getuid(), (unsigned)geteuid(),
+            (unsigned)getgid());
+    int fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    hook_say("open for writing", fd);
+    if (fd >= 0)
+        close(fd);
+    fd = open("/etc/passwd", O_RDONLY);
+    hook_say("open read-only", fd);
+    if (fd >= 0)
+        close(fd);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    hook_say("socket", fd);
+    if (fd >= 0)
+        close(fd);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    hook_say("fork", pid);
+    char *const args[] = {(char *)"/bin/true", NULL};
+    hook_say("execve", execv("/bin/true", args));
+    hook_say("mkdir", mkdir(target, 0700));
+}
+#endif
 
 static void usage(FILE *f)
 {
@@ -88,6 +134,10 @@ static void usage(FILE *f)
           "      --sslkeylogfile       the key log named by the SSLKEYLOGFILE variable\n"
           "      --keylog-memcap MIB   memory for TLS secrets (default 256)\n"
           "  -j, --jobs N              analyze up to N files at once (output as with -j 1)\n"
+          "  -Z USER                   run as root: become USER once the files are open\n"
+          "                            (default nobody; -Z root stays root)\n"
+          "      --no-sandbox          do not close the system call filter (seccomp) that\n"
+          "                            confines the analysis once the files are open\n"
           "  -V, --version             print the version\n"
           "  -h, --help                this text\n"
           "\n"
@@ -224,6 +274,7 @@ static void *worker(void *arg)
         if (m) {
             struct analyzer an;
             report_init(&j->rep, pl->o->fmt, m);
+            oom_watch(&j->rep);
             j->rep.show_frames = pl->o->show_frames;
             j->rep.show_payload = pl->o->show_payload;
             j->rep.fail_on = pl->o->fail_on;
@@ -317,6 +368,7 @@ static int wsaudit_main(int argc, char **argv)
                                              {"keylog-memcap", required_argument, NULL, 10},
                                              {"time", no_argument, NULL, 11},
                                              {"community-id-seed", required_argument, NULL, 12},
+                                             {"no-sandbox", no_argument, NULL, 13},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
@@ -327,14 +379,22 @@ static int wsaudit_main(int argc, char **argv)
     const char *keylogs[64];
     int nkeylogs = 0;
     double keylog_mib = 256;
+    const char *run_as = NULL;
+    int sandbox = 1;
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
     const char *rfiles[64]; /* -r FILE, as tcpdump and tshark take it */
     int nr = 0;
-    while ((c = getopt_long(argc, argv, "F:f:qVhj:o:r:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "F:f:qVhj:o:r:Z:", longopts, NULL)) != -1) {
         const char *kl = NULL;
         switch (c) {
+        case 'Z':
+            run_as = optarg;
+            break;
+        case 13:
+            sandbox = 0;
+            break;
         case 'o':
         case 8:
         case 9:
@@ -472,6 +532,10 @@ static int wsaudit_main(int argc, char **argv)
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
     report_init(&rep, fmt, stdout);
+    if (oom_init(&rep) != 0) {
+        free(files);
+        return 2;
+    }
     rep.show_frames = show_frames;
     rep.show_payload = show_payload;
     rep.show_time = show_time;
@@ -482,6 +546,19 @@ static int wsaudit_main(int argc, char **argv)
         return 2;
     }
     o.keys = keys;
+    /* everything is open: give up root and close the sandbox (confine.h) */
+    input_preopen((const char *const *)files, nfiles);
+    if (confine_drop_privileges(run_as) != 0) {
+        input_preopen_close();
+        tls_keylog_free(keys);
+        free(files);
+        return 2;
+    }
+    if (sandbox)
+        confine_sandbox();
+#ifdef WSAUDIT_TEST_HOOKS
+    confine_test_hook();
+#endif
     if (jobs > 1 && nfiles > 1) {
         run_parallel((char **)files, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
     } else {
@@ -494,6 +571,7 @@ static int wsaudit_main(int argc, char **argv)
     free(files);
     report_summary(&rep);
     tls_keylog_free(keys);
+    input_preopen_close();
     return report_exit_status(&rep);
 }
 

@@ -25,7 +25,7 @@ struct pcapng_reader {
     uint8_t *buf;
     size_t cap;
     struct iface *ifs;
-    size_t nifs;
+    size_t nifs, cap_ifs; /* grown as interfaces come, up to IFACE_MAX */
 };
 
 static uint32_t rd32(const struct pcapng_reader *r, const uint8_t *p)
@@ -118,8 +118,14 @@ static int interface(struct pcapng_reader *r, uint32_t body, char *err, size_t n
         return fail(err, n, at, "interface description too short");
     if (r->nifs == IFACE_MAX)
         return fail(err, n, at, "more than 4096 interfaces");
-    if (!r->ifs && !(r->ifs = calloc(IFACE_MAX, sizeof *r->ifs)))
-        return fail(err, n, at, "out of memory");
+    if (r->nifs == r->cap_ifs) {
+        size_t cap = r->cap_ifs ? r->cap_ifs * 2 : 4;
+        struct iface *grown = realloc(r->ifs, cap * sizeof *r->ifs);
+        if (!grown)
+            return fail(err, n, at, "out of memory");
+        r->ifs = grown;
+        r->cap_ifs = cap;
+    }
     struct iface *i = &r->ifs[r->nifs];
     const uint8_t *b = r->buf;
     i->dlt = rd16(r, b);

@@ -69,6 +69,8 @@ struct report {
     /* time: the capture time of the packet being processed (records are stamped with the time
      * at which they were made, as Zeek and Suricata stamp events), in the capture's precision */
     uint64_t now_ns;
+    const char *cur_name; /* the file and packet being analysed, for an out-of-memory error */
+    uint64_t cur_pkt;
     int ts_digits; /* 6 (microseconds) or 9 (nanoseconds) */
     int show_time; /* text output: lines start with the time (-t) */
     uint64_t ts_cached_ns;

@@ -39,7 +39,7 @@ struct source {
 static int is_pcapng(const char *path)
 {
     unsigned char m[4];
-    FILE *f = path ? fopen(path, "rb") : NULL;
+    FILE *f = path ? input_fopen(path) : NULL;
     if (!f)
         return 0;
     int yes = fread(m, 1, 4, f) == 4 && memcmp(m, "\x0A\x0D\x0D\x0A", 4) == 0;
@@ -93,7 +93,7 @@ static int ts_digits_of(const uint8_t *b, size_t n)
 static int file_ts_digits(const char *path)
 {
     uint8_t b[4096];
-    FILE *f = path ? fopen(path, "rb") : NULL;
+    FILE *f = path ? input_fopen(path) : NULL;
     if (!f)
         return 6;
     size_t n = fread(b, 1, sizeof b, f);
@@ -104,7 +104,7 @@ static int file_ts_digits(const char *path)
 /* Switch to our reader, past the first `done` packets; 0 on success. */
 static int source_fallback(struct source *s, uint64_t done, char *err, size_t n)
 {
-    s->ng_file = fopen(s->path, "rb");
+    s->ng_file = input_fopen(s->path);
     if (!s->ng_file) {
         snprintf(err, n, "cannot reopen the file");
         return -1;
@@ -202,10 +202,17 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
     const char *name = std ? "<stdin>" : path;
     if (std || input_file_compression(path))
         return run_stream(an, rep, path, name, filter);
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    /* through input_fopen: the file may have been opened before confinement */
+    FILE *pf = input_fopen(path);
+    pcap_t *p = NULL;
+    if (!pf)
+        snprintf(errbuf, sizeof errbuf, "%s: %s", path, strerror(errno));
+    else if (!(p = pcap_fopen_offline_with_tstamp_precision(pf, PCAP_TSTAMP_PRECISION_NANO,
+                                                             errbuf)))
+        fclose(pf); /* libpcap leaves the FILE to us when it fails */
     if (!p) {
         /* a pcapng file libpcap cannot open may still be one ours reads */
-        FILE *f = !std && is_pcapng(path) ? fopen(path, "rb") : NULL;
+        FILE *f = pf && is_pcapng(path) ? input_fopen(path) : NULL;
         if (f) {
             rep->ts_digits = file_ts_digits(path);
             an->path = path;
@@ -366,6 +373,8 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
         }
     }
 
+    rep->cur_name = name;
+    rep->cur_pkt = 0;
     struct defrag_ctx dctx = {rep, name};
     struct defrag *df = defrag_new(DEFRAG_MEMCAP, on_defrag_finding, &dctx);
     uint64_t pkt = 0;
@@ -390,6 +399,7 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
         }
         pkt++;
         rep->packets++;
+        rep->cur_pkt = pkt;
         rep->now_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
         if (filter) {
             int m = filter_match(&fl, dlt, h, data, err, sizeof err);

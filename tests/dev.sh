@@ -12,7 +12,7 @@ what=${1:-test}
 # what building and testing need (tshark brings editcap, mergecap and capinfos); the tools
 # that regenerate captures are installed by captures/gen/make_all.sh itself
 packages="build-essential cmake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev libcmocka-dev
-          clang libclang-rt-dev tshark libwireshark-dev libgcrypt20-dev python3
+          clang libclang-rt-dev tshark libwireshark-dev libgcrypt20-dev python3 libseccomp-dev
           python3-jsonschema tcpdump groff-base libarchive-dev"
 
 install_missing() {

@@ -2,18 +2,25 @@
 /*
  * Corpus replay for the fuzz targets in a normal build (no libFuzzer): every file named on the
  * command line (directories are not walked) is given to LLVMFuzzerTestOneInput whole, then in
- * every prefix of up to 4 KiB, so the suite exercises the targets on real capture bytes.
+ * every 97th prefix of up to 4 KiB, so the suite exercises the targets on real capture bytes.
+ * Files after "--whole" (the fuzzing corpus, already minimised) are given whole only.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int main(int argc, char **argv)
 {
     unsigned long runs = 0;
+    int whole_only = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--whole") == 0) {
+            whole_only = 1;
+            continue;
+        }
         FILE *f = fopen(argv[i], "rb");
         if (!f) {
             perror(argv[i]);
@@ -37,7 +44,7 @@ int main(int argc, char **argv)
             return 1;
         LLVMFuzzerTestOneInput(buf, n);
         runs++;
-        for (size_t p = 1; p < n && p <= 4096; p += 97, runs++)
+        for (size_t p = 1; !whole_only && p < n && p <= 4096; p += 97, runs++)
             LLVMFuzzerTestOneInput(buf, p);
         free(buf);
     }
