@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the HTTP Upgrade checker (RFC 6455 §4, core/ws_handshake.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "escape.h"
+#include "finding.h"
+#include "tls_alert.h"
+#include "utf8.h"
+#include "ws_close.h"
+#include "ws_frame.h"
+#include "ws_handshake.h"
+#include "ws_inflate.h"
+#include "ws_session.h"
+
+/* ---------------- handshake (RFC 6455 §4) ---------------- */
+
+static void check_pair(const char *req, const char *resp, struct ws_handshake_result *res)
+{
+    struct ws_http_msg q, r;
+    assert_int_equal(ws_http_header_end((const uint8_t *)req, strlen(req)), strlen(req));
+    assert_int_equal(ws_http_parse((const uint8_t *)req, strlen(req), 0, &q), 0);
+    assert_int_equal(ws_http_parse((const uint8_t *)resp, strlen(resp), 1, &r), 0);
+    ws_handshake_check(&q, &r, res);
+}
+
+static int has_finding(const struct ws_handshake_result *r, int id)
+{
+    for (unsigned i = 0; i < r->n_findings; i++)
+        if (r->findings[i] == id)
+            return 1;
+    return 0;
+}
+
+#define REQ(extra)                                                                                 \
+    "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"                     \
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"                       \
+    "Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n" extra "\r\n"
+#define RESP(accept, extra)                                                                        \
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"            \
+    "Sec-WebSocket-Accept: " accept "\r\n" extra "\r\n"
+
+static void handshake_rfc_example_accept(void **state)
+{
+    (void)state;
+    char acc[29];
+    ws_accept_for_key("dGhlIHNhbXBsZSBub25jZQ==", 24, acc);
+    assert_string_equal(acc, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    struct ws_handshake_result r;
+    check_pair(REQ(""), RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol: chat\r\n"),
+               &r);
+    assert_int_equal(r.upgraded, 1);
+    assert_int_equal(r.accept_ok, 1);
+    assert_int_equal(r.n_findings, 0);
+    /* surrounding white space is not part of the value (HS-05) */
+    check_pair(REQ(""), RESP("  s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\t", ""), &r);
+    assert_int_equal(r.accept_ok, 1);
+}
+
+static void handshake_violations(void **state)
+{
+    (void)state;
+    struct ws_handshake_result r;
+    check_pair(REQ(""), RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo_", ""), &r);
+    assert_true(has_finding(&r, F_V_ACCEPT_MISMATCH));
+    check_pair(REQ(""), "HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\nConnection: keep-alive\r\n\r\n",
+               &r);
+    assert_true(has_finding(&r, F_V_UPGRADE_HEADER));
+    assert_true(has_finding(&r, F_V_CONNECTION_HEADER));
+    assert_true(has_finding(&r, F_V_ACCEPT_MISSING));
+    check_pair(REQ(""), RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Protocol: other\r\n"),
+               &r);
+    assert_true(has_finding(&r, F_V_PROTOCOL_NOT_OFFERED));
+    check_pair(
+        REQ(""),
+        RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+        &r);
+    assert_true(has_finding(&r, F_V_EXTENSION_NOT_OFFERED));
+    check_pair(
+        REQ("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
+        RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: permessage-deflate\r\n"),
+        &r);
+    assert_int_equal(r.pmd, 1);
+    assert_int_equal(r.rsv_allowed, 4);
+    assert_int_equal(r.n_findings, 0);
+    /* RFC 7692 §7.1: parameters of the accepted permessage-deflate (PMD-06, -07, -14) */
+    static const struct {
+        const char *offer, *answer;
+        int bad;
+        int sbits, cbits, sctx, cctx;
+    } pmd[] = {
+        {"permessage-deflate; client_max_window_bits",
+         "permessage-deflate; server_no_context_takeover; client_max_window_bits=10", 0, 15, 10, 1,
+         0},
+        {"permessage-deflate; server_max_window_bits=12",
+         "permessage-deflate; server_max_window_bits=9", 0, 9, 15, 0, 0},
+        {"permessage-deflate", "permessage-deflate; server_max_window_bits=7", 1},
+        {"permessage-deflate", "permessage-deflate; server_max_window_bits=ten", 1},
+        {"permessage-deflate", "permessage-deflate; client_max_window_bits=10", 1}, /* -07 */
+        {"permessage-deflate; server_max_window_bits=10",
+         "permessage-deflate; server_max_window_bits=12", 1}, /* -14 */
+        {"permessage-deflate",
+         "permessage-deflate; server_no_context_takeover; "
+         "server_no_context_takeover",
+         1},
+        {"permessage-deflate", "permessage-deflate; x_unknown=1", 1},
+        {"permessage-deflate", "permessage-deflate; client_no_context_takeover=1", 1},
+    };
+    for (size_t i = 0; i < sizeof pmd / sizeof pmd[0]; i++) {
+        char req[512], resp[512];
+        snprintf(req, sizeof req, REQ("Sec-WebSocket-Extensions: %s\r\n"), pmd[i].offer);
+        snprintf(resp, sizeof resp,
+                 RESP("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "Sec-WebSocket-Extensions: %s\r\n"),
+                 pmd[i].answer);
+        check_pair(req, resp, &r);
+        if (has_finding(&r, F_V_PMD_PARAMS) != pmd[i].bad || r.pmd == pmd[i].bad)
+            fail_msg("case %zu: %s -> %s: pmd=%d problem=%s", i, pmd[i].offer, pmd[i].answer, r.pmd,
+                     r.pmd_problem ? r.pmd_problem : "none");
+        if (!pmd[i].bad) {
+            assert_int_equal(r.pmd_params.server_bits, pmd[i].sbits);
+            assert_int_equal(r.pmd_params.client_bits, pmd[i].cbits);
+            assert_int_equal(r.pmd_params.server_no_context, pmd[i].sctx);
+            assert_int_equal(r.pmd_params.client_no_context, pmd[i].cctx);
+        }
+    }
+    check_pair(REQ(""), "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", &r);
+    assert_int_equal(r.upgraded, 0);
+    assert_true(has_finding(&r, F_UPGRADE_REFUSED));
+    check_pair("GET / HTTP/1.0\r\nUpgrade: websocket\r\nSec-WebSocket-Key: abc\r\n\r\n",
+               RESP("x", ""), &r);
+    assert_true(has_finding(&r, F_V_BAD_REQUEST));
+    assert_true(has_finding(&r, F_V_BAD_KEY));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(handshake_rfc_example_accept),
+        cmocka_unit_test(handshake_violations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
