@@ -20,6 +20,7 @@ void report_init(struct report *r, enum report_format fmt, FILE *out)
     r->show_frames = 1;
     r->fail_on = WSA_SEV_ERROR;
     r->ts_digits = 6;
+    r->err = stderr;
 }
 
 const char *report_ts(struct report *r, uint64_t ns)
@@ -141,10 +142,10 @@ void report_error(struct report *r, const char *file, uint64_t pkt, const char *
     formats[r->fmt]->error(r, file, pkt, msg, fatal);
     fflush(r->out);
     /* and on stderr, one line, whatever the output format */
-    if (pkt)
-        fprintf(stderr, "wsaudit: %s: packet %llu: %s\n", file, (unsigned long long)pkt, msg);
-    else
-        fprintf(stderr, "wsaudit: %s: %s\n", file, msg);
+    if (r->err && pkt)
+        fprintf(r->err, "wsaudit: %s: packet %llu: %s\n", file, (unsigned long long)pkt, msg);
+    else if (r->err)
+        fprintf(r->err, "wsaudit: %s: %s\n", file, msg);
 }
 
 void report_release(struct report *r)

@@ -69,6 +69,7 @@ struct report {
     /* time: the capture time of the packet being processed (records are stamped with the time
      * at which they were made, as Zeek and Suricata stamp events), in the capture's precision */
     uint64_t now_ns;
+    FILE *err;            /* where errors are said besides the output (stderr; NULL: nowhere) */
     const char *cur_name; /* the file and packet being analysed, for an out-of-memory error */
     uint64_t cur_pkt;
     int ts_digits; /* 6 (microseconds) or 9 (nanoseconds) */
