@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ws_session.c - message layer and rule checks; see ws_session.h. */
 #include "ws_session.h"
+#include "ws_1003.h"
 
 #include <glib.h>
 
@@ -106,128 +107,15 @@ size_t ws_session_heap(const struct ws_session *s)
     return n;
 }
 
-void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
-{
-    s->d[WS_C2S].off = s->d[WS_C2S].start_off = c2s_off;
-    s->d[WS_S2C].off = s->d[WS_S2C].start_off = s2c_off;
-}
-
-static const char *dir_sender(int dir)
+const char *ws_dir_sender(int dir)
 {
     return dir == WS_C2S ? "client" : "server";
 }
 
-/* ---- the 1003 annotation (RFC 6455 §7.4.1: "type of data it cannot accept") ---- */
-
-/* Was any of the peer's bytes below `upto` lost to a gap after `after`? */
-static int gap_between(const struct ws_dir *d, uint64_t after, uint64_t upto)
+void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
 {
-    unsigned n = d->gap_count < WS_GAPS ? d->gap_count : WS_GAPS;
-    for (unsigned i = 0; i < n; i++)
-        if (d->gap_hi[i] > after && d->gap_lo[i] < upto)
-            return 1;
-    return d->gap_count > WS_GAPS; /* older gaps forgotten: cannot rule them out */
-}
-
-static void annotate_1003(struct ws_session *s, int closer, int at_end)
-{
-    struct ws_dir *c = &s->d[closer], *peer = &s->d[!closer];
-    struct ws_unsupported u;
-    char detail[256];
-    uint64_t limit = peer->off; /* judge by capture order unless the ACK says better */
-
-    memset(&u, 0, sizeof u);
-    if (c->pending_seg.ack_valid) {
-        limit = c->pending_seg.ack_off;
-        u.by_ack = 1;
-        if (peer->off < limit && !at_end && !peer->stopped && !peer->ended)
-            return; /* the peer's acknowledged bytes have not been read yet: wait */
-    }
-    c->pending_1003 = 0;
-
-    /* a Close that answers the peer's Close just echoes its code (RFC 6455 §5.5.1) */
-    if (peer->close_sent && peer->close_hdr_end <= limit) {
-        u.status = WS_UNSUP_REPLY;
-        u.pkt = peer->close_pkt;
-        u.reason = "this Close answers the peer's Close";
-        snprintf(detail, sizeof detail, "reply to the %s's Close in packet %llu",
-                 dir_sender(!closer), (unsigned long long)u.pkt);
-        goto emit;
-    }
-
-    const struct ws_msg_rec *found = NULL;
-    unsigned kept = peer->hist_count < WS_HISTORY ? peer->hist_count : WS_HISTORY;
-    for (unsigned i = 0; i < kept; i++) {
-        const struct ws_msg_rec *m = &peer->hist[(peer->hist_count - 1 - i) % WS_HISTORY];
-        if (m->hdr_end <= limit) {
-            found = m;
-            break;
-        }
-    }
-    if (peer->stopped && peer->stop_off < limit) {
-        u.status = WS_UNSUP_UNKNOWN;
-        u.reason = "the peer direction stopped being decodable before the close";
-    } else if (peer->off < limit) {
-        u.status = WS_UNSUP_UNKNOWN;
-        u.reason = "the close acknowledges peer bytes that are not in the capture";
-    } else if (found) {
-        if (gap_between(peer, found->hdr_end, limit)) {
-            u.status = WS_UNSUP_UNKNOWN;
-            u.reason = "peer bytes after the last decoded message were lost to a gap";
-        } else {
-            u.status = WS_UNSUP_OBSERVED;
-        }
-    } else if (peer->hist_count > kept) {
-        u.status = WS_UNSUP_UNKNOWN;
-        u.reason = "too many later messages from the peer; history exceeded";
-    } else if (gap_between(peer, peer->start_off, limit)) {
-        u.status = WS_UNSUP_UNKNOWN;
-        u.reason = "peer bytes before the close were lost to a gap";
-    } else {
-        u.status = WS_UNSUP_NONE_OBSERVED;
-        u.reason = "the peer sent no data message before the close";
-    }
-    if (found && u.status != WS_UNSUP_NONE_OBSERVED) {
-        u.opcode = found->opcode;
-        u.pkt = found->pkt;
-        u.pkt_end = found->pkt_end > found->pkt ? found->pkt_end : found->pkt;
-        u.complete = found->complete;
-        u.compressed = found->compressed;
-        u.size = found->size;
-        u.inflated = found->inflated;
-        u.inflated_known = found->compressed && !peer->infl_dead;
-    }
-    if (u.status == WS_UNSUP_OBSERVED) {
-        char where[64];
-        if (u.pkt_end > u.pkt)
-            snprintf(where, sizeof where, "packets %llu-%llu", (unsigned long long)u.pkt,
-                     (unsigned long long)u.pkt_end);
-        else
-            snprintf(where, sizeof where, "packet %llu", (unsigned long long)u.pkt);
-        snprintf(detail, sizeof detail,
-                 "offending message: opcode 0x%x (%s) from the %s, first frame in %s, %s%s",
-                 u.opcode, ws_opcode_name(u.opcode), dir_sender(!closer), where,
-                 u.complete ? "complete" : "incomplete", u.compressed ? ", compressed" : "");
-    }
-    else
-        snprintf(detail, sizeof detail, "offending message %s: %s",
-                 u.status == WS_UNSUP_UNKNOWN ? "unknown" : "none_observed", u.reason);
-    if (u.status == WS_UNSUP_OBSERVED && u.inflated_known && u.complete) {
-        size_t n = strlen(detail);
-        snprintf(detail + n, sizeof detail - n, ", %llu bytes after inflation",
-                 (unsigned long long)u.inflated);
-    }
-emit:;
-
-    struct ws_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = WS_EV_FINDING;
-    ev.dir = closer;
-    ev.pkt = ev.pkt_end = c->pending_pkt;
-    ev.finding = F_CLOSE_UNSUPPORTED_DATA;
-    ev.detail = detail;
-    ev.unsup = &u;
-    s->cb(s->cb_ctx, &ev);
+    s->d[WS_C2S].off = s->d[WS_C2S].start_off = c2s_off;
+    s->d[WS_S2C].off = s->d[WS_S2C].start_off = s2c_off;
 }
 
 /* ---- frames ---- */
@@ -391,7 +279,7 @@ static void inflate_failed(struct ws_session *s, int dir, int r, uint64_t pkt)
              r == WS_INFL_CAP     ? "a message inflates beyond 64 MiB (decompression bomb?)"
              : r == WS_INFL_ERROR ? "the compressed stream is corrupt"
                                   : "out of memory for the inflater",
-             dir_sender(dir));
+             ws_dir_sender(dir));
     emit_finding(s, dir, pkt, F_D_INFLATE_STOPPED, buf);
     d->infl_dead = 1;
     d->infl_msg = 0;
@@ -464,7 +352,7 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
         const struct ws_close_info *ci = ev->code_info;
         if (ci->finding >= 0) {
             snprintf(buf, sizeof buf, "code %u (%s) sent by the %s", ev->code, ci->name,
-                     dir_sender(dir));
+                     ws_dir_sender(dir));
             frame_finding(s, dir, (enum wsa_finding_id)ci->finding, buf);
         }
         if (ev->code == 1003 && !d->close_sent) {
@@ -473,7 +361,7 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
             d->pending_1003 = 1;
             d->pending_seg = d->frame_seg;
             d->pending_pkt = d->frame_pkt;
-            annotate_1003(s, dir, 0);
+            ws_1003_judge(s, dir, 0);
         }
     }
     if (!d->close_sent) {
@@ -705,7 +593,7 @@ static void feed_bytes(struct ws_session *s, int dir, const uint8_t *data, size_
     /* a 1003 from the peer may be waiting for exactly these bytes */
     struct ws_dir *peer = &s->d[!dir];
     if (peer->pending_1003)
-        annotate_1003(s, !dir, 0);
+        ws_1003_judge(s, !dir, 0);
 }
 
 static void record_gap(struct ws_dir *d, uint64_t len)
@@ -751,7 +639,7 @@ void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt)
     d->off += len;
     struct ws_dir *peer = &s->d[!dir];
     if (peer->pending_1003)
-        annotate_1003(s, !dir, 0);
+        ws_1003_judge(s, !dir, 0);
 }
 
 void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt)
@@ -792,7 +680,7 @@ void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt)
     d->ended = 1;
     struct ws_dir *peer = &s->d[!dir];
     if (peer->pending_1003)
-        annotate_1003(s, !dir, 0);
+        ws_1003_judge(s, !dir, 0);
 }
 
 void ws_session_end_dir_how(struct ws_session *s, int dir, enum ws_end_how how, uint64_t pkt)
@@ -822,10 +710,10 @@ static void in_flight(const struct ws_session *s, int dir, char *out, size_t n)
     out[0] = 0;
     if (d->cut_left)
         snprintf(out, n, "; the %s's %s frame of %llu bytes was cut short, %llu bytes missing",
-                 dir_sender(dir), ws_opcode_name(d->fp.hdr.opcode),
+                 ws_dir_sender(dir), ws_opcode_name(d->fp.hdr.opcode),
                  (unsigned long long)d->fp.hdr.len, (unsigned long long)d->cut_left);
     else if (m && !m->complete && d->in_msg)
-        snprintf(out, n, "; the %s was sending a %s message, %llu bytes sent", dir_sender(dir),
+        snprintf(out, n, "; the %s was sending a %s message, %llu bytes sent", ws_dir_sender(dir),
                  ws_opcode_name(m->opcode), (unsigned long long)m->size);
 }
 
@@ -854,7 +742,7 @@ static void report_status(struct ws_session *s, int by_tcp, uint64_t pkt)
         char buf[480], f0[160], f1[160];
         in_flight(s, WS_C2S, f0, sizeof f0);
         in_flight(s, WS_S2C, f1, sizeof f1);
-        snprintf(buf, sizeof buf, "the %s %s the connection%s%s%s", dir_sender(s->first_end),
+        snprintf(buf, sizeof buf, "the %s %s the connection%s%s%s", ws_dir_sender(s->first_end),
                  st.how == WS_END_RST ? "reset (RST)" : "closed (FIN)",
                  s->d[0].close_sent || s->d[1].close_sent ? " before the closing handshake ended"
                                                           : " without a Close frame",
@@ -876,7 +764,7 @@ void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt)
         ws_session_end_dir(s, dir, pkt);
     for (int dir = 0; dir < 2; dir++)
         if (s->d[dir].pending_1003)
-            annotate_1003(s, dir, 1);
+            ws_1003_judge(s, dir, 1);
     /* RFC 6455 §5.5.1: an endpoint that receives a Close MUST send one in response */
     for (int dir = 0; dir < 2; dir++) {
         const struct ws_dir *closer = &s->d[dir], *peer = &s->d[!dir];

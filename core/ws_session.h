@@ -196,6 +196,9 @@ struct ws_session {
     int first_end;         /* direction whose TCP end came first (FIN/RST), or -1 */
 };
 
+/* "client" for WS_C2S, "server" for WS_S2C: who sent the bytes of a direction */
+const char *ws_dir_sender(int dir);
+
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx);
 /* The negotiated permessage-deflate parameters (default: 15-bit windows, context takeover). */
 void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p);
