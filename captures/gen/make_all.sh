@@ -33,6 +33,15 @@ export NODE_PATH=/usr/share/nodejs
 "$cap" "$out/ws-deflate-no-context-node.pcap" 18012 -- node "$here/node_peers.js" deflate-no-context 18012
 # the same streams reordered and with duplicated segments, and in other link types
 $py "$here/resegment.py" "$out/ws-1003-binary-to-text.pcap" "$out/ws-1003-reordered-dup.pcap"
+# TCP-level variants (CONFORMANCE.md §10): sequence numbers across 2^32, a lost segment inside a
+# payload and one holding frame headers, a reused 4-tuple, a capture starting mid-connection,
+# a short snap length (checked to give these captures byte for byte from their sources)
+$py "$here/tcp_variants.py" wrap "$out/ws-fragmented-pings.pcap" "$out/ws-fragmented-pings-seqwrap.pcap"
+$py "$here/tcp_variants.py" drop "$out/ws-big-message.pcap" "$out/ws-gap-in-payload.pcap" 9
+$py "$here/tcp_variants.py" drop "$out/ws-fragmented-pings.pcap" "$out/ws-gap-at-header.pcap" 9
+$py "$here/tcp_variants.py" reuse "$out/ws-1003-binary-to-text.pcap" "$out/ws-4tuple-reuse.pcap"
+editcap -r "$out/ws-1003-binary-to-text.pcap" "$out/ws-midstream.pcap" 7-15
+editcap -s 80 "$out/ws-1003-binary-to-text.pcap" "$out/ws-snaplen-80.pcap"
 mkdir -p "$out/variants"
 $py "$here/relink.py" "$out/ws-1003-binary-to-text.pcap" "$out/variants"
 $py "$here/relink.py" "$out/ws-ipv6-1003.pcap" "$out/variants"
