@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/fuzz/run_fuzz.sh [-t SECONDS] [-t TARGET=SECONDS] [-j PARALLEL] [TARGET...]
+# tests/fuzz/run_fuzz.sh [-t SECONDS] [-t TARGET=SECONDS] [-w TARGET=WORKERS] [-j PARALLEL]
+#                        [TARGET...]
 #
 # Fuzzing that keeps going (issue 18): builds the libFuzzer targets (clang, ASan + UBSan) in
 # build-fuzz/, runs each target for SECONDS (default 600) on its persistent corpus
@@ -11,14 +12,16 @@
 # under build-fuzz/artifacts/TARGET/ and make the script exit 1; add each, once fixed, to
 # tests/fuzz/regress/ (replayed by every build).
 #
-# Targets: pcap ws tls handshake utf8 inflate keylog. -j runs that many at once (default 1).
+# Targets: pcap ws tls handshake utf8 inflate keylog. -j runs that many targets at once
+# (default 1); -w TARGET=N fuzzes one target with N worker processes (libFuzzer -fork=N), the
+# way to spend several cores on fuzz_pcap, whose executions cost the most.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${WSAUDIT_FUZZ_BUILD:-$root/build-fuzz}
 corpus_root=$root/tests/fuzz/corpus
 all_targets="pcap ws tls handshake utf8 inflate keylog"
 default_time=600
-declare -A time_of
+declare -A time_of workers_of
 parallel=1
 targets=()
 while [ $# -gt 0 ]; do
@@ -32,6 +35,10 @@ while [ $# -gt 0 ]; do
         ;;
     -j)
         parallel=$2
+        shift 2
+        ;;
+    -w)
+        workers_of[${2%%=*}]=${2#*=}
         shift 2
         ;;
     -h | --help)
@@ -93,8 +100,10 @@ run_one() {
     local sd
     sd=$(seed_dir "$t")
     local rc=0
+    local fork=()
+    [ -z "${workers_of[$t]:-}" ] || fork=(-fork="${workers_of[$t]}" -ignore_crashes=0)
     "$bin" -max_total_time="$secs" -max_len="$(max_len "$t")" -print_final_stats=1 \
-        -artifact_prefix="$art" -timeout=20 -rss_limit_mb=4096 \
+        -artifact_prefix="$art" -timeout=20 -rss_limit_mb=4096 "${fork[@]}" \
         "$found" "$corpus" ${sd:+"$sd"} >"$logs/$t.log" 2>&1 || rc=$?
     # minimise: the merge starts from the seeds (cut again from the captures on every run, so
     # not kept) and adds from the old corpus and this run's finds only the inputs that cover
@@ -109,8 +118,12 @@ run_one() {
     local execs eps cov ft
     execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$logs/$t.log")
     eps=$(awk '/stat::average_exec_per_sec/ {print $2}' "$logs/$t.log")
-    cov=$(grep -o 'cov: [0-9]*' "$logs/$t.log" | tail -1 | awk '{print $2}')
-    ft=$(grep -o 'ft: [0-9]*' "$logs/$t.log" | tail -1 | awk '{print $2}')
+    if [ -z "$execs" ]; then # fork mode: its last "#N: cov: ... exec/s: R" line
+        execs=$(grep -oE '^#[0-9]+:' "$logs/$t.log" | tail -1 | tr -d '#:' || true)
+        eps=$(grep -oE 'exec/s:? [0-9]+' "$logs/$t.log" | tail -1 | awk '{print $2}' || true)
+    fi
+    cov=$(grep -o 'cov: [0-9]*' "$logs/$t.log" | tail -1 | awk '{print $2}' || true)
+    ft=$(grep -o 'ft: [0-9]*' "$logs/$t.log" | tail -1 | awk '{print $2}' || true)
     local crashes
     crashes=$(find "$art" -type f | wc -l)
     printf '%-10s %6ss %11s %8s/s cov %6s ft %7s corpus %s -> %s files/bytes  %s\n' "$t" "$secs" \
