@@ -627,9 +627,15 @@ void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt)
             if (m && !ws_opcode_is_control(d->fp.hdr.opcode))
                 m->size += len;
         } else {
-            snprintf(buf, sizeof buf,
-                     "%llu bytes missing at stream offset %llu, not inside a frame payload",
-                     (unsigned long long)len, (unsigned long long)d->off);
+            if (len == WS_GAP_UNKNOWN)
+                snprintf(buf, sizeof buf,
+                         "bytes missing at stream offset %llu (how many is not known), not "
+                         "inside a frame payload",
+                         (unsigned long long)d->off);
+            else
+                snprintf(buf, sizeof buf,
+                         "%llu bytes missing at stream offset %llu, not inside a frame payload",
+                         (unsigned long long)len, (unsigned long long)d->off);
             d->off += len;
             stop_dir(s, dir, pkt, buf);
             d->stop_off = d->off - len;

@@ -212,6 +212,9 @@ size_t ws_session_heap(const struct ws_session *s);
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off);
 void ws_session_feed(struct ws_session *s, int dir, const uint8_t *data, size_t len,
                      const struct ws_seg_ctx *seg);
+/* len bytes of dir were not captured (WS_GAP_UNKNOWN: a hole whose size is not known, e.g. to
+ * the plugin when Wireshark flags a lost segment below data it holds; the rest of the stream) */
+#define WS_GAP_UNKNOWN (UINT64_MAX / 4)
 void ws_session_gap(struct ws_session *s, int dir, uint64_t len, uint64_t pkt);
 /* The direction's stream ended (FIN/RST or end of capture). */
 void ws_session_end_dir(struct ws_session *s, int dir, uint64_t pkt);

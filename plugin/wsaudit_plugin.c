@@ -136,7 +136,8 @@ struct wa_conn {
     guint32 init_port;
     uint32_t isn[2];
     uint8_t isn_known[2], init_known;
-    struct tcpv cur; /* the frame being processed */
+    uint64_t seen_end[2]; /* per side: the stream offset past the last byte captured */
+    struct tcpv cur;      /* the frame being processed */
 };
 
 static void add_item(uint32_t frame, const struct wa_item *it)
@@ -618,10 +619,17 @@ static void lost_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
     if (!a || !c->client_port)
         return;
     int lost_dir = is_client(c, pinfo) ? 1 : 0; /* the other side's bytes are missing */
+    /* how many: from the ACK to the end of what was captured of that side, as the analyzer
+     * counts them; not known when captured bytes lie beyond the acknowledged ones */
+    int peer = !side_of(c, pinfo);
+    uint64_t ack_off, len = WS_GAP_UNKNOWN;
+    if ((c->cur.flags & TH_ACK) && rel_off(c, peer, c->cur.ack, &ack_off) &&
+        ack_off > c->seen_end[peer])
+        len = ack_off - c->seen_end[peer];
     if (c->kind == 1 && c->ws_started)
-        ws_session_gap(&c->ws, lost_dir ? WS_S2C : WS_C2S, UINT64_MAX / 4, pinfo->num);
+        ws_session_gap(&c->ws, lost_dir ? WS_S2C : WS_C2S, len, pinfo->num);
     else if (c->kind == 2)
-        tls_session_gap(&c->tls, lost_dir ? TLS_S2C : TLS_C2S, UINT64_MAX / 4, pinfo->num);
+        tls_session_gap(&c->tls, lost_dir ? TLS_S2C : TLS_C2S, len, pinfo->num);
 }
 
 static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
@@ -685,6 +693,11 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
         c->isn[1] = c->cur.seq;
         c->isn_known[1] = 1;
     }
+    uint64_t seg_off;
+    int side = side_of(c, pinfo);
+    if (c->cur.len && rel_off(c, side, c->cur.seq, &seg_off) &&
+        seg_off + c->cur.len > c->seen_end[side])
+        c->seen_end[side] = seg_off + c->cur.len;
     if (c->kind == 0 && !c->first_payload) {
         /* the flow's first payload decides, as in the analyzer: an HTTP request or a TLS
          * ClientHello keeps it, anything else is not followed (Decode As still is: the
@@ -715,6 +728,12 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
 }
 
 /* ---- showing it ---- */
+
+/* as Wireshark's own websocket.opcode shows them (BASE_DEC, so -T ek gives a number) */
+static const value_string ws_opcode_vals[] = {{0, "Continuation"}, {1, "Text"},
+                                              {2, "Binary"},       {8, "Connection Close"},
+                                              {9, "Ping"},         {10, "Pong"},
+                                              {0, NULL}};
 
 static const value_string alert_kind_vals[] = {{TLS_AK_PLAIN, "plaintext"},
                                                {TLS_AK_ENCRYPTED, "encrypted"},
@@ -919,7 +938,8 @@ static void proto_register_wsaudit(void)
          {"Close code must not be sent", "wsaudit.close.illegal", FT_BOOLEAN, BASE_NONE, NULL, 0,
           "Reserved (1005, 1006, 1015, 1004) or invalid code on the wire", HFILL}},
         {&hf_unsup_opcode,
-         {"Offending opcode", "wsaudit.unsupported.opcode", FT_UINT8, BASE_HEX, NULL, 0,
+         {"Offending opcode", "wsaudit.unsupported.opcode", FT_UINT8, BASE_DEC,
+          VALS(ws_opcode_vals), 0,
           "First-frame opcode of the message that provoked a 1003 close", HFILL}},
         {&hf_unsup_frame,
          {"Offending message", "wsaudit.unsupported.frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
