@@ -729,6 +729,14 @@ static void first_pass(packet_info *pinfo, proto_tree *tree)
 
 /* ---- showing it ---- */
 
+/* Every wsaudit item is computed, not bytes of the packet: marked generated, as Wireshark's own
+ * analysis items are (shown in [brackets]) */
+static proto_item *gen(proto_item *pi)
+{
+    proto_item_set_generated(pi);
+    return pi;
+}
+
 /* as Wireshark's own websocket.opcode shows them (BASE_DEC, so -T ek gives a number) */
 static const value_string ws_opcode_vals[] = {{0, "Continuation"}, {1, "Text"},
                                               {2, "Binary"},       {8, "Connection Close"},
@@ -745,28 +753,28 @@ static const value_string alert_kind_vals[] = {{TLS_AK_PLAIN, "plaintext"},
 static void status_tree(proto_tree *t, tvbuff_t *tvb, const struct wa_item *it)
 {
     static const char *const how[] = {"capture_end", "fin", "rst"};
-    proto_item *si = proto_tree_add_none_format(t, hf_status, tvb, 0, 0, "Connection status:");
+    proto_item *si = gen(proto_tree_add_none_format(t, hf_status, tvb, 0, 0, "Connection status:"));
     proto_tree *st = proto_item_add_subtree(si, ett_finding);
     for (int side = 0; side < 2; side++) {
         int hf = side ? hf_server_saw : hf_client_saw;
         const char *who = side ? "server" : "client";
         if (it->saw[side] >= 0) {
             const struct ws_close_info *ci = ws_close_lookup((uint16_t)it->saw[side]);
-            proto_tree_add_uint_format_value(st, hf, tvb, 0, 0, (guint32)it->saw[side],
-                                             "%d (%s)", it->saw[side], ci->name);
+            gen(proto_tree_add_uint_format_value(st, hf, tvb, 0, 0, (guint32)it->saw[side],
+                                             "%d (%s)", it->saw[side], ci->name));
             proto_item_append_text(si, "%s %s saw %d (%s)", side ? "," : "", who, it->saw[side],
                                    ci->name);
         } else {
             proto_item_append_text(si, "%s %s saw unknown", side ? "," : "", who);
         }
     }
-    proto_tree_add_boolean(st, hf_closing_handshake, tvb, 0, 0, it->handshake_complete);
+    gen(proto_tree_add_boolean(st, hf_closing_handshake, tvb, 0, 0, it->handshake_complete));
     if (it->ended_by >= 0) {
-        proto_tree_add_string(st, hf_ended_by, tvb, 0, 0,
-                              it->ended_by == WS_C2S ? "client" : "server");
-        proto_tree_add_uint(st, hf_ended_frame, tvb, 0, 0, it->ref_frame);
+        gen(proto_tree_add_string(st, hf_ended_by, tvb, 0, 0,
+                              it->ended_by == WS_C2S ? "client" : "server"));
+        gen(proto_tree_add_uint(st, hf_ended_frame, tvb, 0, 0, it->ref_frame));
     }
-    proto_tree_add_string(st, hf_end_how, tvb, 0, 0, how[it->how < 3 ? it->how : 0]);
+    gen(proto_tree_add_string(st, hf_end_how, tvb, 0, 0, how[it->how < 3 ? it->how : 0]));
 }
 
 static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -777,34 +785,34 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     wmem_array_t *a = wmem_map_lookup(frame_results, GUINT_TO_POINTER(pinfo->num));
     if (!a)
         return 0;
-    proto_item *ti = proto_tree_add_item(tree, proto_wsaudit, tvb, 0, 0, ENC_NA);
+    proto_item *ti = gen(proto_tree_add_item(tree, proto_wsaudit, tvb, 0, 0, ENC_NA));
     proto_tree *t = proto_item_add_subtree(ti, ett_wsaudit);
     guint n = wmem_array_get_count(a);
     for (guint i = 0; i < n; i++) {
         const struct wa_item *it = wmem_array_index(a, i);
         if (it->kind == WA_CLOSE && it->has_code) {
             const struct ws_close_info *ci = ws_close_lookup(it->code);
-            proto_tree_add_uint_format_value(t, hf_close_code, tvb, 0, 0, it->code, "%u (%s)",
-                                             it->code, ci->name);
-            proto_tree_add_string(t, hf_close_class, tvb, 0, 0, ws_close_class_name(ci->cls));
+            gen(proto_tree_add_uint_format_value(t, hf_close_code, tvb, 0, 0, it->code, "%u (%s)",
+                                             it->code, ci->name));
+            gen(proto_tree_add_string(t, hf_close_class, tvb, 0, 0, ws_close_class_name(ci->cls)));
             if (ci->finding == F_CLOSE_RESERVED_CODE || ci->finding == F_CLOSE_INVALID_CODE)
-                proto_tree_add_boolean(t, hf_close_illegal, tvb, 0, 0, TRUE);
+                gen(proto_tree_add_boolean(t, hf_close_illegal, tvb, 0, 0, TRUE));
             if (it->text)
-                proto_tree_add_string(t, hf_close_reason, tvb, 0, 0, it->text);
+                gen(proto_tree_add_string(t, hf_close_reason, tvb, 0, 0, it->text));
         } else if (it->kind == WA_ALERT) {
             proto_item *ai;
             if (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
-                ai = proto_tree_add_uint_format_value(
+                ai = gen(proto_tree_add_uint_format_value(
                     t, hf_tls_alert, tvb, 0, 0, it->alert_desc, "%s (%u)",
-                    tls_alert_lookup(it->alert_desc)->name, it->alert_desc);
+                    tls_alert_lookup(it->alert_desc)->name, it->alert_desc));
             else
-                ai = proto_tree_add_string(t, hf_tls_alert_kind, tvb, 0, 0,
-                                           val_to_str_const(it->alert_kind, alert_kind_vals, "?"));
+                ai = gen(proto_tree_add_string(t, hf_tls_alert_kind, tvb, 0, 0,
+                                           val_to_str_const(it->alert_kind, alert_kind_vals, "?")));
             proto_item_append_text(ai, " from the %s", it->alert_sender ? "server" : "client");
-            proto_tree_add_string(t, hf_tls_alert_sender, tvb, 0, 0,
-                                  it->alert_sender ? "server" : "client");
+            gen(proto_tree_add_string(t, hf_tls_alert_sender, tvb, 0, 0,
+                                  it->alert_sender ? "server" : "client"));
             if (it->ref_frame != pinfo->num)
-                proto_tree_add_uint(t, hf_ref_frame, tvb, 0, 0, it->ref_frame);
+                gen(proto_tree_add_uint(t, hf_ref_frame, tvb, 0, 0, it->ref_frame));
             col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: TLS alert %s]",
                             (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
                                 ? tls_alert_lookup(it->alert_desc)->name
@@ -812,35 +820,35 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         } else if (it->kind == WA_STATUS) {
             status_tree(t, tvb, it);
         } else if (it->kind == WA_TLS) {
-            proto_tree_add_string(t, hf_tls_summary, tvb, 0, 0, it->text);
-            proto_tree_add_string(t, hf_tls_outcome, tvb, 0, 0,
-                                  tls_outcome_name((enum tls_outcome)it->tls_outcome));
+            gen(proto_tree_add_string(t, hf_tls_summary, tvb, 0, 0, it->text));
+            gen(proto_tree_add_string(t, hf_tls_outcome, tvb, 0, 0,
+                                  tls_outcome_name((enum tls_outcome)it->tls_outcome)));
         } else if (it->kind == WA_FINDING) {
             const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)it->finding);
-            proto_item *fitem = proto_tree_add_string(t, hf_finding, tvb, 0, 0, fi->id);
+            proto_item *fitem = gen(proto_tree_add_string(t, hf_finding, tvb, 0, 0, fi->id));
             proto_tree *ft = proto_item_add_subtree(fitem, ett_finding);
             if (it->text && *it->text)
-                proto_tree_add_string(ft, hf_finding_detail, tvb, 0, 0, it->text);
+                gen(proto_tree_add_string(ft, hf_finding_detail, tvb, 0, 0, it->text));
             if (it->unsup_status) {
                 /* the message, when one was found (also for "unknown": the last one seen) */
                 if (it->unsup_status == WS_UNSUP_OBSERVED + 1 ||
                     (it->unsup_status == WS_UNSUP_UNKNOWN + 1 && it->ref_frame)) {
-                    proto_tree_add_uint_format_value(ft, hf_unsup_opcode, tvb, 0, 0, it->opcode,
-                                                     "0x%x (%s)", it->opcode,
-                                                     ws_opcode_name(it->opcode));
-                    proto_tree_add_uint(ft, hf_unsup_frame, tvb, 0, 0, it->ref_frame);
+                    gen(proto_tree_add_uint_format_value(
+                        ft, hf_unsup_opcode, tvb, 0, 0, it->opcode, "%s (%u)",
+                        val_to_str_const(it->opcode, ws_opcode_vals, "Reserved"), it->opcode));
+                    gen(proto_tree_add_uint(ft, hf_unsup_frame, tvb, 0, 0, it->ref_frame));
                 }
                 static const char *const st[] = {"", "observed", "none_observed", "unknown",
                                                  "reply"};
-                proto_tree_add_string(ft, hf_unsup_status, tvb, 0, 0, st[it->unsup_status]);
+                gen(proto_tree_add_string(ft, hf_unsup_status, tvb, 0, 0, st[it->unsup_status]));
             } else if (it->ref_frame && it->ref_frame != pinfo->num) {
-                proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame);
+                gen(proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame));
             }
             if (it->ref_end > it->ref_frame && it->unsup_status != WS_UNSUP_REPLY + 1)
                 /* a frame (or the 1003's offending message) spread over packets: where it ended */
-                proto_tree_add_uint(ft, hf_ref_end, tvb, 0, 0, it->ref_end);
+                gen(proto_tree_add_uint(ft, hf_ref_end, tvb, 0, 0, it->ref_end));
             if (it->finding == F_TLS_HANDSHAKE_FAILURE)
-                proto_tree_add_boolean(ft, hf_tls_failed, tvb, 0, 0, TRUE);
+                gen(proto_tree_add_boolean(ft, hf_tls_failed, tvb, 0, 0, TRUE));
             expert_add_info_format(pinfo, fitem, &ei_findings[it->finding], "%s: %s%s%s%s%s",
                                    fi->id, fi->title, it->text && *it->text ? " (" : "",
                                    it->text ? it->text : "", it->text && *it->text ? ")" : "",
