@@ -243,6 +243,15 @@ def main():
         line = [x.split() for x in p.stdout.splitlines() if x.startswith("wsaudit.so")]
         expect(problems, bool(line) and line[0][1] == version and line[0][2] == "dissector",
                f"tshark -G plugins lists wsaudit.so {version} as a dissector plugin")
+        # every field says what it holds (issue 17): -G fields gives F, name, abbrev, type,
+        # parent, base, bitmask, blurb (expert infos are listed too, as FT_NONE: left out)
+        p = ts.run(["-G", "fields"])
+        mine = [f for f in (x.split("\t") for x in p.stdout.splitlines())
+                if len(f) >= 5 and f[0] == "F" and f[4] == "wsaudit"
+                and (f[3] != "FT_NONE" or f[2] == "wsaudit.status")]
+        bare = [f[2] for f in mine if len(f) < 8 or not f[7].strip()]
+        expect(problems, len(mine) >= 20 and not bare,
+               f"every one of the {len(mine)} wsaudit fields has a blurb (without: {bare})")
 
         capdir_src = capdir
         capdir = os.path.dirname(ts.readable(f"{capdir_src}/ws-close-codes-server.pcap"))
