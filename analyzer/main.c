@@ -147,12 +147,29 @@ static void usage(FILE *f)
           f);
 }
 
-/* The key log an option names: --keylog FILE (8), -o tls.keylog_file:FILE as tshark takes it,
- * --sslkeylogfile (9) for $SSLKEYLOGFILE; NULL after a message when it names none. */
+/* the long options without a short letter (getopt_long's values past 255 are not needed) */
+enum long_option {
+    OPT_FAIL_ON = 1,
+    OPT_MAX_FLOWS,
+    OPT_FLOW_TIMEOUT,
+    OPT_STREAM_BUFFER,
+    OPT_PAYLOAD,
+    OPT_WS_PORT,
+    OPT_MEMCAP,
+    OPT_KEYLOG,
+    OPT_SSLKEYLOGFILE,
+    OPT_KEYLOG_MEMCAP,
+    OPT_TIME,
+    OPT_CID_SEED,
+    OPT_NO_SANDBOX,
+};
+
+/* The key log an option names: --keylog FILE, -o tls.keylog_file:FILE as tshark takes it,
+ * --sslkeylogfile for $SSLKEYLOGFILE; NULL after a message when it names none. */
 static const char *keylog_option(int opt, const char *arg)
 {
     const char *kl = NULL;
-    if (opt == 8)
+    if (opt == OPT_KEYLOG)
         kl = arg;
     else if (opt == 'o' && (strncmp(arg, "tls.keylog_file:", 16) == 0 ||
                             strncmp(arg, "ssl.keylog_file:", 16) == 0))
@@ -353,22 +370,22 @@ static int wsaudit_main(int argc, char **argv)
     static const struct option longopts[] = {{"format", required_argument, NULL, 'F'},
                                              {"filter", required_argument, NULL, 'f'},
                                              {"no-frames", no_argument, NULL, 'q'},
-                                             {"fail-on", required_argument, NULL, 1},
+                                             {"fail-on", required_argument, NULL, OPT_FAIL_ON},
                                              {"version", no_argument, NULL, 'V'},
                                              {"help", no_argument, NULL, 'h'},
-                                             {"max-flows", required_argument, NULL, 2},
-                                             {"flow-timeout", required_argument, NULL, 3},
-                                             {"stream-buffer", required_argument, NULL, 4},
+                                             {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+                                             {"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
+                                             {"stream-buffer", required_argument, NULL, OPT_STREAM_BUFFER},
                                              {"jobs", required_argument, NULL, 'j'},
-                                             {"payload", no_argument, NULL, 5},
-                                             {"ws-port", required_argument, NULL, 6},
-                                             {"memcap", required_argument, NULL, 7},
-                                             {"keylog", required_argument, NULL, 8},
-                                             {"sslkeylogfile", no_argument, NULL, 9},
-                                             {"keylog-memcap", required_argument, NULL, 10},
-                                             {"time", no_argument, NULL, 11},
-                                             {"community-id-seed", required_argument, NULL, 12},
-                                             {"no-sandbox", no_argument, NULL, 13},
+                                             {"payload", no_argument, NULL, OPT_PAYLOAD},
+                                             {"ws-port", required_argument, NULL, OPT_WS_PORT},
+                                             {"memcap", required_argument, NULL, OPT_MEMCAP},
+                                             {"keylog", required_argument, NULL, OPT_KEYLOG},
+                                             {"sslkeylogfile", no_argument, NULL, OPT_SSLKEYLOGFILE},
+                                             {"keylog-memcap", required_argument, NULL, OPT_KEYLOG_MEMCAP},
+                                             {"time", no_argument, NULL, OPT_TIME},
+                                             {"community-id-seed", required_argument, NULL, OPT_CID_SEED},
+                                             {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
@@ -392,16 +409,16 @@ static int wsaudit_main(int argc, char **argv)
         case 'Z':
             run_as = optarg;
             break;
-        case 13:
+        case OPT_NO_SANDBOX:
             sandbox = 0;
             break;
         case 'o':
-        case 8:
-        case 9:
+        case OPT_KEYLOG:
+        case OPT_SSLKEYLOGFILE:
             if (!(kl = keylog_option(c, optarg)))
                 return 2;
             break;
-        case 10: {
+        case OPT_KEYLOG_MEMCAP: {
             char *end;
             keylog_mib = strtod(optarg, &end);
             if (*end || !(keylog_mib >= 1) || keylog_mib > 1e6) {
@@ -442,43 +459,43 @@ static int wsaudit_main(int argc, char **argv)
         case 'q':
             show_frames = 0;
             break;
-        case 5:
+        case OPT_PAYLOAD:
             show_payload = 1;
             break;
-        case 11:
+        case OPT_TIME:
             show_time = 1;
             break;
-        case 12:
+        case OPT_CID_SEED:
             if (!u16_option(optarg, 0, "--community-id-seed takes a number from 0 to 65535",
                             &cid_seed))
                 return 2;
             break;
-        case 6:
+        case OPT_WS_PORT:
             if (!u16_option(optarg, 1, "--ws-port takes a TCP port (1-65535)", &ws_port))
                 return 2;
             break;
-        case 1:
+        case OPT_FAIL_ON:
             fail_on = wsa_severity_parse(optarg);
             if (fail_on < 0) {
                 fprintf(stderr, "wsaudit: --fail-on takes note, warning or error\n");
                 return 2;
             }
             break;
-        case 2:
-        case 3:
-        case 4:
-        case 7: {
+        case OPT_MAX_FLOWS:
+        case OPT_FLOW_TIMEOUT:
+        case OPT_STREAM_BUFFER:
+        case OPT_MEMCAP: {
             char *end;
             double v = strtod(optarg, &end);
-            if (*end || !(v > 0) || v > 1e9 || (c == 7 && v < 1)) {
+            if (*end || !(v > 0) || v > 1e9 || (c == OPT_MEMCAP && v < 1)) {
                 fprintf(stderr, "wsaudit: %s takes a positive number%s\n", argv[optind - 1],
-                        c == 7 ? " of MiB, at least 1" : "");
+                        c == OPT_MEMCAP ? " of MiB, at least 1" : "");
                 return 2;
             }
-            *(c == 2   ? &max_flows
-              : c == 3 ? &flow_timeout
-              : c == 4 ? &stream_kib
-                       : &memcap_mib) = v;
+            *(c == OPT_MAX_FLOWS       ? &max_flows
+              : c == OPT_FLOW_TIMEOUT  ? &flow_timeout
+              : c == OPT_STREAM_BUFFER ? &stream_kib
+                                       : &memcap_mib) = v;
             break;
         }
         case 'V':
