@@ -1026,19 +1026,32 @@ static void proto_register_wsaudit(void)
     proto_wsaudit = proto_register_protocol("wsaudit verdicts", "wsaudit", "wsaudit");
     proto_register_field_array(proto_wsaudit, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
+    /* findings only the analyzer's own capture reading, TCP reassembly and HTTP/2 check can
+     * raise (Wireshark reports those conditions with its own expert infos): not registered, so
+     * they do not show in the filter completion as if the plugin could raise them */
+    static const enum wsa_finding_id analyzer_only[] = {
+        F_V_EARLY_DATA,    F_D_HANDSHAKE_TOO_LARGE, F_D_STREAM_GAP,        F_D_STREAM_MEMCAP,
+        F_W_STREAM_OVERLAP_CONFLICT, F_D_CAPTURE_TRUNCATED, F_D_PACKET_MALFORMED,
+        F_D_IP_FRAGMENT,   F_W_IP_FRAGMENT_OVERLAP, F_D_FLOW_MEMCAP,       F_TLS_INNER_HTTP2};
+    int nei = 0;
     for (int i = 0; i < F_FINDING_COUNT; i++) {
         const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)i);
+        int skip = 0;
+        for (size_t k = 0; k < array_length(analyzer_only); k++)
+            skip |= analyzer_only[k] == (enum wsa_finding_id)i;
+        ei_findings[i] = (expert_field)EI_INIT;
+        if (skip)
+            continue;
         static const int sev[] = {PI_NOTE, PI_WARN, PI_ERROR, PI_WARN};
         snprintf(names[i], sizeof names[i], "wsaudit.%s", fi->id);
         ei_register_info r = {&ei_findings[i],
                               {names[i],
                                fi->severity == WSA_SEV_DEGRADED ? PI_UNDECODED : PI_PROTOCOL,
                                sev[fi->severity], fi->title, EXPFILL}};
-        ei[i] = r;
-        ei_findings[i] = (expert_field)EI_INIT;
+        ei[nei++] = r;
     }
     expert_module_t *em = expert_register_protocol(proto_wsaudit);
-    expert_register_field_array(em, ei, F_FINDING_COUNT);
+    expert_register_field_array(em, ei, nei);
     wsaudit_tap = register_tap("wsaudit");
     register_init_routine(init_maps);
     register_cleanup_routine(cleanup_maps);

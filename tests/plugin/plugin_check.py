@@ -252,6 +252,14 @@ def main():
         bare = [f[2] for f in mine if len(f) < 8 or not f[7].strip()]
         expect(problems, len(mine) >= 20 and not bare,
                f"every one of the {len(mine)} wsaudit fields has a blurb (without: {bare})")
+        # expert infos the plugin cannot raise are not offered (issue 17)
+        experts = {x.split("\t")[2] for x in p.stdout.splitlines()
+                   if x.startswith("F\t") and "\twsaudit." in x}
+        never = {"wsaudit.stream.gap", "wsaudit.stream.memcap", "wsaudit.capture.truncated",
+                 "wsaudit.capture.ip_fragment", "wsaudit.capture.flow_memcap"}
+        expect(problems, not (experts & never) and "wsaudit.ws.close.reserved_code" in experts
+               and "wsaudit.stream.midstream" in experts,
+               f"expert infos only the analyzer raises are not registered ({sorted(experts & never)})")
 
         capdir_src = capdir
         capdir = os.path.dirname(ts.readable(f"{capdir_src}/ws-close-codes-server.pcap"))
