@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glib.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
@@ -134,6 +135,11 @@ static void usage(FILE *f)
           "      --sslkeylogfile       the key log named by the SSLKEYLOGFILE variable\n"
           "      --keylog-memcap MIB   memory for TLS secrets (default 256)\n"
           "  -j, --jobs N              analyze up to N files at once (output as with -j 1)\n"
+          "      --merge               read all files as ONE capture, in time order (rotated\n"
+          "                            files: connections go on from one to the next);\n"
+          "                            packet numbers count over all, records give file_pkt\n"
+          "      --files-from LIST     read the captures named in LIST, one per line ('-':\n"
+          "                            stdin); a directory argument means the files in it\n"
           "  -Z USER                   run as root: become USER once the files are open\n"
           "                            (default nobody; -Z root stays root)\n"
           "      --no-sandbox          do not close the system call filter (seccomp) that\n"
@@ -162,6 +168,8 @@ enum long_option {
     OPT_TIME,
     OPT_CID_SEED,
     OPT_NO_SANDBOX,
+    OPT_MERGE,
+    OPT_FILES_FROM,
 };
 
 /* The key log an option names: --keylog FILE, -o tls.keylog_file:FILE as tshark takes it,
@@ -179,6 +187,76 @@ static const char *keylog_option(int opt, const char *arg)
     else if (!(kl = getenv("SSLKEYLOGFILE")) || !*kl)
         fprintf(stderr, "wsaudit: --sslkeylogfile: SSLKEYLOGFILE is not set\n");
     return kl && *kl ? kl : NULL;
+}
+
+/* A capture named on the command line; a directory stands for the files in it (not those whose
+ * name starts with a dot), in name order, which is time order for rotated captures
+ * (tcpdump -G/-C, dumpcap -b). 0, or 1 after a message. */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_input(GPtrArray *inputs, const char *path)
+{
+    if (!g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_ptr_array_add(inputs, g_strdup(path));
+        return 0;
+    }
+    GError *e = NULL;
+    GDir *d = g_dir_open(path, 0, &e);
+    if (!d) {
+        fprintf(stderr, "wsaudit: %s: %s\n", path, e->message);
+        g_error_free(e);
+        return 1;
+    }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+    while ((n = g_dir_read_name(d))) {
+        char *full = g_build_filename(path, n, NULL);
+        if (n[0] != '.' && g_file_test(full, G_FILE_TEST_IS_REGULAR))
+            g_ptr_array_add(names, full);
+        else
+            g_free(full);
+    }
+    g_dir_close(d);
+    if (!names->len)
+        fprintf(stderr, "wsaudit: %s: the directory holds no files\n", path);
+    g_ptr_array_sort(names, (GCompareFunc)compare_names);
+    int bad = !names->len;
+    for (guint i = 0; i < names->len; i++)
+        g_ptr_array_add(inputs, g_strdup(g_ptr_array_index(names, i)));
+    g_ptr_array_free(names, TRUE);
+    return bad;
+}
+
+/* --files-from LIST: one capture per line ("-": the list is on standard input); empty lines
+ * and lines starting with # are skipped. For more files than a command line holds. */
+static int add_list(GPtrArray *inputs, const char *list)
+{
+    FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "r");
+    if (!f) {
+        fprintf(stderr, "wsaudit: --files-from %s: %s\n", list, strerror(errno));
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int bad = 0;
+    while (!bad && (len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (len && line[0] != '#')
+            bad = add_input(inputs, line);
+    }
+    if (!bad && ferror(f)) {
+        fprintf(stderr, "wsaudit: --files-from %s: read error\n", list);
+        bad = 1;
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return bad;
 }
 
 /* `wsaudit explain X`: a number is a close status code; a word is a TLS alert name. Both come
@@ -386,6 +464,8 @@ static int wsaudit_main(int argc, char **argv)
                                              {"time", no_argument, NULL, OPT_TIME},
                                              {"community-id-seed", required_argument, NULL, OPT_CID_SEED},
                                              {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+                                             {"merge", no_argument, NULL, OPT_MERGE},
+                                             {"files-from", required_argument, NULL, OPT_FILES_FROM},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
@@ -397,7 +477,9 @@ static int wsaudit_main(int argc, char **argv)
     int nkeylogs = 0;
     double keylog_mib = 256;
     const char *run_as = NULL;
-    int sandbox = 1;
+    int sandbox = 1, merge = 0;
+    const char *files_from[16];
+    int nfrom = 0;
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
@@ -411,6 +493,16 @@ static int wsaudit_main(int argc, char **argv)
             break;
         case OPT_NO_SANDBOX:
             sandbox = 0;
+            break;
+        case OPT_MERGE:
+            merge = 1;
+            break;
+        case OPT_FILES_FROM:
+            if (nfrom == (int)(sizeof files_from / sizeof files_from[0])) {
+                fprintf(stderr, "wsaudit: at most 16 --files-from lists\n");
+                return 2;
+            }
+            files_from[nfrom++] = optarg;
             break;
         case 'o':
         case OPT_KEYLOG:
@@ -516,19 +608,33 @@ static int wsaudit_main(int argc, char **argv)
             keylogs[nkeylogs++] = kl;
         }
     }
-    if (optind >= argc && !nr) {
+    if (optind >= argc && !nr && !nfrom) {
         usage(stderr);
         return 2;
     }
-    /* the files: -r ones first, then the arguments */
-    const char **files = malloc(sizeof *files * (size_t)(nr + argc - optind + 1));
-    if (!files)
+    /* the files: -r ones first, then the lists, then the arguments; directories expanded */
+    GPtrArray *inputs = g_ptr_array_new_with_free_func(g_free);
+    int bad = 0;
+    for (int i = 0; i < nr && !bad; i++)
+        bad = add_input(inputs, rfiles[i]);
+    for (int i = 0; i < nfrom && !bad; i++)
+        bad = add_list(inputs, files_from[i]);
+    for (int i = optind; i < argc && !bad; i++)
+        bad = add_input(inputs, argv[i]);
+    if (!bad && merge)
+        for (guint i = 0; i < inputs->len && !bad; i++)
+            if (strcmp(g_ptr_array_index(inputs, i), "-") == 0) {
+                fprintf(stderr, "wsaudit: --merge reads files, not standard input\n");
+                bad = 1;
+            }
+    if (bad || !inputs->len) {
+        if (!bad)
+            fprintf(stderr, "wsaudit: no capture files to read\n");
+        g_ptr_array_free(inputs, TRUE);
         return 2;
-    int nfiles = 0;
-    for (int i = 0; i < nr; i++)
-        files[nfiles++] = rfiles[i];
-    for (int i = optind; i < argc; i++)
-        files[nfiles++] = argv[i];
+    }
+    const char **files = (const char **)inputs->pdata;
+    int nfiles = (int)inputs->len;
 
     /* SIGINT/SIGTERM end the analysis after the packets already read (on stdin: those in the
      * pipe). SIGPIPE keeps its default: when the reader
@@ -550,7 +656,7 @@ static int wsaudit_main(int argc, char **argv)
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
     report_init(&rep, fmt, stdout);
     if (oom_init(&rep) != 0) {
-        free(files);
+        g_ptr_array_free(inputs, TRUE);
         return 2;
     }
     rep.show_frames = show_frames;
@@ -559,7 +665,7 @@ static int wsaudit_main(int argc, char **argv)
     rep.fail_on = fail_on;
     struct tls_keylog *keys = NULL;
     if (nkeylogs && !(keys = keys_load_files(keylogs, nkeylogs, o.keylog_cap, &rep))) {
-        free(files);
+        g_ptr_array_free(inputs, TRUE);
         return 2;
     }
     o.keys = keys;
@@ -568,7 +674,7 @@ static int wsaudit_main(int argc, char **argv)
     if (confine_drop_privileges(run_as) != 0) {
         input_preopen_close();
         tls_keylog_free(keys);
-        free(files);
+        g_ptr_array_free(inputs, TRUE);
         return 2;
     }
     if (sandbox)
@@ -576,7 +682,12 @@ static int wsaudit_main(int argc, char **argv)
 #ifdef WSAUDIT_TEST_HOOKS
     confine_test_hook();
 #endif
-    if (jobs > 1 && nfiles > 1) {
+    if (merge) {
+        struct analyzer an;
+        setup_analyzer(&an, &rep, &o);
+        run_merged(&an, &rep, files, nfiles, filter);
+        analyzer_free(&an);
+    } else if (jobs > 1 && nfiles > 1) {
         run_parallel((char **)files, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
     } else {
         struct analyzer an;
@@ -585,10 +696,10 @@ static int wsaudit_main(int argc, char **argv)
             run_file(&an, &rep, files[i], filter);
         analyzer_free(&an);
     }
-    free(files);
     report_summary(&rep);
     tls_keylog_free(keys);
     input_preopen_close();
+    g_ptr_array_free(inputs, TRUE);
     return report_exit_status(&rep);
 }
 

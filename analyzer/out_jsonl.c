@@ -38,11 +38,17 @@ static void head(struct report *r, const char *type, const char *file, const str
     fprintf(f, "{\"type\":\"%s\"", type);
     if (ts_ns)
         fprintf(f, ",\"ts\":\"%s\"", report_ts(r, *ts_ns));
+    /* merged files (--merge): the file this record's packet came from, and its number there */
+    const char *in_file;
+    uint64_t file_pkt;
+    int located = report_locate(r, pkt, &in_file, &file_pkt);
     fputs(",\"file\":", f);
-    str(f, c ? c->file : file);
+    str(f, located ? in_file : c ? c->file : file);
     if (c)
         fprintf(f, ",\"conn\":%" PRIu64, c->id);
     fprintf(f, ",\"pkt\":%" PRIu64, pkt);
+    if (located)
+        fprintf(f, ",\"file_pkt\":%" PRIu64, file_pkt);
     /* the join key on connection-level records and findings (not on the bulk frame lines) */
     if (c && c->community_id[0] &&
         (!strcmp(type, "conn") || !strcmp(type, "tls") || !strcmp(type, "status") ||
@@ -69,6 +75,8 @@ static void j_file(struct report *r, const char *file, const char *linktype)
     str(r->out, file);
     fputs(",\"linktype\":", r->out);
     str(r->out, linktype);
+    if (r->merge) /* one of several files read as one capture */
+        fputs(",\"merged\":true", r->out);
     /* who wrote it, and the record schema (schema/wsaudit.schema.json) it follows */
     fputs(",\"wsaudit\":\"" WSAUDIT_VERSION "\",\"schema\":1}\n", r->out);
 }
@@ -189,7 +197,7 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
 {
     FILE *f = r->out;
     const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
-    if (ev->type == WS_EV_FRAME && j_plain_frame(r, c, ev))
+    if (ev->type == WS_EV_FRAME && !r->merge && j_plain_frame(r, c, ev))
         return;
     if (ev->type == WS_EV_STATUS) {
         const struct ws_status *st = ev->status;

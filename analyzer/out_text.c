@@ -9,7 +9,11 @@
 
 static void t_file(struct report *r, const char *file, const char *linktype)
 {
-    fprintf(r->out, "== %s (%s)\n", file, linktype);
+    if (r->merge) /* --merge: numbers count over all files, which follow in time order */
+        fprintf(r->out, "== %s (%s; merged: packet numbers count over all files)\n", file,
+                linktype);
+    else
+        fprintf(r->out, "== %s (%s)\n", file, linktype);
 }
 
 static void slice(FILE *f, const char *label, struct ws_slice s)
@@ -259,7 +263,12 @@ static void t_finding(struct report *r, const struct conn_view *c, const char *f
 
 static void t_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)
 {
-    if (pkt)
+    const char *in_file;
+    uint64_t file_pkt;
+    if (report_locate(r, pkt, &in_file, &file_pkt))
+        fprintf(r->out, "error: %s: packet %" PRIu64 " (%" PRIu64 " of the merged capture): %s%s\n",
+                in_file, file_pkt, pkt, msg, fatal ? "" : " (findings before this point are above)");
+    else if (pkt)
         fprintf(r->out, "error: %s: packet %" PRIu64 ": %s%s\n", file, pkt, msg,
                 fatal ? "" : " (findings before this point are above)");
     else

@@ -23,6 +23,24 @@ void report_init(struct report *r, enum report_format fmt, FILE *out)
     r->err = stderr;
 }
 
+int report_locate(const struct report *r, uint64_t pkt, const char **file, uint64_t *file_pkt)
+{
+    const struct merge_map *mm = r->merge;
+    if (!mm || !pkt || !mm->n || mm->lost || pkt < mm->runs[0].first)
+        return 0;
+    size_t lo = 0, hi = mm->n; /* the last run that starts at or before pkt */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (mm->runs[mid].first <= pkt)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *file = mm->runs[lo].file;
+    *file_pkt = mm->runs[lo].file_first + (pkt - mm->runs[lo].first);
+    return 1;
+}
+
 const char *report_ts(struct report *r, uint64_t ns)
 {
     if (ns == r->ts_cached_ns && r->ts_digits == r->ts_cached_digits && r->ts_cached[0])
@@ -142,7 +160,12 @@ void report_error(struct report *r, const char *file, uint64_t pkt, const char *
     formats[r->fmt]->error(r, file, pkt, msg, fatal);
     fflush(r->out);
     /* and on stderr, one line, whatever the output format */
-    if (r->err && pkt)
+    const char *in_file;
+    uint64_t file_pkt;
+    if (r->err && report_locate(r, pkt, &in_file, &file_pkt))
+        fprintf(r->err, "wsaudit: %s: packet %llu (%llu of the merged capture): %s\n", in_file,
+                (unsigned long long)file_pkt, (unsigned long long)pkt, msg);
+    else if (r->err && pkt)
         fprintf(r->err, "wsaudit: %s: packet %llu: %s\n", file, (unsigned long long)pkt, msg);
     else if (r->err)
         fprintf(r->err, "wsaudit: %s: %s\n", file, msg);

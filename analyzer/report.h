@@ -48,6 +48,18 @@ struct handshake_view {
     const struct ws_handshake_result *res;
 };
 
+/* --merge: the inputs are one capture whose packets are numbered over all files; a run of
+ * packets that came from one file one after another is one entry */
+struct merge_run {
+    uint64_t first, file_first; /* the run's first packet: in the capture, in its file */
+    const char *file;
+};
+struct merge_map {
+    struct merge_run *runs;
+    size_t n, cap;
+    int lost; /* out of memory: files are no longer known */
+};
+
 struct report {
     enum report_format fmt;
     FILE *out;
@@ -77,11 +89,16 @@ struct report {
     uint64_t ts_cached_ns;
     int ts_cached_digits;
     char ts_cached[48];
+    struct merge_map *merge; /* set while a merged capture is analysed */
 };
 
 /* ISO 8601 UTC ("2026-12-02T14:31:42.123456Z") of a capture time, in the report's precision;
  * valid until the next call */
 const char *report_ts(struct report *r, uint64_t ns);
+
+/* Under --merge, the file packet pkt of the merged capture came from and its number there
+ * (1); 0 when not merging or not known. */
+int report_locate(const struct report *r, uint64_t pkt, const char **file, uint64_t *file_pkt);
 
 void report_init(struct report *r, enum report_format fmt, FILE *out);
 void report_file(struct report *r, const char *file, const char *linktype);

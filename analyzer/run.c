@@ -4,8 +4,10 @@
  * with the file and packet, and everything found before them is kept. Used by main.c and by the
  * whole-path fuzz target.
  */
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "flow.h"
@@ -34,6 +36,7 @@ struct source {
     int is_stdin;     /* standard input: a stop request first drains what is in the pipe */
     struct input *in; /* the decompressing reader behind p, or NULL */
     struct pcap_pkthdr hdr;
+    const char *keys_path; /* a pcapng file whose own TLS secrets are read, or NULL */
 };
 
 static int is_pcapng(const char *path)
@@ -169,65 +172,77 @@ static void source_close(struct source *s)
 static int run_source(struct analyzer *an, struct report *rep, struct source *src,
                       const char *name, const char *filter, int first_dlt);
 
-/* Standard input, or a compressed file: read through input.c (which looks at the first bytes
- * and decompresses gzip, zstd, xz, bzip2 and lz4), then libpcap. */
-static int run_stream(struct analyzer *an, struct report *rep, const char *path, const char *name,
-                      const char *filter)
+/* Open path ("-": stdin) for reading packets: libpcap, through input.c when it is stdin or
+ * compressed, or our pcapng reader for a pcapng file libpcap refuses. *dlt is the first link
+ * type (-1: our reader, which knows it per packet), *digits the time precision. 0 when open;
+ * -1 with err set; -2 when our reader refused it too (its file record comes before the error). */
+static int source_open(struct source *s, const char *path, int *dlt, int *digits, char *err,
+                       size_t n)
 {
-    char err[PCAP_ERRBUF_SIZE + 64];
-    struct input *in = NULL;
-    FILE *f = input_open(path, &in, err, sizeof err);
+    memset(s, 0, sizeof *s);
+    int std = strcmp(path, "-") == 0;
+    if (std || input_file_compression(path)) {
+        FILE *f = input_open(path, &s->in, err, n);
+        if (!f)
+            return -1;
+        char perr[PCAP_ERRBUF_SIZE];
+        s->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
+        if (!s->p) {
+            fclose(f);
+            snprintf(err, n, "%s", perr);
+            return -1;
+        }
+        size_t hl;
+        const uint8_t *head = input_head(s->in, &hl);
+        *digits = ts_digits_of(head, hl);
+        s->is_stdin = std;
+        *dlt = pcap_datalink(s->p);
+        return 0;
+    }
+    /* through input_fopen: the file may have been opened before confinement */
+    char perr[PCAP_ERRBUF_SIZE];
+    FILE *pf = input_fopen(path);
+    if (!pf)
+        snprintf(perr, sizeof perr, "%s: %s", path, strerror(errno));
+    else if (!(s->p = pcap_fopen_offline_with_tstamp_precision(pf, PCAP_TSTAMP_PRECISION_NANO,
+                                                                perr)))
+        fclose(pf); /* libpcap leaves the FILE to us when it fails */
+    s->keys_path = path;
+    *digits = file_ts_digits(path);
+    if (s->p) {
+        s->path = path;
+        *dlt = pcap_datalink(s->p);
+        return 0;
+    }
+    /* a pcapng file libpcap cannot open may still be one ours reads */
+    FILE *f = pf && is_pcapng(path) ? input_fopen(path) : NULL;
     if (!f) {
-        report_error(rep, name, 0, err, 1);
+        snprintf(err, n, "%s", perr);
         return -1;
     }
-    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
-    if (!p) {
-        fclose(f);
-        report_error(rep, name, 0, err, 1);
-        return -1;
-    }
-    size_t hl;
-    const uint8_t *head = input_head(in, &hl);
-    rep->ts_digits = ts_digits_of(head, hl);
-    struct source src = {p, NULL, NULL, NULL, strcmp(path, "-") == 0, in, {{0, 0}, 0, 0}};
-    return run_source(an, rep, &src, name, filter, pcap_datalink(p));
+    s->ng_file = f;
+    s->ng = pcapng_open(f, err, n);
+    *dlt = -1;
+    return s->ng ? 0 : -2;
 }
 
 /* Analyze one file; returns 0 when it was read to the end. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter)
 {
-    char errbuf[PCAP_ERRBUF_SIZE];
-    int std = strcmp(path, "-") == 0;
-    const char *name = std ? "<stdin>" : path;
-    if (std || input_file_compression(path))
-        return run_stream(an, rep, path, name, filter);
-    /* through input_fopen: the file may have been opened before confinement */
-    FILE *pf = input_fopen(path);
-    pcap_t *p = NULL;
-    if (!pf)
-        snprintf(errbuf, sizeof errbuf, "%s: %s", path, strerror(errno));
-    else if (!(p = pcap_fopen_offline_with_tstamp_precision(pf, PCAP_TSTAMP_PRECISION_NANO,
-                                                             errbuf)))
-        fclose(pf); /* libpcap leaves the FILE to us when it fails */
-    if (!p) {
-        /* a pcapng file libpcap cannot open may still be one ours reads */
-        FILE *f = pf && is_pcapng(path) ? input_fopen(path) : NULL;
-        if (f) {
-            rep->ts_digits = file_ts_digits(path);
-            an->path = path;
-            int rc = run_pcapng(an, rep, f, name, filter);
-            an->path = NULL;
-            fclose(f);
-            return rc;
-        }
-        report_error(rep, name, 0, errbuf, 1);
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    char err[PCAP_ERRBUF_SIZE + 64];
+    struct source src;
+    int dlt, digits, r = source_open(&src, path, &dlt, &digits, err, sizeof err);
+    if (r < 0) {
+        if (r == -2)
+            report_file(rep, name, "unknown");
+        report_error(rep, name, 0, err, 1);
+        source_close(&src);
         return -1;
     }
-    struct source src = {p, NULL, NULL, std ? NULL : path, 0, NULL, {{0, 0}, 0, 0}};
-    rep->ts_digits = std ? 6 : file_ts_digits(path);
-    an->path = src.path;
-    int rc = run_source(an, rep, &src, name, filter, pcap_datalink(p));
+    rep->ts_digits = digits;
+    an->path = src.keys_path;
+    int rc = run_source(an, rep, &src, name, filter, dlt);
     an->path = NULL;
     return rc;
 }
@@ -340,45 +355,144 @@ static int filter_match(struct filters *fl, int dlt, const struct pcap_pkthdr *h
     return pcap_offline_filter(&fl->prog[i], h, data) != 0;
 }
 
+/* What one capture's packets go through, whether it is one file or several merged: the filter,
+ * IP reassembly and the analyzer. */
+struct pass {
+    struct analyzer *an;
+    struct report *rep;
+    struct filters fl;
+    struct defrag *df;
+    struct defrag_ctx dctx;
+    int unsupported_reported; /* the link type last said to be unsupported */
+    int rc;                   /* -1 once something was not analysed */
+};
+
+static void pass_init(struct pass *ps, struct analyzer *an, struct report *rep, const char *name,
+                      const char *filter)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->an = an;
+    ps->rep = rep;
+    ps->fl.expr = filter;
+    ps->dctx.rep = rep;
+    ps->dctx.name = name;
+    ps->df = defrag_new(DEFRAG_MEMCAP, on_defrag_finding, &ps->dctx);
+    ps->unsupported_reported = -1;
+}
+
+/* The file's first link type is one we decode, and the filter compiles for it (a bad
+ * expression is reported before any packet); else the error is reported and 0 returned. */
+static int pass_accepts(struct pass *ps, const struct source *src, const char *name, int dlt)
+{
+    /* (a pcapng file may hold other link types further on) */
+    if (dlt >= 0 && !decode_link_supported(dlt) && !(src->path && is_pcapng(src->path))) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "link type %s (%d) is not supported", linktype_name(dlt), dlt);
+        report_error(ps->rep, name, 0, msg, 1);
+        return 0;
+    }
+    char err[PCAP_ERRBUF_SIZE + 128];
+    if (ps->fl.expr && dlt >= 0) {
+        struct pcap_pkthdr none = {{0, 0}, 0, 0};
+        if (filter_match(&ps->fl, dlt, &none, (const u_char *)"", err, sizeof err) < 0) {
+            report_error(ps->rep, name, 0, err, 1);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* One packet (number pkt of the capture); 0 to go on, -1 when the run must stop (reported). */
+static int pass_packet(struct pass *ps, const char *name, uint64_t pkt,
+                       const struct pcap_pkthdr *h, const u_char *data, int dlt)
+{
+    struct report *rep = ps->rep;
+    char err[PCAP_ERRBUF_SIZE + 128];
+    rep->packets++;
+    rep->cur_name = name;
+    rep->cur_pkt = pkt;
+    rep->now_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+    if (ps->fl.expr) {
+        int m = filter_match(&ps->fl, dlt, h, data, err, sizeof err);
+        if (m < 0) {
+            report_error(rep, name, pkt, err, 0);
+            ps->rc = -1;
+            return -1;
+        }
+        if (!m)
+            return 0;
+    }
+    if (!decode_link_supported(dlt)) {
+        if (ps->unsupported_reported != dlt) { /* once per change of link type */
+            char msg[160];
+            snprintf(msg, sizeof msg, "link type %s (%d) is not supported; its packets are skipped",
+                     linktype_name(dlt), dlt);
+            report_error(rep, name, pkt, msg, 0);
+            ps->unsupported_reported = dlt;
+            ps->rc = -1;
+        }
+        return 0;
+    }
+    struct tcp_pkt tp;
+    const char *why;
+    enum decode_result d = decode_packet(dlt, data, h->caplen, h->len, &tp, &why);
+    ps->dctx.name = name;
+    ps->an->file = name;
+    dispatch(ps->an, rep, ps->df, name, d, &tp, why, h, pkt);
+    return 0;
+}
+
+/* The end of the capture: incomplete datagrams are reported before the flows end. */
+static int pass_end(struct pass *ps)
+{
+    if (ps->df) {
+        defrag_flush(ps->df);
+        defrag_free(ps->df);
+    }
+    analyzer_end_file(ps->an);
+    for (int i = 0; i < ps->fl.n; i++)
+        pcap_freecode(&ps->fl.prog[i]);
+    return ps->rc;
+}
+
+/* a pcapng file's own TLS secrets, wherever they are in it: read before its packets, and
+ * looked in before those read so far (chained to them) */
+static struct tls_keylog *source_keys(struct analyzer *an, const struct source *src,
+                                      struct report *rep)
+{
+    struct tls_keylog *k = NULL;
+    if (src->keys_path && is_pcapng(src->keys_path)) {
+        k = keys_from_pcapng(src->keys_path, an->keys, an->keylog_cap, rep);
+        if (k)
+            an->keys = k;
+    }
+    return k;
+}
+
 static int run_source(struct analyzer *an, struct report *rep, struct source *src,
                       const char *name, const char *filter, int first_dlt)
 {
     an->file = name;
     report_file(rep, name, first_dlt >= 0 ? linktype_name(first_dlt) : "pcapng");
-    /* a pcapng file's own TLS secrets, wherever they are in it: read before the packets */
     an->keys = an->keylogs;
-    if (an->path && is_pcapng(an->path)) {
-        an->file_keys = keys_from_pcapng(an->path, an->keylogs, an->keylog_cap, rep);
-        if (an->file_keys)
-            an->keys = an->file_keys;
-    }
-    /* (a pcapng file may hold other link types further on) */
-    if (first_dlt >= 0 && !decode_link_supported(first_dlt) &&
-        !(src->path && is_pcapng(src->path))) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "link type %s (%d) is not supported", linktype_name(first_dlt),
-                 first_dlt);
-        report_error(rep, name, 0, msg, 1);
+    struct source keysrc = *src;
+    keysrc.keys_path = an->path;
+    an->file_keys = source_keys(an, &keysrc, rep);
+    struct pass ps;
+    pass_init(&ps, an, rep, name, filter);
+    if (!pass_accepts(&ps, src, name, first_dlt)) {
+        if (ps.df)
+            defrag_free(ps.df);
+        tls_keylog_free(an->file_keys);
+        an->file_keys = NULL;
+        an->keys = an->keylogs;
         source_close(src);
         return -1;
     }
-    struct filters fl = {filter, 0, {0}, {{0, NULL}}};
-    char err[PCAP_ERRBUF_SIZE + 128];
-    if (filter && first_dlt >= 0) { /* a bad expression is reported before any packet */
-        struct pcap_pkthdr none = {{0, 0}, 0, 0};
-        if (filter_match(&fl, first_dlt, &none, (const u_char *)"", err, sizeof err) < 0) {
-            report_error(rep, name, 0, err, 1);
-            source_close(src);
-            return -1;
-        }
-    }
-
     rep->cur_name = name;
     rep->cur_pkt = 0;
-    struct defrag_ctx dctx = {rep, name};
-    struct defrag *df = defrag_new(DEFRAG_MEMCAP, on_defrag_finding, &dctx);
+    char err[PCAP_ERRBUF_SIZE + 128];
     uint64_t pkt = 0;
-    int rc = 0, unsupported_reported = -1;
     const struct pcap_pkthdr *h = NULL;
     const u_char *data = NULL;
     int dlt = -1;
@@ -394,54 +508,225 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
             snprintf(msg, sizeof msg, "read failed after packet %llu: %s", (unsigned long long)pkt,
                      err);
             report_error(rep, name, pkt + 1, msg, 0);
-            rc = -1;
+            ps.rc = -1;
             break;
         }
         pkt++;
-        rep->packets++;
-        rep->cur_pkt = pkt;
-        rep->now_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
-        if (filter) {
-            int m = filter_match(&fl, dlt, h, data, err, sizeof err);
-            if (m < 0) {
-                report_error(rep, name, pkt, err, 0);
-                rc = -1;
-                break;
-            }
-            if (!m)
-                continue;
-        }
-        if (!decode_link_supported(dlt)) {
-            if (unsupported_reported != dlt) { /* once per change of link type */
-                char msg[160];
-                snprintf(msg, sizeof msg,
-                         "link type %s (%d) is not supported; its packets are skipped",
-                         linktype_name(dlt), dlt);
-                report_error(rep, name, pkt, msg, 0);
-                unsupported_reported = dlt;
-                rc = -1;
-            }
-            continue;
-        }
-        struct tcp_pkt tp;
-        const char *why;
-        enum decode_result d = decode_packet(dlt, data, h->caplen, h->len, &tp, &why);
-        dispatch(an, rep, df, name, d, &tp, why, h, pkt);
+        if (pass_packet(&ps, name, pkt, h, data, dlt) < 0)
+            break;
     }
     if (wsaudit_stop_requested) {
         report_error(rep, name, pkt, "interrupted; findings so far are written", 0);
-        rc = -1;
+        ps.rc = -1;
     }
-    if (df) {
-        defrag_flush(df); /* incomplete datagrams are reported before the flows end */
-        defrag_free(df);
-    }
-    analyzer_end_file(an);
+    int rc = pass_end(&ps);
     tls_keylog_free(an->file_keys);
     an->file_keys = NULL;
     an->keys = an->keylogs;
-    for (int i = 0; i < fl.n; i++)
-        pcap_freecode(&fl.prog[i]);
     source_close(src);
+    return rc;
+}
+
+/* ---- --merge: several files as one capture, in time order ---- */
+
+/* One input of a merged capture. Files are opened when the merge reaches their first packet's
+ * time, so rotated files (one after another in time) are read one or two at a time, however
+ * many there are. */
+struct msrc {
+    struct source s;
+    const char *path;
+    int idx;           /* its place on the command line */
+    int rank;          /* its place in the order of first packets: the earlier wins a tie */
+    int state;         /* 0 not opened yet, 1 a packet is waiting, 2 done */
+    uint64_t first_ns; /* its first packet's time (UINT64_MAX: it has none) */
+    uint64_t fpkt;     /* its packets read so far */
+    const struct pcap_pkthdr *h;
+    const u_char *data;
+    int dlt;
+    struct tls_keylog *keys; /* its own TLS secrets */
+};
+
+static uint64_t hdr_ns(const struct pcap_pkthdr *h)
+{
+    return (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+}
+
+/* The first packet's time and the precision, by a first look at the file. A file that cannot
+ * be read sorts first, so its error comes before any packet. */
+static void merge_probe(struct msrc *m, int *digits)
+{
+    char err[PCAP_ERRBUF_SIZE + 64];
+    int dlt, d;
+    m->first_ns = 0;
+    if (source_open(&m->s, m->path, &dlt, &d, err, sizeof err) == 0) {
+        const struct pcap_pkthdr *h;
+        const u_char *data;
+        int r = source_next(&m->s, 0, &h, &data, &dlt, err, sizeof err);
+        m->first_ns = r == 1 ? hdr_ns(h) : r == 0 ? UINT64_MAX : 0;
+        if (d > *digits)
+            *digits = d;
+    }
+    source_close(&m->s);
+}
+
+static int msrc_order(const void *a, const void *b)
+{
+    const struct msrc *x = *(const struct msrc *const *)a, *y = *(const struct msrc *const *)b;
+    if (x->first_ns != y->first_ns)
+        return x->first_ns < y->first_ns ? -1 : 1;
+    return x->idx - y->idx;
+}
+
+/* The file's next packet; at its end or on an error (reported) it is closed. */
+static void msrc_advance(struct msrc *m, struct pass *ps)
+{
+    char err[PCAP_ERRBUF_SIZE + 64];
+    int r = source_next(&m->s, m->fpkt, &m->h, &m->data, &m->dlt, err, sizeof err);
+    if (r == 1) {
+        m->state = 1;
+        return;
+    }
+    if (r < 0 && !wsaudit_stop_requested) {
+        char msg[sizeof err + 64];
+        snprintf(msg, sizeof msg, "read failed after packet %llu: %s",
+                 (unsigned long long)m->fpkt, err);
+        report_error(ps->rep, m->path, 0, msg, 0);
+        ps->rc = -1;
+    }
+    source_close(&m->s);
+    m->state = 2;
+}
+
+static void msrc_open(struct msrc *m, struct pass *ps)
+{
+    char err[PCAP_ERRBUF_SIZE + 64];
+    int dlt, digits;
+    m->state = 2;
+    int r = source_open(&m->s, m->path, &dlt, &digits, err, sizeof err);
+    if (r < 0) {
+        if (r == -2)
+            report_file(ps->rep, m->path, "unknown");
+        report_error(ps->rep, m->path, 0, err, 1);
+        ps->rc = -1;
+        source_close(&m->s);
+        return;
+    }
+    report_file(ps->rep, m->path, dlt >= 0 ? linktype_name(dlt) : "pcapng");
+    m->keys = source_keys(ps->an, &m->s, ps->rep);
+    if (!pass_accepts(ps, &m->s, m->path, dlt)) {
+        ps->rc = -1;
+        source_close(&m->s);
+        return;
+    }
+    msrc_advance(m, ps);
+}
+
+/* the record of which file each packet of the merged capture came from */
+static void merge_note(struct merge_map *mm, const char *file, uint64_t pkt, uint64_t file_pkt)
+{
+    if (mm->n) {
+        const struct merge_run *l = &mm->runs[mm->n - 1];
+        if (l->file == file && pkt - l->first == file_pkt - l->file_first)
+            return; /* the same file goes on */
+    }
+    if (mm->n == mm->cap) {
+        size_t cap = mm->cap ? mm->cap * 2 : 64;
+        struct merge_run *nr = realloc(mm->runs, cap * sizeof *nr);
+        if (!nr) {
+            mm->lost = 1; /* records then give no file_pkt: better than a wrong one */
+            return;
+        }
+        mm->runs = nr;
+        mm->cap = cap;
+    }
+    mm->runs[mm->n++] = (struct merge_run){pkt, file_pkt, file};
+}
+
+int run_merged(struct analyzer *an, struct report *rep, const char *const *paths, int n,
+               const char *filter)
+{
+    struct msrc *ms = calloc((size_t)n, sizeof *ms);
+    struct msrc **order = calloc((size_t)n, sizeof *order);
+    struct msrc **active = calloc((size_t)n, sizeof *active);
+    struct merge_map mm = {NULL, 0, 0, 0};
+    if (!ms || !order || !active) {
+        free(ms);
+        free(order);
+        free(active);
+        report_error(rep, paths[0], 0, "out of memory for --merge", 1);
+        return -1;
+    }
+    int digits = 6;
+    for (int i = 0; i < n && !wsaudit_stop_requested; i++) {
+        ms[i].path = paths[i];
+        ms[i].idx = i;
+        merge_probe(&ms[i], &digits);
+        order[i] = &ms[i];
+    }
+    qsort(order, (size_t)n, sizeof *order, msrc_order);
+    for (int i = 0; i < n; i++)
+        order[i]->rank = i;
+    rep->ts_digits = digits;
+    rep->merge = &mm;
+    an->keys = an->keylogs;
+    struct pass ps;
+    pass_init(&ps, an, rep, paths[0], filter);
+    int next = 0, nactive = 0;
+    uint64_t pkt = 0;
+    const char *last = paths[0];
+    while (!wsaudit_stop_requested && !ferror(rep->out)) {
+        /* the waiting packet that comes first: the earliest; on a tie, the one from the file
+         * that began earlier (rotated files named in any order keep their order; files that
+         * began together go in command-line order, as mergecap takes them) */
+        struct msrc *best = NULL;
+        for (;;) {
+            int k = 0;
+            best = NULL;
+            for (int i = 0; i < nactive; i++) {
+                struct msrc *m = active[i];
+                if (m->state != 1)
+                    continue;
+                active[k++] = m;
+                if (!best || hdr_ns(m->h) < hdr_ns(best->h) ||
+                    (hdr_ns(m->h) == hdr_ns(best->h) && m->rank < best->rank))
+                    best = m;
+            }
+            nactive = k;
+            /* a file not yet opened whose first packet is not later joins first */
+            if (next < n && (!best || order[next]->first_ns <= hdr_ns(best->h))) {
+                struct msrc *m = order[next++];
+                msrc_open(m, &ps);
+                if (m->state == 1)
+                    active[nactive++] = m;
+                continue;
+            }
+            break;
+        }
+        if (!best)
+            break;
+        pkt++;
+        best->fpkt++;
+        last = best->path;
+        merge_note(&mm, best->path, pkt, best->fpkt);
+        if (pass_packet(&ps, best->path, pkt, best->h, best->data, best->dlt) < 0)
+            break;
+        msrc_advance(best, &ps);
+    }
+    if (wsaudit_stop_requested) {
+        report_error(rep, last, pkt, "interrupted; findings so far are written", 0);
+        ps.rc = -1;
+    }
+    int rc = pass_end(&ps);
+    for (int i = 0; i < n; i++) {
+        if (ms[i].state == 1)
+            source_close(&ms[i].s);
+        tls_keylog_free(ms[i].keys);
+    }
+    an->keys = an->keylogs;
+    rep->merge = NULL;
+    free(mm.runs);
+    free(ms);
+    free(order);
+    free(active);
     return rc;
 }

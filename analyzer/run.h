@@ -14,6 +14,10 @@ extern volatile sig_atomic_t wsaudit_stop_requested;
 
 /* Open path ("-" = stdin) and analyse it; 0 when read to the end. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter);
+/* Analyse the files as one capture (--merge): packets in time order, flows carried from one
+ * file to the next, packets numbered over the whole; records say each packet's file. */
+int run_merged(struct analyzer *an, struct report *rep, const char *const *paths, int n,
+               const char *filter);
 /* Analyse an opened capture (closed here); name is how the report calls it. */
 int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
              const char *filter);
