@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evidence.h"
 #include "flow.h"
 #include "oom.h"
 
@@ -271,6 +272,8 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
         lru_append(an, f);
     }
     an->last_flow = f;
+    if (an->rep->ev) /* -w: which connection this packet belongs to */
+        evidence_flow(an->rep->ev, f->id);
     f->last_ts = an->now;
     f->cur_pkt = pkt;
     if (f->closed)

@@ -37,7 +37,8 @@ struct dgram {
     int64_t total; /* payload length, known from the last fragment (-1 before) */
     uint8_t hdr[60];
     uint32_t hdr_len;
-    uint8_t have_first, conflict_reported;
+    uint8_t have_first, conflict_reported, pkts_lost;
+    uint64_t *pkts; /* the packets of its fragments (nfrags of them) */
 };
 
 struct defrag {
@@ -47,6 +48,8 @@ struct defrag {
     defrag_report_fn report;
     void *ctx;
     uint8_t *out; /* the last reassembled packet */
+    uint64_t *done_pkts; /* the packets of its fragments */
+    size_t ndone;
     double now;
 };
 
@@ -95,6 +98,7 @@ static void unlink_dgram(struct defrag *d, struct dgram *g)
     d->n--;
     d->used -= cost(g);
     free(g->buf);
+    free(g->pkts);
     free(g);
 }
 
@@ -190,6 +194,7 @@ void defrag_free(struct defrag *d)
         unlink_dgram(d, d->oldest);
     g_hash_table_destroy(d->map);
     free(d->out);
+    free(d->done_pkts);
     free(d);
 }
 
@@ -296,6 +301,12 @@ static int add_range(struct dgram *g, uint32_t lo, uint32_t hi)
     return 0;
 }
 
+const uint64_t *defrag_done_pkts(const struct defrag *d, size_t *n)
+{
+    *n = d->ndone;
+    return d->done_pkts;
+}
+
 int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double ts,
                const uint8_t **ip, uint32_t *ip_len, int *dlt)
 {
@@ -304,6 +315,16 @@ int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double 
     struct dgram *g = find_or_add(d, tp, pkt, ts);
     if (!g)
         return 0;
+    if (!g->pkts_lost && !(g->nfrags & (g->nfrags - 1))) { /* 0 or a power of two: double */
+        uint64_t *np = realloc(g->pkts, sizeof *np * (g->nfrags ? g->nfrags * 2 : 2));
+        if (!np) {
+            free(g->pkts);
+            g->pkts_lost = 1; /* out of memory: the datagram is still reassembled */
+        }
+        g->pkts = np;
+    }
+    if (g->pkts)
+        g->pkts[g->nfrags] = pkt;
     g->nfrags++;
     g->last_pkt = pkt;
     if (fr->len < fr->wire_len)
@@ -383,6 +404,10 @@ int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double 
     }
     *ip = out;
     *ip_len = n;
+    free(d->done_pkts);
+    d->done_pkts = g->pkts;
+    d->ndone = g->pkts ? g->nfrags : 0;
+    g->pkts = NULL;
     unlink_dgram(d, g);
     return 1;
 }

@@ -35,6 +35,9 @@ void defrag_free(struct defrag *d);
  * valid until the next call. */
 int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double ts,
                const uint8_t **ip, uint32_t *ip_len, int *dlt);
+/* The packets whose fragments made the datagram defrag_add last completed (NULL, *n 0, when
+ * out of memory): -w writes them all with its connection. */
+const uint64_t *defrag_done_pkts(const struct defrag *d, size_t *n);
 /* Report and drop datagrams whose first fragment is older than the timeout. */
 void defrag_expire(struct defrag *d, double now);
 /* End of the file: report and drop every incomplete datagram. */

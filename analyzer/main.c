@@ -20,6 +20,7 @@
 #include "../core/ws_close.h"
 #include "confine.h"
 #include "decode.h"
+#include "evidence.h"
 #include "input.h"
 #include "keys.h"
 #include "oom.h"
@@ -138,6 +139,13 @@ static void usage(FILE *f)
           "      --merge               read all files as ONE capture, in time order (rotated\n"
           "                            files: connections go on from one to the next);\n"
           "                            packet numbers count over all, records give file_pkt\n"
+          "  -w, --write-evidence FILE write the packets of the connections with findings\n"
+          "                            (at or above --evidence-level, default --fail-on's)\n"
+          "                            to FILE, a pcapng capture; reads the files twice\n"
+          "      --evidence-level LEVEL note|warning|error: the findings whose connections\n"
+          "                            are written\n"
+          "      --evidence-id ID      instead, the findings with this id (ID* for those\n"
+          "                            starting with ID); repeatable\n"
           "      --files-from LIST     read the captures named in LIST, one per line ('-':\n"
           "                            stdin); a directory argument means the files in it\n"
           "  -Z USER                   run as root: become USER once the files are open\n"
@@ -170,6 +178,8 @@ enum long_option {
     OPT_NO_SANDBOX,
     OPT_MERGE,
     OPT_FILES_FROM,
+    OPT_EVIDENCE_LEVEL,
+    OPT_EVIDENCE_ID,
 };
 
 /* The key log an option names: --keylog FILE, -o tls.keylog_file:FILE as tshark takes it,
@@ -320,6 +330,8 @@ struct job_opts {
     const char *filter;
     const struct tls_keylog *keys;
     size_t keylog_cap;
+    int ev_level, ev_nids; /* -w: what counts */
+    const char *const *ev_ids;
 };
 
 struct job {
@@ -443,6 +455,37 @@ static void run_parallel(char **files, int nfiles, int n, const struct job_opts 
     free(th);
 }
 
+/* -w: once the analysis is done, the packets of what it found, read again from the files */
+static void write_evidence(struct report *rep, struct evidence *ev, FILE *f,
+                           const struct job_opts *o, const char **files, int nfiles, int merge)
+{
+    char err[200];
+    rep->ev = NULL;
+    int stopped = wsaudit_stop_requested; /* an interrupted analysis still gives its evidence */
+    wsaudit_stop_requested = 0;
+    int rc = evidence_wanted(ev) ? run_evidence(ev, o->keys, o->keylog_cap, files, nfiles, merge,
+                                                err, sizeof err)
+                                 : 0;
+    if (rc == 0)
+        rc = evidence_finish(ev, err, sizeof err);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, sizeof err, "%s", strerror(errno));
+        rc = -1;
+    }
+    wsaudit_stop_requested = wsaudit_stop_requested || stopped;
+    if (rc < 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "cannot write the evidence: %s", err);
+        report_error(rep, evidence_name(ev), 0, msg, 1);
+    }
+    uint64_t packets, conns;
+    evidence_counts(ev, &packets, &conns);
+    report_evidence(rep, evidence_name(ev), packets, conns,
+                    o->ev_nids ? NULL : wsa_severity_name((enum wsa_severity)o->ev_level), o->ev_ids,
+                    o->ev_nids);
+    evidence_free(ev);
+}
+
 static int wsaudit_main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"format", required_argument, NULL, 'F'},
@@ -466,6 +509,9 @@ static int wsaudit_main(int argc, char **argv)
                                              {"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
                                              {"merge", no_argument, NULL, OPT_MERGE},
                                              {"files-from", required_argument, NULL, OPT_FILES_FROM},
+                                             {"write-evidence", required_argument, NULL, 'w'},
+                                             {"evidence-level", required_argument, NULL, OPT_EVIDENCE_LEVEL},
+                                             {"evidence-id", required_argument, NULL, OPT_EVIDENCE_ID},
                                              {NULL, 0, NULL, 0}};
     enum report_format fmt = FMT_TEXT;
     const char *filter = NULL;
@@ -480,12 +526,14 @@ static int wsaudit_main(int argc, char **argv)
     int sandbox = 1, merge = 0;
     const char *files_from[16];
     int nfrom = 0;
+    const char *ev_out = NULL, *ev_ids[64];
+    int ev_level = -1, nev_ids = 0;
 
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
     const char *rfiles[64]; /* -r FILE, as tcpdump and tshark take it */
     int nr = 0;
-    while ((c = getopt_long(argc, argv, "F:f:qVhj:o:r:Z:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "F:f:qVhj:o:r:Z:w:", longopts, NULL)) != -1) {
         const char *kl = NULL;
         switch (c) {
         case 'Z':
@@ -496,6 +544,22 @@ static int wsaudit_main(int argc, char **argv)
             break;
         case OPT_MERGE:
             merge = 1;
+            break;
+        case 'w':
+            ev_out = optarg;
+            break;
+        case OPT_EVIDENCE_LEVEL:
+            if ((ev_level = wsa_severity_parse(optarg)) < 0) {
+                fprintf(stderr, "wsaudit: --evidence-level takes note, warning or error\n");
+                return 2;
+            }
+            break;
+        case OPT_EVIDENCE_ID:
+            if (nev_ids == (int)(sizeof ev_ids / sizeof ev_ids[0]) || !*optarg) {
+                fprintf(stderr, "wsaudit: --evidence-id takes a finding id (at most 64)\n");
+                return 2;
+            }
+            ev_ids[nev_ids++] = optarg;
             break;
         case OPT_FILES_FROM:
             if (nfrom == (int)(sizeof files_from / sizeof files_from[0])) {
@@ -621,10 +685,11 @@ static int wsaudit_main(int argc, char **argv)
         bad = add_list(inputs, files_from[i]);
     for (int i = optind; i < argc && !bad; i++)
         bad = add_input(inputs, argv[i]);
-    if (!bad && merge)
+    if (!bad && (merge || ev_out))
         for (guint i = 0; i < inputs->len && !bad; i++)
             if (strcmp(g_ptr_array_index(inputs, i), "-") == 0) {
-                fprintf(stderr, "wsaudit: --merge reads files, not standard input\n");
+                fprintf(stderr, "wsaudit: %s reads files, not standard input (which cannot be "
+                                "read twice)\n", merge ? "--merge" : "-w");
                 bad = 1;
             }
     if (bad || !inputs->len) {
@@ -669,6 +734,23 @@ static int wsaudit_main(int argc, char **argv)
         return 2;
     }
     o.keys = keys;
+    /* -w: the evidence file, created now (as tcpdump -w does, before giving up root) */
+    FILE *ev_file = NULL;
+    struct evidence *ev = NULL;
+    if (ev_out) {
+        if (!(ev_file = fopen(ev_out, "wb"))) {
+            fprintf(stderr, "wsaudit: -w %s: %s\n", ev_out, strerror(errno));
+            tls_keylog_free(keys);
+            g_ptr_array_free(inputs, TRUE);
+            return 2;
+        }
+        o.ev_level = ev_level >= 0 ? ev_level : fail_on;
+        o.ev_ids = ev_ids;
+        o.ev_nids = nev_ids;
+        ev = evidence_new(ev_file, ev_out, o.ev_level, ev_ids, nev_ids);
+        rep.ev = ev;
+        jobs = 1; /* flows are numbered per analyzer: one at a time */
+    }
     /* everything is open: give up root and close the sandbox (confine.h) */
     input_preopen((const char *const *)files, nfiles);
     if (confine_drop_privileges(run_as) != 0) {
@@ -696,6 +778,8 @@ static int wsaudit_main(int argc, char **argv)
             run_file(&an, &rep, files[i], filter);
         analyzer_free(&an);
     }
+    if (ev)
+        write_evidence(&rep, ev, ev_file, &o, files, nfiles, merge);
     report_summary(&rep);
     tls_keylog_free(keys);
     input_preopen_close();

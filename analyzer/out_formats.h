@@ -18,6 +18,8 @@ struct out_format {
     void (*keylog)(struct report *r, const char *source, const char *kind, size_t secrets,
                    size_t randoms, unsigned long bad);
     void (*end)(struct report *r, const struct conn_view *c, const struct end_view *e);
+    void (*evidence)(struct report *r, const char *file, uint64_t packets, uint64_t conns,
+                     const char *level, const char *const *ids, int nids);
 };
 
 extern const struct out_format out_text_format;

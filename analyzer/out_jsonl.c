@@ -656,6 +656,28 @@ static void j_end(struct report *r, const struct conn_view *c, const struct end_
     fputs("}}\n", f);
 }
 
+static void j_evidence(struct report *r, const char *file, uint64_t packets, uint64_t conns,
+                       const char *level, const char *const *ids, int nids)
+{
+    FILE *f = r->out;
+    fputs("{\"type\":\"evidence\",\"file\":", f);
+    str(f, file);
+    fprintf(f, ",\"packets\":%" PRIu64 ",\"connections\":%" PRIu64 ",\"level\":", packets,
+            conns);
+    if (level)
+        fprintf(f, "\"%s\"", level);
+    else
+        fputs("null", f);
+    fputs(",\"ids\":", f);
+    if (!nids)
+        fputs("null", f);
+    for (int i = 0; i < nids; i++) {
+        fputs(i ? "," : "[", f);
+        str(f, ids[i]);
+    }
+    fputs(nids ? "]}\n" : "}\n", f);
+}
+
 const struct out_format out_jsonl_format = {j_file,    j_conn,  j_ws_event, j_tls_event,
                                             j_finding, j_error, j_summary,  j_keylog,
-                                            j_end};
+                                            j_end,     j_evidence};

@@ -321,6 +321,18 @@ static void t_end(struct report *r, const struct conn_view *c, const struct end_
     fputc('\n', f);
 }
 
+static void t_evidence(struct report *r, const char *file, uint64_t packets, uint64_t conns,
+                       const char *level, const char *const *ids, int nids)
+{
+    fprintf(r->out, "== evidence: %" PRIu64 " packets of %" PRIu64 " connection(s) written to %s (",
+            packets, conns, file);
+    if (level)
+        fprintf(r->out, "findings at or above %s", level);
+    for (int i = 0; i < nids; i++)
+        fprintf(r->out, "%s%s", i ? ", " : "findings ", ids[i]);
+    fputs(")\n", r->out);
+}
+
 const struct out_format out_text_format = {t_file,    t_conn,  t_ws_event, t_tls_event,
                                            t_finding, t_error, t_summary,  t_keylog,
-                                           t_end};
+                                           t_end, t_evidence};

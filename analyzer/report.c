@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/utf8.h"
+#include "evidence.h"
 #include "out_formats.h"
 
 static const struct out_format *formats[] = {&out_text_format, &out_jsonl_format};
@@ -82,9 +83,12 @@ void report_conn(struct report *r, const struct conn_view *c, const struct hands
     formats[r->fmt]->conn(r, c, h, pkt);
 }
 
-static void count_finding(struct report *r, const struct conn_view *c, enum wsa_finding_id id)
+static void count_finding(struct report *r, const struct conn_view *c, enum wsa_finding_id id,
+                          uint64_t pkt)
 {
     const struct wsa_finding_info *fi = wsa_finding_info(id);
+    if (r->ev)
+        evidence_finding(r->ev, c ? (int64_t)c->id : -1, id, pkt);
     r->by_finding[id]++;
     r->by_severity[fi->severity]++;
     if (c && c->by_severity)
@@ -99,7 +103,7 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
     } else if (ev->type == WS_EV_STATUS) {
         /* one per WebSocket connection: what each side's application saw */
     } else if (ev->type == WS_EV_FINDING) {
-        count_finding(r, c, ev->finding);
+        count_finding(r, c, ev->finding, ev->pkt);
     } else {
         r->frames++;
         if (ev->type == WS_EV_CLOSE) {
@@ -116,8 +120,14 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
 
 void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev)
 {
+    /* -w: a TLS connection's secrets, for the evidence file (pcapng carries them, so Wireshark
+     * decrypts what is handed on) */
+    const struct tls_keys *k;
+    if (r->ev && c && ev->s && ev->s->keylog && ev->s->ch.seen &&
+        (k = tls_keylog_find(ev->s->keylog, ev->s->ch.random)))
+        evidence_keys(r->ev, c->id, k);
     if (ev->type == TLS_EV_FINDING) {
-        count_finding(r, c, ev->finding);
+        count_finding(r, c, ev->finding, ev->pkt);
     } else if (ev->type == TLS_EV_ALERT) {
         r->tls_alerts++;
     } else {
@@ -144,9 +154,15 @@ void report_keylog(struct report *r, const char *source, const char *kind, size_
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail)
 {
-    count_finding(r, c, id);
+    count_finding(r, c, id, pkt);
     text_time(r, r->now_ns);
     formats[r->fmt]->finding(r, c, file, pkt, id, detail);
+}
+
+void report_evidence(struct report *r, const char *file, uint64_t packets, uint64_t conns,
+                     const char *level, const char *const *ids, int nids)
+{
+    formats[r->fmt]->evidence(r, file, packets, conns, level, ids, nids);
 }
 
 void report_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)

@@ -90,6 +90,8 @@ struct report {
     int ts_cached_digits;
     char ts_cached[48];
     struct merge_map *merge; /* set while a merged capture is analysed */
+    struct evidence *ev;       /* -w: the analysis notes flows and findings here */
+    struct evidence *ev_write; /* -w, second pass: packets go here, not to the analyzer */
 };
 
 /* ISO 8601 UTC ("2026-12-02T14:31:42.123456Z") of a capture time, in the report's precision;
@@ -115,6 +117,9 @@ void report_finding(struct report *r, const struct conn_view *c, const char *fil
 /* TLS secrets read: from a key log file or a capture's Decryption Secrets Blocks */
 void report_keylog(struct report *r, const char *source, const char *kind, size_t secrets,
                    size_t randoms, unsigned long bad);
+/* -w: what the evidence file received; level NULL when ids chose the findings */
+void report_evidence(struct report *r, const char *file, uint64_t packets, uint64_t conns,
+                     const char *level, const char *const *ids, int nids);
 void report_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal);
 void report_summary(struct report *r);
 /* Free what a report holds without writing a summary (a -j worker's per-file report). */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evidence.h"
 #include "flow.h"
 #include "ip_defrag.h"
 #include "keys.h"
@@ -301,6 +302,11 @@ static void dispatch(struct analyzer *an, struct report *rep, struct defrag *df,
         if (d2 == DEC_TCP) {
             rep->tcp_packets++;
             analyzer_packet(an, &whole, pkt, ts);
+            if (rep->ev) { /* -w: every fragment goes with the datagram's connection */
+                size_t n;
+                const uint64_t *fp = defrag_done_pkts(df, &n);
+                evidence_like(rep->ev, fp, n);
+            }
         } else if (d2 == DEC_ERR_BOGUS || d2 == DEC_ERR_TRUNC) {
             report_finding(rep, NULL, name, pkt, F_D_PACKET_MALFORMED, why2);
         }
@@ -408,6 +414,15 @@ static int pass_packet(struct pass *ps, const char *name, uint64_t pkt,
 {
     struct report *rep = ps->rep;
     char err[PCAP_ERRBUF_SIZE + 128];
+    if (rep->ev_write) { /* -w, second pass: the packet is evidence or not; nothing else */
+        if (evidence_take(rep->ev_write, h, data, dlt, err, sizeof err) < 0) {
+            ps->rc = -1;
+            return -1;
+        }
+        return 0;
+    }
+    if (rep->ev)
+        evidence_packet(rep->ev);
     rep->packets++;
     rep->cur_name = name;
     rep->cur_pkt = pkt;
@@ -473,6 +488,8 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
                       const char *name, const char *filter, int first_dlt)
 {
     an->file = name;
+    if (rep->ev || rep->ev_write) /* -w: flow numbers start again */
+        evidence_file(rep->ev ? rep->ev : rep->ev_write);
     report_file(rep, name, first_dlt >= 0 ? linktype_name(first_dlt) : "pcapng");
     an->keys = an->keylogs;
     struct source keysrc = *src;
@@ -668,6 +685,8 @@ int run_merged(struct analyzer *an, struct report *rep, const char *const *paths
         order[i]->rank = i;
     rep->ts_digits = digits;
     rep->merge = &mm;
+    if (rep->ev || rep->ev_write)
+        evidence_file(rep->ev ? rep->ev : rep->ev_write);
     an->keys = an->keylogs;
     struct pass ps;
     pass_init(&ps, an, rep, paths[0], filter);
@@ -729,4 +748,47 @@ int run_merged(struct analyzer *an, struct report *rep, const char *const *paths
     free(order);
     free(active);
     return rc;
+}
+
+/* -w, second pass: written by the evidence module, whatever else a pass says goes nowhere */
+static ssize_t discard(void *c, const char *buf, size_t n)
+{
+    (void)c;
+    (void)buf;
+    return (ssize_t)n;
+}
+
+int run_evidence(struct evidence *ev, const struct tls_keylog *keys, size_t keylog_cap,
+                 const char *const *paths, int n, int merge, char *err, size_t errn)
+{
+    cookie_io_functions_t io = {NULL, discard, NULL, NULL};
+    FILE *null = fopencookie(NULL, "w", io);
+    if (!null) {
+        snprintf(err, errn, "out of memory");
+        return -1;
+    }
+    struct report quiet;
+    report_init(&quiet, FMT_JSONL, null);
+    quiet.err = NULL;
+    quiet.ev_write = ev;
+    struct analyzer an;
+    analyzer_init(&an, &quiet);
+    an.keylogs = an.keys = keys;
+    an.keylog_cap = keylog_cap;
+    evidence_rewind(ev);
+    err[0] = 0;
+    /* the same reading as the analysis: the same packets in the same order */
+    if (merge)
+        run_merged(&an, &quiet, paths, n, NULL);
+    else
+        for (int i = 0; i < n && !wsaudit_stop_requested && !evidence_failed(ev); i++)
+            run_file(&an, &quiet, paths[i], NULL);
+    analyzer_free(&an);
+    report_release(&quiet);
+    fclose(null);
+    if (evidence_failed(ev)) {
+        snprintf(err, errn, "%s", evidence_failed(ev));
+        return -1;
+    }
+    return 0;
 }

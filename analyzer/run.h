@@ -18,6 +18,11 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
  * file to the next, packets numbered over the whole; records say each packet's file. */
 int run_merged(struct analyzer *an, struct report *rep, const char *const *paths, int n,
                const char *filter);
+struct evidence;
+/* -w: read the files again as the analysis read them (merged or not) and write the packets
+ * the analysis marked (keys: the key logs, for pcapng files' own). 0, or -1 with err. */
+int run_evidence(struct evidence *ev, const struct tls_keylog *keys, size_t keylog_cap,
+                 const char *const *paths, int n, int merge, char *err, size_t errn);
 /* Analyse an opened capture (closed here); name is how the report calls it. */
 int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *name,
              const char *filter);
