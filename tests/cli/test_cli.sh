@@ -276,7 +276,8 @@ for fmt in text jsonl; do
     "$bin" -F "$fmt" $all "$tmp/missing.pcap" > "$tmp/serial"; s1=$?
     "$bin" -j 4 -F "$fmt" $all "$tmp/missing.pcap" > "$tmp/parallel"; s2=$?
     cmp -s "$tmp/serial" "$tmp/parallel" && [ "$s1" = "$s2" ]
-    check "-j 4 over $(echo $all | wc -w) captures and a missing file: $fmt output and exit status as serial" $?
+    r=$? # (taken before the message's command substitution resets $?)
+    check "-j 4 over $(echo $all | wc -w) captures and a missing file: $fmt output and exit status as serial" $r
 done
 run 2 "$tmp/o" -j 0 "$caps/ws-1003-binary-to-text.pcap"; check "-j 0 is a usage error" $?
 
