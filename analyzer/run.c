@@ -5,10 +5,12 @@
  * whole-path fuzz target.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "evidence.h"
 #include "flow.h"
@@ -334,7 +336,84 @@ struct filters {
     struct bpf_program prog[FILTER_SLOTS];
 };
 
-/* 1 keep, 0 drop, -1 the expression does not compile for this link type (err set) */
+/* A BPF compilation, on a thread of its own so that SIGINT/SIGTERM are honoured while it runs
+ * (libpcap's optimiser can take minutes on a filter listing thousands of hosts). */
+struct compile_job {
+    pcap_t *dead;
+    struct bpf_program prog;
+    const char *expr;
+    int rc, done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+/* a compilation given up on an interrupt: left to its thread, reachable until the exit */
+static struct compile_job *abandoned_compile;
+
+static void *compile_thread(void *arg)
+{
+    struct compile_job *j = arg;
+    int rc = pcap_compile(j->dead, &j->prog, j->expr, 1, PCAP_NETMASK_UNKNOWN);
+    pthread_mutex_lock(&j->mu);
+    j->rc = rc;
+    j->done = 1;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+/* 0 compiled into *prog; -1 it does not compile (err set); -2 interrupted */
+static int compile_interruptible(int dlt, const char *expr, struct bpf_program *prog, char *err,
+                                 size_t n)
+{
+    struct compile_job *j = calloc(1, sizeof *j);
+    if (!j || !(j->dead = pcap_open_dead(dlt, 262144))) {
+        free(j);
+        snprintf(err, n, "bad filter '%s': no memory", expr);
+        return -1;
+    }
+    j->expr = expr;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, compile_thread, j) != 0)
+        compile_thread(j); /* no thread: compile here, uninterruptibly */
+    else
+        pthread_detach(th);
+    pthread_mutex_lock(&j->mu);
+    while (!j->done && !wsaudit_stop_requested) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 50000000;
+        if (t.tv_nsec >= 1000000000) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&j->cv, &j->mu, &t);
+    }
+    int done = j->done;
+    pthread_mutex_unlock(&j->mu);
+    if (!done) {
+        abandoned_compile = j;
+        snprintf(err, n, "interrupted while compiling the filter; nothing was analysed");
+        return -2;
+    }
+    int rc = 0;
+    if (j->rc < 0) {
+        snprintf(err, n, "bad filter '%s': %s", expr, pcap_geterr(j->dead));
+        rc = -1;
+    } else {
+        *prog = j->prog;
+    }
+    pcap_close(j->dead);
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv);
+    free(j);
+    return rc;
+}
+
+/* 1 keep, 0 drop, -1 the expression does not compile for this link type (err set), -2 the
+ * compilation was interrupted */
 static int filter_match(struct filters *fl, int dlt, const struct pcap_pkthdr *h,
                         const u_char *data, char *err, size_t n)
 {
@@ -346,15 +425,9 @@ static int filter_match(struct filters *fl, int dlt, const struct pcap_pkthdr *h
             snprintf(err, n, "too many link types for one filter");
             return -1;
         }
-        pcap_t *dead = pcap_open_dead(dlt, 262144);
-        if (!dead || pcap_compile(dead, &fl->prog[i], fl->expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-            snprintf(err, n, "bad filter '%s': %s", fl->expr,
-                     dead ? pcap_geterr(dead) : "no memory");
-            if (dead)
-                pcap_close(dead);
-            return -1;
-        }
-        pcap_close(dead);
+        int rc = compile_interruptible(dlt, fl->expr, &fl->prog[i], err, n);
+        if (rc < 0)
+            return rc;
         fl->dlt[i] = dlt;
         fl->n++;
     }
@@ -400,8 +473,9 @@ static int pass_accepts(struct pass *ps, const struct source *src, const char *n
     char err[PCAP_ERRBUF_SIZE + 128];
     if (ps->fl.expr && dlt >= 0) {
         struct pcap_pkthdr none = {{0, 0}, 0, 0};
-        if (filter_match(&ps->fl, dlt, &none, (const u_char *)"", err, sizeof err) < 0) {
-            report_error(ps->rep, name, 0, err, 1);
+        int r = filter_match(&ps->fl, dlt, &none, (const u_char *)"", err, sizeof err);
+        if (r < 0) { /* an interrupt is not the file's fault: a partial run, not a bad input */
+            report_error(ps->rep, name, 0, err, r == -1);
             return 0;
         }
     }

@@ -356,6 +356,27 @@ else
 fi
 wait 2> /dev/null
 
+# SIGINT during a BPF compilation that takes minutes (1500 hosts): honoured at once, the
+# summary written, status 3 (partial)
+hosts=$(for i in $(seq 0 1499); do printf 'host 10.0.%d.%d or ' $((i / 256)) $((i % 256)); done)
+"$bin" -F jsonl -f "${hosts% or }" "$caps/ws-1003-binary-to-text.pcap" > "$tmp/o" 2> "$tmp/err" &
+slow=$!
+sleep 1
+kill -INT $slow
+for _ in $(seq 1 100); do kill -0 $slow 2> /dev/null || break; sleep 0.1; done
+if kill -0 $slow 2> /dev/null; then
+    check "SIGINT during a long filter compilation: wsaudit ends within 10 s" 1
+    kill -9 $slow
+    wait $slow 2> /dev/null
+else
+    wait $slow
+    st=$?
+    [ "$st" = 3 ] && grep -q '"message":"interrupted while compiling the filter' "$tmp/o" &&
+        tail -n 1 "$tmp/o" | grep -q '"type":"summary"'
+    r=$?
+    check "SIGINT during a long filter compilation: ends at once, summary last, status 3 ($st)" $r
+fi
+
 run 0 "$tmp/o" -F jsonl -r "$caps/ws-1003-binary-to-text.pcap" &&
     diff <(strip_file "$tmp/plain") <(strip_file "$tmp/o") > /dev/null
 check "-r FILE as tcpdump takes it" $?
