@@ -24,7 +24,7 @@ static const struct ws_close_info rows[] = {
      "endpoint).",
      "Fix the sender: send the opcode the other side expects (text 0x1 or binary 0x2); the "
      "ws.close.unsupported_data finding names the offending message."},
-    {1004, 1004, "Reserved", WS_CLOSE_RESERVED, F_CLOSE_INVALID_CODE,
+    {1004, 1004, "Reserved", WS_CLOSE_RESERVED, F_CLOSE_RESERVED_CODE,
      "Reserved; the meaning might be defined in the future (RFC 6455 §7.4.1).",
      "The sender is broken: it must not use 1004."},
     {1005, 1005, "No Status Received", WS_CLOSE_RESERVED, F_CLOSE_RESERVED_CODE,
