@@ -430,14 +430,7 @@ static void run_parallel(char **files, int nfiles, int n, const struct job_opts 
         /* wait for file i; after an interrupt, files not started are skipped (the timed wait
          * notices the signal, which does not signal the condition) */
         while (!pl.jobs[i].done && !(wsaudit_stop_requested && pl.next <= i)) {
-            struct timespec t;
-            clock_gettime(CLOCK_REALTIME, &t);
-            t.tv_nsec += 100000000;
-            if (t.tv_nsec >= 1000000000) {
-                t.tv_sec++;
-                t.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&pl.cv, &pl.mu, &t);
+            wait_a_while(&pl.cv, &pl.mu, 100);
         }
         pthread_mutex_unlock(&pl.mu);
         if (!pl.jobs[i].done)

@@ -336,6 +336,16 @@ struct filters {
     struct bpf_program prog[FILTER_SLOTS];
 };
 
+void wait_a_while(pthread_cond_t *cv, pthread_mutex_t *mu, long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += ms * 1000000;
+    t.tv_sec += t.tv_nsec / 1000000000;
+    t.tv_nsec %= 1000000000;
+    pthread_cond_timedwait(cv, mu, &t);
+}
+
 /* A BPF compilation, on a thread of its own so that SIGINT/SIGTERM are honoured while it runs
  * (libpcap's optimiser can take minutes on a filter listing thousands of hosts). */
 struct compile_job {
@@ -382,14 +392,7 @@ static int compile_interruptible(int dlt, const char *expr, struct bpf_program *
         pthread_detach(th);
     pthread_mutex_lock(&j->mu);
     while (!j->done && !wsaudit_stop_requested) {
-        struct timespec t;
-        clock_gettime(CLOCK_REALTIME, &t);
-        t.tv_nsec += 50000000;
-        if (t.tv_nsec >= 1000000000) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&j->cv, &j->mu, &t);
+        wait_a_while(&j->cv, &j->mu, 50);
     }
     int done = j->done;
     pthread_mutex_unlock(&j->mu);

@@ -4,6 +4,7 @@
 #define WSAUDIT_RUN_H
 
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -11,6 +12,10 @@
 
 /* set by a signal handler: stop reading, report the interruption */
 extern volatile sig_atomic_t wsaudit_stop_requested;
+
+/* Wait on cv (mu held) for a signal or ms milliseconds, whichever comes first: a stop request
+ * does not signal conditions, so waits that must notice it are timed. */
+void wait_a_while(pthread_cond_t *cv, pthread_mutex_t *mu, long ms);
 
 /* Open path ("-" = stdin) and analyse it; 0 when read to the end. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter);

@@ -226,3 +226,89 @@ int wsa_severity_parse(const char *name)
             return i;
     return -1;
 }
+
+/* The end of the sentence that starts at s: the ". " before a capital, a digit or a backquote
+ * that is outside parentheses and quotes, or the end of the text. Returns where the next
+ * sentence starts (after the space), or NULL at the end; the sentence's end is cut there. */
+static char *next_sentence(char *s)
+{
+    int depth = 0, quoted = 0;
+    for (char *p = s; *p; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (!quoted && *p == '(')
+            depth++;
+        else if (!quoted && *p == ')' && depth)
+            depth--;
+        else if (!quoted && !depth && p[0] == '.' && p[1] == ' ' &&
+                 ((p[2] >= 'A' && p[2] <= 'Z') || (p[2] >= '0' && p[2] <= '9') || p[2] == '`')) {
+            p[1] = 0;
+            return p + 2;
+        }
+    }
+    return NULL;
+}
+
+/* s without its final '.', in place */
+static char *unstop(char *s)
+{
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '.')
+        s[n - 1] = 0;
+    return s;
+}
+
+/* "... as expired (certificate subject ...; the server sent 2 certificates)": a parenthesis that
+ * ends the sentence and opens well into it is the evidence for what precedes it */
+static const char *trailing_account(char *cause)
+{
+    size_t n = strlen(cause);
+    if (n < 2 || cause[n - 1] != ')')
+        return "";
+    int depth = 0;
+    size_t i = n;
+    while (i-- > 0) {
+        if (cause[i] == ')')
+            depth++;
+        else if (cause[i] == '(' && --depth == 0)
+            break;
+    }
+    if (depth != 0 || i == (size_t)-1 || i < 20 || cause[i - 1] != ' ')
+        return "";
+    cause[n - 1] = 0;
+    cause[i - 1] = 0;
+    return cause + i + 1;
+}
+
+void wsa_detail_split(const char *detail, char *out, struct wsa_detail_parts *p)
+{
+    static char empty[] = "";
+    strcpy(out, detail);
+    memset(p, 0, sizeof *p);
+    p->cause = p->evidence = p->fix = empty;
+    char *sent[16];
+    int n = 0;
+    for (char *s = out; s;) { /* the last slot keeps whatever remains */
+        sent[n++] = s;
+        s = n < 16 ? next_sentence(s) : NULL;
+    }
+    int first = -1, probable = -1;
+    for (int i = 0; i < n; i++) {
+        if (strncmp(sent[i], "Fix: ", 5) == 0 && !*p->fix)
+            p->fix = sent[i] + 5;
+        else if (strncmp(sent[i], "Probable cause: ", 16) == 0 && probable < 0)
+            probable = i;
+        else if (first < 0 && !*p->fix && *sent[i]) /* what was seen comes before the fix */
+            first = i;
+        else if (*sent[i])
+            p->note[p->nnotes++] = sent[i];
+    }
+    if (probable >= 0) { /* what was seen, then what it probably means */
+        p->cause = unstop(sent[probable] + 16);
+        if (first >= 0)
+            p->evidence = unstop(sent[first]);
+    } else if (first >= 0) {
+        p->cause = unstop(sent[first]);
+        p->evidence = trailing_account(sent[first]);
+    }
+}

@@ -99,4 +99,20 @@ const char *wsa_severity_name(enum wsa_severity sev);
 /* Parse "note", "warning", "error"; returns -1 when unknown. */
 int wsa_severity_parse(const char *name);
 
+/* A finding's detail cut into what a display with short lines shows as separate items
+ * (Wireshark's tree). The details are written in sentences (tls_explain.c and the rest): what
+ * was seen, "Probable cause: ...", "Fix: ...", and remarks. The cause is the probable cause when
+ * there is one (what was seen is then the evidence), else the first sentence (a parenthesis
+ * that ends it, opened well into it, being the evidence); the fix is the "Fix:" sentence; every
+ * other sentence is a note. Each part points into out, which must hold strlen(detail) + 1
+ * bytes; an absent part is "". Nothing is dropped but the "Fix: " and "Probable cause: "
+ * labels, the sentences' final full stops and an evidence's parentheses. */
+#define WSA_DETAIL_NOTES 16 /* every sentence may be one */
+struct wsa_detail_parts {
+    const char *cause, *evidence, *fix;
+    const char *note[WSA_DETAIL_NOTES];
+    int nnotes;
+};
+void wsa_detail_split(const char *detail, char *out, struct wsa_detail_parts *p);
+
 #endif

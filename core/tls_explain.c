@@ -238,9 +238,12 @@ static void explain_certificate(const struct tls_session *s, uint8_t desc, struc
                "the certificate names.");
     } else {
         const struct tls_alert_info *ai = tls_alert_lookup(desc);
-        add(b, "the client rejected the server's certificate: %s", ai->meaning);
+        /* the meaning's sentence goes on with the certificate's facts, then the fix */
+        size_t n = strlen(ai->meaning);
+        add(b, "the client rejected the server's certificate: %.*s", (int)n - (n && ai->meaning[n - 1] == '.'),
+            ai->meaning);
         cert_facts(s, b);
-        add(b, " Fix: %s", ai->hint);
+        add(b, ". Fix: %s", ai->hint);
     }
 }
 

@@ -187,3 +187,20 @@ int ws_looks_like_frames(const uint8_t *p, size_t len, int *masked, int *exact)
     *exact = ws_frame_at_boundary(&fp);
     return frames;
 }
+
+int ws_frame_header(const uint8_t *p, size_t n, struct ws_frame_hdr *h)
+{
+    struct ws_frame_parser fp;
+    ws_frame_init(&fp);
+    enum ws_frame_result res = WF_NEED_MORE;
+    const uint8_t *od;
+    size_t ol, at = 0;
+    while (at < n && res == WF_NEED_MORE)
+        at += ws_frame_feed(&fp, p + at, n - at, &res, &od, &ol);
+    if (res == WF_ERR_LENGTH)
+        return -1;
+    if (res != WF_HEADER)
+        return 0;
+    *h = fp.hdr;
+    return 1;
+}

@@ -61,6 +61,11 @@ int ws_frame_at_boundary(const struct ws_frame_parser *p);
 /* Skip n payload bytes that were lost (a TCP gap inside the payload). n <= remaining. */
 void ws_frame_skip(struct ws_frame_parser *p, uint64_t n);
 
+/* The header of the frame that starts p (n bytes there): 1 with *h filled, 0 when p holds less
+ * than the header, -1 for a 64-bit length with the MSB set. For front ends that have a frame's
+ * bytes in one piece (the plugin, from Wireshark's websocket item). */
+int ws_frame_header(const uint8_t *p, size_t n, struct ws_frame_hdr *h);
+
 const char *ws_opcode_name(uint8_t opcode);
 /* Mid-stream heuristic: how many complete, plausible frames (known opcode, RSV 0 or RSV1,
  * minimal length, control frames short and unfragmented, one masking) start p; 0 when the first

@@ -14,6 +14,7 @@
  * 1.3 alert judged at the end of the connection, appears there and links to the packet it is
  * about), so one-pass and two-pass output are identical.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@
 #include "tls_alert.h"
 #include "tls_session.h"
 #include "ws_close.h"
+#include "ws_frame.h"
 #include "ws_handshake.h"
 #include "ws_session.h"
 
@@ -50,9 +52,10 @@ static int hf_unsup_opcode = -1, hf_unsup_frame = -1, hf_unsup_status = -1;
 static int hf_tls_alert = -1, hf_tls_alert_sender = -1, hf_tls_alert_kind = -1;
 static int hf_tls_failed = -1, hf_tls_outcome = -1, hf_tls_summary = -1;
 static int hf_finding = -1, hf_finding_detail = -1, hf_ref_frame = -1, hf_ref_end = -1;
+static int hf_cause = -1, hf_evidence = -1, hf_fix = -1, hf_note = -1, hf_more = -1;
 static int hf_status = -1, hf_client_saw = -1, hf_server_saw = -1, hf_closing_handshake = -1,
            hf_ended_by = -1, hf_ended_frame = -1, hf_end_how = -1;
-static gint ett_wsaudit = -1, ett_finding = -1;
+static gint ett_wsaudit = -1, ett_finding = -1, ett_text = -1;
 static expert_field ei_findings[F_FINDING_COUNT];
 static int wsaudit_tap = -1;
 static dissector_handle_t wsaudit_handle;
@@ -397,28 +400,15 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
 
 /* The `websocket` item covers the frame header only: the frame is the header and the payload
  * length it announces (RFC 6455 §5.2), bounded by the data source. */
+/* the bytes of the WebSocket frame at start: its header and payload, or what is there */
 static gint ws_frame_length(tvbuff_t *tvb, gint start)
 {
     gint avail = (gint)tvb_captured_length_remaining(tvb, start);
-    if (avail < 2)
+    struct ws_frame_hdr h;
+    if (avail <= 0 || ws_frame_header(tvb_get_ptr(tvb, start, MIN(avail, 14)),
+                                      (size_t)MIN(avail, 14), &h) != 1)
         return avail;
-    guint8 b1 = tvb_get_guint8(tvb, start + 1);
-    guint64 len = b1 & 0x7F;
-    gint hdr = 2;
-    if (len == 126) {
-        if (avail < 4)
-            return avail;
-        len = tvb_get_ntohs(tvb, start + 2);
-        hdr = 4;
-    } else if (len == 127) {
-        if (avail < 10)
-            return avail;
-        len = tvb_get_ntoh64(tvb, start + 2);
-        hdr = 10;
-    }
-    if (b1 & 0x80)
-        hdr += 4;
-    guint64 total = (guint64)hdr + len;
+    guint64 total = (guint64)h.hdr_len + h.len;
     return total < (guint64)avail ? (gint)total : avail;
 }
 
@@ -737,6 +727,229 @@ static proto_item *gen(proto_item *pi)
     return pi;
 }
 
+/* The two bytes of the status code of the nth Close frame with a code that Wireshark dissected
+ * in this packet (in the frame's data source: the packet, reassembled or decrypted data; masked
+ * as sent); 0 when there is none. */
+static int close_code_bytes(proto_tree *tree, guint nth, tvbuff_t **ds, gint *at)
+{
+    GPtrArray *a = tree ? finfos(tree, &f_ws) : NULL, *found = NULL;
+    /* the GUI's dissection of the selected packet does not prime the fields a postdissector
+     * wants: there, look for them in the tree */
+    for (int k = 0; tree && !a && k < f_ws.n; k++) {
+        found = proto_find_finfo(tree, f_ws.ids[k]);
+        if (found && found->len)
+            a = found;
+        else if (found)
+            g_ptr_array_free(found, TRUE), found = NULL;
+    }
+    int ok = 0;
+    for (guint i = 0; a && i < a->len && !ok; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        struct ws_frame_hdr h;
+        /* (the websocket item covers the header; the payload follows it in the data source) */
+        gint avail = fi->ds_tvb ? tvb_captured_length_remaining(fi->ds_tvb, fi->start) : 0;
+        gint n = MIN(avail, 14);
+        if (n < 2 || ws_frame_header(tvb_get_ptr(fi->ds_tvb, fi->start, n), (size_t)n, &h) != 1 ||
+            h.opcode != 8 || h.len < 2 || avail < (gint)h.hdr_len + 2)
+            continue;
+        if (nth-- == 0) {
+            *ds = fi->ds_tvb;
+            *at = fi->start + h.hdr_len;
+            ok = 1;
+        }
+    }
+    if (found)
+        g_ptr_array_free(found, TRUE);
+    return ok;
+}
+
+/* ---- readable where Wireshark shows it: no label past its 240-character limit ---- */
+
+/* what a label may hold: Wireshark cuts at ITEM_LABEL_LENGTH (240 with the NUL); an expert
+ * info's summary is shown after "Expert Info (Warning/Response code): " (38 characters) */
+#define LABEL_ROOM 225
+#define EXPERT_ROOM 195
+
+/* Where to cut text so that at most room bytes come first: after the last space within room
+ * (else at a UTF-8 character boundary). */
+static size_t cut_at(const char *text, size_t room)
+{
+    size_t n = strlen(text);
+    if (n <= room)
+        return n;
+    size_t at = room;
+    while (at > room / 2 && text[at] != ' ')
+        at--;
+    if (text[at] != ' ') {
+        at = room;
+        while (at > 0 && ((unsigned char)text[at] & 0xC0) == 0x80)
+            at--;
+    }
+    return at;
+}
+
+/* A string field whose text may be long: the item holds the whole text (filters and exports see
+ * it all); its label shows what fits, and the rest follows as "continued" child items, each
+ * under the limit. */
+static proto_item *add_text(proto_tree *tree, int hf, tvbuff_t *tvb, const char *text)
+{
+    const char *name = proto_registrar_get_name(hf);
+    size_t first = cut_at(text, LABEL_ROOM - strlen(name));
+    if (!text[first])
+        return gen(proto_tree_add_string(tree, hf, tvb, 0, 0, text));
+    proto_item *pi = gen(proto_tree_add_string_format(tree, hf, tvb, 0, 0, text, "%s: %.*s ...",
+                                                      name, (int)first, text));
+    proto_tree *sub = proto_item_add_subtree(pi, ett_text);
+    for (const char *rest = text + first; *rest;) {
+        while (*rest == ' ')
+            rest++;
+        size_t n = cut_at(rest, LABEL_ROOM);
+        if (!n)
+            break;
+        gen(proto_tree_add_string_format(sub, hf_more, tvb, 0, 0, "", "... %.*s", (int)n, rest));
+        rest += n;
+    }
+    return pi;
+}
+
+/* Expert groups as Wireshark's own dissectors choose them: a bad field value or framing is
+ * Malformed, bytes or messages in the wrong order Sequence, a certificate or TLS failure
+ * Security, a status the application reported Response code, missing keys Decryption, partial
+ * analysis Undecoded; the rest is Protocol. */
+static int expert_group(enum wsa_finding_id id)
+{
+    switch (id) {
+    case F_CLOSE_BAD_PAYLOAD:
+    case F_V_C2S_UNMASKED:
+    case F_V_S2C_MASKED:
+    case F_V_RSV_BITS:
+    case F_V_RESERVED_OPCODE:
+    case F_V_CONTROL_TOO_LONG:
+    case F_V_CONTROL_FRAGMENTED:
+    case F_V_LENGTH_MSB_SET:
+    case F_V_NONMINIMAL_LENGTH:
+    case F_V_INVALID_UTF8:
+    case F_V_BAD_DEFLATE:
+    case F_TLS_V_ALERT_RECORD_LENGTH:
+    case F_TLS_V_ALERT_LEVEL:
+    case F_TLS_V_RECORD_OVERFLOW:
+    case F_TLS_V_LEGACY_VERSION:
+        return PI_MALFORMED;
+    case F_V_CONTINUATION_WITHOUT_START:
+    case F_V_INTERLEAVED_DATA:
+    case F_V_DATA_AFTER_CLOSE:
+    case F_V_PONG_MISMATCH:
+    case F_W_CONTROL_AFTER_CLOSE:
+    case F_CLOSE_UNANSWERED:
+    case F_TLS_V_DATA_AFTER_FATAL:
+    case F_W_STREAM_OVERLAP_CONFLICT:
+        return PI_SEQUENCE;
+    case F_TLS_HANDSHAKE_FAILURE:
+    case F_TLS_CERT_EXPIRED:
+    case F_TLS_REJECTED_AFTER_HANDSHAKE:
+    case F_TLS_SSLV2_HELLO:
+    case F_TLS_PLAINTEXT_TO_TLS:
+        return PI_SECURITY;
+    case F_CLOSE_UNSUPPORTED_DATA:
+    case F_UPGRADE_REFUSED:
+    case F_CLOSE_ABNORMAL:
+        return PI_RESPONSE_CODE;
+    case F_TLS_KEYS_MISSING:
+    case F_D_TLS_DECRYPT_FAILED:
+        return PI_DECRYPTION;
+    default:
+        return wsa_finding_info(id)->severity == WSA_SEV_DEGRADED ? PI_UNDECODED : PI_PROTOCOL;
+    }
+}
+
+/* The cause as an expert summary of at most room bytes: whole when it fits; else without its
+ * parenthesised asides (which the tree shows); else up to its last clause (": ", "; ", ", ")
+ * that fits, followed by " ...". out holds room + 5 bytes. */
+static void summary_of(const char *cause, size_t room, char *out)
+{
+    if (strlen(cause) <= room) {
+        strcpy(out, cause);
+        return;
+    }
+    size_t n = 0;
+    int depth = 0, quoted = 0;
+    for (const char *p = cause; *p; p++) {
+        if (*p == '"' && !depth)
+            quoted = !quoted;
+        if (!quoted && *p == '(') {
+            if (!depth++ && n && out[n - 1] == ' ')
+                n--; /* the space before the aside goes with it */
+            continue;
+        }
+        if (!quoted && *p == ')' && depth) {
+            depth--;
+            continue;
+        }
+        if (depth)
+            continue;
+        if (n == room + 4)
+            break;
+        out[n++] = *p;
+    }
+    out[n] = 0;
+    if (n <= room)
+        return;
+    size_t cut = 0;
+    for (size_t i = 0; i + 1 < n && i <= room; i++)
+        if ((out[i] == ':' || out[i] == ';' || out[i] == ',') && out[i + 1] == ' ')
+            cut = i;
+    if (!cut)
+        cut = cut_at(out, room);
+    strcpy(out + cut, " ...");
+}
+
+/* A finding in the tree: the id and title on one line; the cause, the evidence, the fix and a
+ * note as child items (each readable whole); the analyzer's whole detail text as a hidden field
+ * (wsaudit.finding.detail, for filters and exports). The expert info's summary is the cause. */
+static proto_item *finding_tree(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo,
+                                const struct wa_item *it, int close_code, proto_tree **ft_out)
+{
+    const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)it->finding);
+    proto_item *fitem = gen(proto_tree_add_string_format_value(
+        t, hf_finding, tvb, 0, 0, fi->id, "%s: %s%s%s%s", fi->id, fi->title,
+        fi->reference ? " [" : "", fi->reference ? fi->reference : "", fi->reference ? "]" : ""));
+    proto_tree *ft = proto_item_add_subtree(fitem, ett_finding);
+    struct wsa_detail_parts parts = {"", "", "", {NULL}, 0};
+    char *buf = NULL;
+    if (it->text && *it->text) {
+        buf = wmem_alloc(pinfo->pool, strlen(it->text) + 1);
+        wsa_detail_split(it->text, buf, &parts);
+        /* a finding about a Close's code: what the code means and what fixes it, from the
+         * close code registry (as `wsaudit explain CODE` says them) */
+        if (close_code >= 0 && !*parts.fix &&
+            (it->finding == F_CLOSE_RESERVED_CODE || it->finding == F_CLOSE_INVALID_CODE ||
+             it->finding == F_CLOSE_UNDEFINED_CODE || it->finding == F_CLOSE_UNSUPPORTED_DATA)) {
+            const struct ws_close_info *ci = ws_close_lookup((uint16_t)close_code);
+            parts.fix = ci->hint;
+            if (!parts.nnotes)
+                parts.note[parts.nnotes++] = ci->meaning;
+        }
+        if (*parts.cause)
+            add_text(ft, hf_cause, tvb, parts.cause);
+        if (*parts.evidence)
+            add_text(ft, hf_evidence, tvb, parts.evidence);
+        if (*parts.fix)
+            add_text(ft, hf_fix, tvb, parts.fix);
+        for (int k = 0; k < parts.nnotes; k++)
+            add_text(ft, hf_note, tvb, parts.note[k]);
+        proto_item_set_hidden(gen(proto_tree_add_string(ft, hf_finding_detail, tvb, 0, 0,
+                                                        it->text)));
+    }
+    /* the summary a user scans in Expert Information: the id, then the cause */
+    const char *cause = *parts.cause ? parts.cause : fi->title;
+    size_t room = EXPERT_ROOM - strlen(fi->id) - 6;
+    char *sum = wmem_alloc(pinfo->pool, room + 5);
+    summary_of(cause, room, sum);
+    expert_add_info_format(pinfo, fitem, &ei_findings[it->finding], "%s: %s", fi->id, sum);
+    *ft_out = ft;
+    return fitem;
+}
+
 /* as Wireshark's own websocket.opcode shows them (BASE_DEC, so -T ek gives a number) */
 static const value_string ws_opcode_vals[] = {{0, "Continuation"}, {1, "Text"},
                                               {2, "Binary"},       {8, "Connection Close"},
@@ -787,18 +1000,27 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         return 0;
     proto_item *ti = gen(proto_tree_add_item(tree, proto_wsaudit, tvb, 0, 0, ENC_NA));
     proto_tree *t = proto_item_add_subtree(ti, ett_wsaudit);
-    guint n = wmem_array_get_count(a);
+    guint n = wmem_array_get_count(a), closes_seen = 0;
+    int close_code = -1; /* the code of this packet's Close, for the findings about it */
     for (guint i = 0; i < n; i++) {
         const struct wa_item *it = wmem_array_index(a, i);
         if (it->kind == WA_CLOSE && it->has_code) {
             const struct ws_close_info *ci = ws_close_lookup(it->code);
-            gen(proto_tree_add_uint_format_value(t, hf_close_code, tvb, 0, 0, it->code, "%u (%s)",
-                                             it->code, ci->name));
+            close_code = it->code;
+            /* the code's own bytes are highlighted when the Close is in this packet */
+            tvbuff_t *ds = NULL;
+            gint at = 0;
+            if (close_code_bytes(tree, closes_seen++, &ds, &at))
+                proto_tree_add_uint_format_value(t, hf_close_code, ds, at, 2, it->code, "%u (%s)",
+                                                 it->code, ci->name);
+            else
+                gen(proto_tree_add_uint_format_value(t, hf_close_code, tvb, 0, 0, it->code,
+                                                     "%u (%s)", it->code, ci->name));
             gen(proto_tree_add_string(t, hf_close_class, tvb, 0, 0, ws_close_class_name(ci->cls)));
             if (ci->finding == F_CLOSE_RESERVED_CODE || ci->finding == F_CLOSE_INVALID_CODE)
                 gen(proto_tree_add_boolean(t, hf_close_illegal, tvb, 0, 0, TRUE));
             if (it->text)
-                gen(proto_tree_add_string(t, hf_close_reason, tvb, 0, 0, it->text));
+                add_text(t, hf_close_reason, tvb, it->text);
         } else if (it->kind == WA_ALERT) {
             proto_item *ai;
             if (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
@@ -820,15 +1042,13 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         } else if (it->kind == WA_STATUS) {
             status_tree(t, tvb, it);
         } else if (it->kind == WA_TLS) {
-            gen(proto_tree_add_string(t, hf_tls_summary, tvb, 0, 0, it->text));
+            add_text(t, hf_tls_summary, tvb, it->text);
             gen(proto_tree_add_string(t, hf_tls_outcome, tvb, 0, 0,
                                   tls_outcome_name((enum tls_outcome)it->tls_outcome)));
         } else if (it->kind == WA_FINDING) {
             const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)it->finding);
-            proto_item *fitem = gen(proto_tree_add_string(t, hf_finding, tvb, 0, 0, fi->id));
-            proto_tree *ft = proto_item_add_subtree(fitem, ett_finding);
-            if (it->text && *it->text)
-                gen(proto_tree_add_string(ft, hf_finding_detail, tvb, 0, 0, it->text));
+            proto_tree *ft;
+            finding_tree(t, tvb, pinfo, it, close_code, &ft);
             if (it->unsup_status) {
                 /* the message, when one was found (also for "unknown": the last one seen) */
                 if (it->unsup_status == WS_UNSUP_OBSERVED + 1 ||
@@ -849,12 +1069,6 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
                 gen(proto_tree_add_uint(ft, hf_ref_end, tvb, 0, 0, it->ref_end));
             if (it->finding == F_TLS_HANDSHAKE_FAILURE)
                 gen(proto_tree_add_boolean(ft, hf_tls_failed, tvb, 0, 0, TRUE));
-            expert_add_info_format(pinfo, fitem, &ei_findings[it->finding], "%s: %s%s%s%s%s",
-                                   fi->id, fi->title, it->text && *it->text ? " (" : "",
-                                   it->text ? it->text : "", it->text && *it->text ? ")" : "",
-                                   fi->reference ? "" : "");
-            if (fi->reference)
-                proto_item_append_text(fitem, " [%s]", fi->reference);
             col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: %s]", fi->id);
         }
     }
@@ -884,9 +1098,13 @@ static tap_packet_status st_packet(stats_tree *st, packet_info *pinfo, epan_diss
     for (guint i = 0; i < n; i++) {
         const struct wa_item *it = wmem_array_index(a, i);
         if (it->kind == WA_CLOSE && it->has_code) {
+            /* per class, and within it per code ("1003 Unsupported Data") */
+            char code[64];
+            snprintf(code, sizeof code, "%u %s", it->code, ws_close_lookup(it->code)->name);
             tick_stat_node(st, "Close codes by class", 0, TRUE);
-            tick_stat_node(st, ws_close_class_name((enum ws_close_class)it->code_cls), st_closes,
-                           FALSE);
+            int cls = tick_stat_node(st, ws_close_class_name((enum ws_close_class)it->code_cls),
+                                     st_closes, TRUE);
+            tick_stat_node(st, code, cls, FALSE);
         } else if (it->kind == WA_FINDING) {
             tick_stat_node(st, "Findings by id", 0, TRUE);
             tick_stat_node(st, wsa_finding_info((enum wsa_finding_id)it->finding)->id, st_findings,
@@ -984,7 +1202,25 @@ static void proto_register_wsaudit(void)
           HFILL}},
         {&hf_finding_detail,
          {"Detail", "wsaudit.finding.detail", FT_STRING, BASE_NONE, NULL, 0,
-          "The finding's specifics, the same text as the analyzer's detail", HFILL}},
+          "The finding's specifics, the same text as the analyzer's detail (hidden in the tree, "
+          "which shows it cut into cause, evidence, fix and note)",
+          HFILL}},
+        {&hf_cause,
+         {"Cause", "wsaudit.finding.cause", FT_STRING, BASE_NONE, NULL, 0,
+          "What happened: the detail's first part", HFILL}},
+        {&hf_evidence,
+         {"Evidence", "wsaudit.finding.evidence", FT_STRING, BASE_NONE, NULL, 0,
+          "What in the capture shows it (certificate names and dates, counts, packets)", HFILL}},
+        {&hf_fix,
+         {"Fix", "wsaudit.finding.fix", FT_STRING, BASE_NONE, NULL, 0,
+          "What to change, and on which side", HFILL}},
+        {&hf_note,
+         {"Note", "wsaudit.finding.note", FT_STRING, BASE_NONE, NULL, 0,
+          "What else to know (e.g. that 1015 itself is never sent)", HFILL}},
+        {&hf_more,
+         {"Continued", "wsaudit.text_continued", FT_STRING, BASE_NONE, NULL, 0,
+          "The rest of a text too long for one line of the tree (the item above holds it whole)",
+          HFILL}},
         {&hf_status,
          {"Connection status", "wsaudit.status", FT_NONE, BASE_NONE, NULL, 0,
           "How the WebSocket connection ended: the close status each side's application saw",
@@ -1019,7 +1255,7 @@ static void proto_register_wsaudit(void)
          {"About frame", "wsaudit.frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
           "The packet the finding or alert is about, when it is not this one", HFILL}},
     };
-    static gint *ett[] = {&ett_wsaudit, &ett_finding};
+    static gint *ett[] = {&ett_wsaudit, &ett_finding, &ett_text};
     static ei_register_info ei[F_FINDING_COUNT];
     static char names[F_FINDING_COUNT][80];
 
@@ -1043,11 +1279,12 @@ static void proto_register_wsaudit(void)
         if (skip)
             continue;
         static const int sev[] = {PI_NOTE, PI_WARN, PI_ERROR, PI_WARN};
-        snprintf(names[i], sizeof names[i], "wsaudit.%s", fi->id);
+        /* one scheme: fields are wsaudit.<what>.<attribute>; a finding is the wsaudit.finding
+         * field, and its expert info wsaudit.finding.<its id> */
+        snprintf(names[i], sizeof names[i], "wsaudit.finding.%s", fi->id);
         ei_register_info r = {&ei_findings[i],
-                              {names[i],
-                               fi->severity == WSA_SEV_DEGRADED ? PI_UNDECODED : PI_PROTOCOL,
-                               sev[fi->severity], fi->title, EXPFILL}};
+                              {names[i], expert_group((enum wsa_finding_id)i), sev[fi->severity],
+                               fi->title, EXPFILL}};
         ei[nei++] = r;
     }
     expert_module_t *em = expert_register_protocol(proto_wsaudit);

@@ -218,6 +218,47 @@ def cross_check(ts, wsaudit, cap, problems):
             problems.append(f"{name}: plugin {c['id']} at frame {c['shown']}, analyzer has none")
 
 
+# Wireshark keeps a label (and an expert info's summary) in ITEM_LABEL_LENGTH = 240 bytes with
+# the NUL: one of 239 characters may have been cut, and a cut label is marked "[truncated]"
+LABEL_MAX = 238
+
+
+def label_check(ts, cap, problems):
+    """every wsaudit item of `tshark -V` and every wsaudit summary of `-z expert` whole
+    (issue 17): returns (lines checked, longest, summaries cut by the plugin itself)"""
+    name = os.path.basename(cap)
+    lines, longest, own_cuts = 0, 0, 0
+    p = ts.run(["-V", "-Y", "wsaudit"], cap)
+    inside = False
+    for line in p.stdout.splitlines():
+        if not line.startswith(" "):
+            inside = line.startswith("[wsaudit")
+            if not inside:
+                continue
+        elif not inside:
+            continue
+        text = line.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        lines += 1
+        longest = max(longest, len(text))
+        if "[truncated]" in line or len(text) > LABEL_MAX:
+            problems.append(f"{name}: a wsaudit label is cut ({len(text)}): {text[:120]}...")
+    p = ts.run(["-q", "-z", "expert"], cap)
+    for line in p.stdout.splitlines():
+        m = re.match(r"\s*\d+\s+\S+(?: \S+)?\s+wsaudit\s+(.*)$", line)
+        if not m:
+            continue
+        summary = m.group(1)
+        lines += 1
+        longest = max(longest, len(summary))
+        own_cuts += summary.endswith(" ...")
+        if len(summary) > LABEL_MAX:
+            problems.append(f"{name}: an expert summary is cut ({len(summary)}): "
+                            f"{summary[:120]}...")
+    return lines, longest, own_cuts
+
+
 def expect(problems, cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
@@ -255,10 +296,12 @@ def main():
         # expert infos the plugin cannot raise are not offered (issue 17)
         experts = {x.split("\t")[2] for x in p.stdout.splitlines()
                    if x.startswith("F\t") and "\twsaudit." in x}
-        never = {"wsaudit.stream.gap", "wsaudit.stream.memcap", "wsaudit.capture.truncated",
-                 "wsaudit.capture.ip_fragment", "wsaudit.capture.flow_memcap"}
-        expect(problems, not (experts & never) and "wsaudit.ws.close.reserved_code" in experts
-               and "wsaudit.stream.midstream" in experts,
+        never = {"wsaudit.finding." + x for x in ("stream.gap", "stream.memcap",
+                                                   "capture.truncated", "capture.ip_fragment",
+                                                   "capture.flow_memcap")}
+        expect(problems, not (experts & never) and
+               "wsaudit.finding.ws.close.reserved_code" in experts
+               and "wsaudit.finding.stream.midstream" in experts,
                f"expert infos only the analyzer raises are not registered ({sorted(experts & never)})")
 
         capdir_src = capdir
@@ -306,22 +349,29 @@ def main():
         expect(problems, p.stdout.strip() == "5\t4",
                f"Decode As WebSocket on a capture without the handshake: 1003 annotated "
                f"({p.stdout.strip()!r})")
+        # the expert summary is the id and the cause; the tree says what a client reports
         p = ts.run(["-q", "-z", "expert,error"], f"{capdir}/tls-ossl-expired-1_2.pcap")
-        expect(problems, "tls.handshake_failure" in p.stdout and "1015" in p.stdout,
-               "expert info (error) for the TLS failure says the client reports 1015")
+        v = ts.run(["-V", "-Y", "wsaudit.tls.handshake_failed"],
+                   f"{capdir}/tls-ossl-expired-1_2.pcap")
+        expect(problems, "tls.handshake_failure: The client sent fatal alert certificate_expired"
+               in p.stdout and "client reports this connection as close status 1015" in v.stdout
+               and "[Fix: renew the server's certificate" in v.stdout,
+               "expert info (error) for the TLS failure names its cause; the tree says the "
+               "client reports 1015 and gives the fix")
         p = ts.run(["-q", "-z", "expert,error"], f"{capdir}/ws-close-codes-server.pcap")
-        expect(problems, "ws.close.reserved_code" in p.stdout and "RFC 6455" not in "" and
-               "Close frame carries a status code that must never be sent" in p.stdout,
-               "expert info (error) for a Close carrying a reserved code")
+        expect(problems, "ws.close.reserved_code: code 1015 (TLS Handshake Failure) sent by the "
+               "server" in p.stdout and "ws.close.reserved_code: code 1004 (Reserved)" in p.stdout,
+               "expert info (error) for a Close carrying a reserved code (1015, 1004)")
         p = ts.run(["-q", "-z", "wsaudit,tree"], f"{capdir}/ws-close-codes-server.pcap")
         tree = {}
         for line in p.stdout.splitlines():
-            parts = line.split()
-            if len(parts) >= 2 and parts[1].isdigit():
-                tree[parts[0]] = int(parts[1])
+            m = re.match(r"\s*(\S.*?)\s+(\d+)\s+[\d.]+\s", line)
+            if m:
+                tree[m.group(1)] = int(m.group(2))
         expect(problems, tree.get("reserved") == 4 and tree.get("invalid") == 4 and
-               tree.get("ws.close.reserved_code") == 3,
-               f"-z wsaudit,tree counts close classes and findings ({tree})")
+               tree.get("ws.close.reserved_code") == 4 and tree.get("1015 TLS Handshake Failure")
+               == 1 and tree.get("1004 Reserved") == 1 and tree.get("1000 Normal Closure") == 2,
+               f"-z wsaudit,tree counts close classes, codes within them and findings ({tree})")
         p = ts.run([], f"{capdir}/ws-close-codes-server.pcap")
         expect(problems, "[wsaudit: ws.close.reserved_code]" in p.stdout,
                "the Info column carries a short wsaudit tag")
@@ -357,6 +407,39 @@ def main():
                 if "Dissector bug" in err or "assertion" in err.lower():
                     problems.append(f"{os.path.basename(cap)}: {err.strip()[:200]}")
         expect(problems, not same, f"one pass and -2 agree on {len(caps)} captures {same}")
+
+        # -T ek prints what -G elastic-mapping promises (issue 17): numbers as decimal strings
+        # Elasticsearch coerces (tshark 4.0 prints tcp.srcport so too), booleans as booleans
+        p = ts.run(["-G", "elastic-mapping", "--elastic-mapping-filter", "wsaudit"])
+        mapping = json.loads(p.stdout)["mappings"]["properties"]["layers"]["properties"][
+            "wsaudit"]["properties"]
+        bad, checked = [], 0
+        for cap in caps:
+            p = ts.run(["-T", "ek", "-Y", "wsaudit"], cap)
+            for line in p.stdout.splitlines():
+                rec = json.loads(line)
+                for k, v in rec.get("layers", {}).get("wsaudit", {}).items():
+                    want = mapping.get(k, {}).get("type")
+                    for x in v if isinstance(v, list) else [v]:
+                        checked += 1
+                        ok = (want in ("integer", "long", "short", "byte") and
+                              isinstance(x, str) and re.fullmatch(r"\d+", x)) or \
+                             (want == "boolean" and isinstance(x, bool)) or \
+                             (want in (None, "keyword", "text") and not isinstance(x, bool))
+                        if not ok:
+                            bad.append(f"{os.path.basename(cap)}: {k}={x!r} ({want})")
+        expect(problems, checked > 1000 and not bad,
+               f"-T ek agrees with -G elastic-mapping on {checked} wsaudit values {bad[:5]}")
+
+        # readable in Wireshark: no wsaudit label or expert summary cut at 240 (issue 17)
+        before = len(problems)
+        total = longest = own = 0
+        for cap in caps:
+            n, m, o = label_check(ts, cap, problems)
+            total, longest, own = total + n, max(longest, m), own + o
+        expect(problems, len(problems) == before and total > 1000,
+               f"{total} wsaudit labels and expert summaries on {len(caps)} captures, none cut "
+               f"(longest {longest}; {own} summaries shortened by the plugin, whole in the tree)")
 
         before = len(problems)
         for cap in caps:

@@ -90,9 +90,35 @@ static void frame_length_rules(void **state)
     assert_int_equal(r, WF_ERR_LENGTH);
 }
 
+/* the one-piece header reader the plugin uses: every length form, masked, cut, MSB set */
+static void frame_header_in_one_piece(void **state)
+{
+    (void)state;
+    struct ws_frame_hdr h;
+    const uint8_t close[] = {0x88, 0x02, 0x03, 0xeb};
+    assert_int_equal(ws_frame_header(close, sizeof close, &h), 1);
+    assert_int_equal(h.opcode, 8);
+    assert_int_equal(h.hdr_len, 2);
+    assert_int_equal(h.len, 2);
+    const uint8_t masked16[] = {0x82, 0xfe, 0x01, 0x00, 1, 2, 3, 4};
+    assert_int_equal(ws_frame_header(masked16, sizeof masked16, &h), 1);
+    assert_int_equal(h.hdr_len, 8);
+    assert_int_equal(h.len, 256);
+    assert_int_equal(h.masked, 1);
+    const uint8_t len64[] = {0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0};
+    assert_int_equal(ws_frame_header(len64, sizeof len64, &h), 1);
+    assert_int_equal(h.hdr_len, 10);
+    assert_int_equal(h.len, 65536);
+    assert_int_equal(ws_frame_header(masked16, 5, &h), 0);
+    assert_int_equal(ws_frame_header(masked16, 0, &h), 0);
+    const uint8_t msb[] = {0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(ws_frame_header(msb, sizeof msb, &h), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(frame_header_in_one_piece),
         cmocka_unit_test(frame_rfc_examples),
         cmocka_unit_test(frame_length_rules),
     };
