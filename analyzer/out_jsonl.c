@@ -6,7 +6,65 @@
 
 #include "../core/tls_alert.h"
 #include "linebuf.h"
+#include "../core/escape.h"
+#include "../core/utf8.h"
 #include "out_formats.h"
+
+/*
+ * JSON string of wire bytes: valid UTF-8 is kept, control characters are escaped, and each byte
+ * that is not part of valid UTF-8 becomes U+FFFD. Callers that can lose bytes this way also write
+ * the hex form (see out_hex), so nothing from the wire is lost.
+ */
+static void out_json_string(FILE *f, const uint8_t *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len;) {
+        /* fast path: a run of characters that need no escaping */
+        size_t run = i;
+        while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
+            run++;
+        if (run > i) {
+            fwrite(s + i, 1, run - i, f);
+            i = run;
+            continue;
+        }
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            if (c == '"' || c == '\\')
+                fprintf(f, "\\%c", c);
+            else if (c == '\n')
+                fputs("\\n", f);
+            else if (c == '\r')
+                fputs("\\r", f);
+            else if (c == '\t')
+                fputs("\\t", f);
+            else if (c < 0x20 || c == 0x7F)
+                fprintf(f, "\\u%04x", c);
+            else
+                fputc(c, f);
+            i++;
+            continue;
+        }
+        /* find the length of a valid sequence starting here, if any */
+        size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + n <= len && utf8_valid(s + i, n)) {
+            fwrite(s + i, 1, n, f);
+            i += n;
+        } else {
+            fputs("\\ufffd", f);
+            i++;
+        }
+    }
+    fputc('"', f);
+}
+
+static void out_hex(FILE *f, const uint8_t *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++)
+        fprintf(f, "%02x", s[i]);
+    fputc('"', f);
+}
 
 static void str(FILE *f, const char *s)
 {
@@ -23,7 +81,7 @@ static void slice(FILE *f, const char *key, struct ws_slice s)
         return;
     }
     out_json_string(f, (const uint8_t *)s.p, s.len);
-    if (!out_is_utf8((const uint8_t *)s.p, s.len)) {
+    if (!utf8_valid((const uint8_t *)s.p, s.len)) {
         fprintf(f, ",\"%s_hex\":", key);
         out_hex(f, (const uint8_t *)s.p, s.len);
     }
@@ -289,7 +347,7 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
             fprintf(f,
                     ",\"code_class\":\"%s\",\"reason\":", ws_close_class_name(ev->code_info->cls));
             out_json_string(f, ev->reason, ev->reason_len);
-            if (!out_is_utf8(ev->reason, ev->reason_len)) {
+            if (!utf8_valid(ev->reason, ev->reason_len)) {
                 fputs(",\"reason_hex\":", f);
                 out_hex(f, ev->reason, ev->reason_len);
             }
@@ -334,35 +392,17 @@ static void list(FILE *f, const char *key, const char *csv)
  * UTF-8 as U+FFFD, and then KEY_hex with the exact bytes), never a second layer of escaping.
  * In a distinguished name (dn) the RFC 4514 specials keep RFC 4514's own escape (\, \+ \\),
  * as OpenSSL's RFC 2253 form and Zeek's x509.log print them. out holds n bytes or more. */
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static size_t unescape(const char *s, size_t n, int dn, uint8_t *out)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' && (hi = hex_digit(s[i + 2])) >= 0 &&
-            (lo = hex_digit(s[i + 3])) >= 0) {
-            uint8_t v = (uint8_t)(hi << 4 | lo);
-            i += 3;
-            if (dn && v && strchr(",+\"\\<>;", v))
-                out[k++] = '\\'; /* "\," is shorter than the "\x2c" it replaces */
-            out[k++] = v;
-        } else {
-            out[k++] = (uint8_t)s[i];
-        }
-    }
-    return k;
+    /* "\," is shorter than the "\x2c" it replaces */
+    return wsa_unescape(s, n, dn ? ",+\"\\<>;" : "", out);
 }
 
 static void wire_bytes(FILE *f, const char *key, const uint8_t *b, size_t n)
 {
     fprintf(f, ",\"%s\":", key);
     out_json_string(f, b, n);
-    if (!out_is_utf8(b, n)) {
+    if (!utf8_valid(b, n)) {
         fprintf(f, ",\"%s_hex\":", key);
         out_hex(f, b, n);
     }
@@ -409,7 +449,7 @@ static void wire_list(FILE *f, const char *key, const char *csv)
                 out_hex(f, b, len);
             } else {
                 out_json_string(f, b, len);
-                all_utf8 &= out_is_utf8(b, len);
+                all_utf8 &= utf8_valid(b, len);
             }
             if (!end)
                 break;

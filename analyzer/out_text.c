@@ -5,7 +5,17 @@
 
 #include "../core/tls_alert.h"
 #include "linebuf.h"
+#include "../core/escape.h"
 #include "out_formats.h"
+
+/* wire bytes in a text line, escaped by the core's rule (escape.h), as the plugin shows them */
+static void out_text_escaped(FILE *f, const uint8_t *s, size_t len)
+{
+    char piece[4];
+    size_t used;
+    for (size_t i = 0; i < len; i += used)
+        fwrite(piece, 1, wsa_escape_one(s + i, len - i, "", piece, &used), f);
+}
 
 static void t_file(struct report *r, const char *file, const char *linktype)
 {

@@ -128,10 +128,5 @@ void report_release(struct report *r);
 void report_merge(struct report *into, const struct report *from);
 int report_exit_status(const struct report *r);
 
-/* escaping helpers shared by both formats */
-void out_json_string(FILE *f, const uint8_t *s, size_t len); /* returns quoted, escaped */
-int out_is_utf8(const uint8_t *s, size_t len);
-void out_hex(FILE *f, const uint8_t *s, size_t len);
-void out_text_escaped(FILE *f, const uint8_t *s, size_t len);
 
 #endif

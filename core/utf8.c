@@ -76,3 +76,10 @@ int utf8_finish(const struct utf8_state *s)
         return -1;
     return s->need ? 1 : 0;
 }
+
+int utf8_valid(const uint8_t *s, size_t len)
+{
+    struct utf8_state u;
+    utf8_init(&u);
+    return utf8_feed(&u, s, len) == 0 && utf8_finish(&u) == 0;
+}

@@ -30,4 +30,7 @@ int utf8_feed_masked(struct utf8_state *s, const uint8_t *p, size_t n, const uin
 /* At the end of a message: 0 when complete and valid, -1 invalid, 1 ends inside a sequence. */
 int utf8_finish(const struct utf8_state *s);
 
+/* 1 when the len bytes at s are whole, valid UTF-8 */
+int utf8_valid(const uint8_t *s, size_t len);
+
 #endif

@@ -40,10 +40,35 @@ static void escape_keeps_every_byte(void **state)
     assert_string_equal(small, "\\x01...");
 }
 
+/* the decoder gives back every byte the escape took in, for any bytes */
+static void unescape_inverts_escape(void **state)
+{
+    (void)state;
+    srand(7);
+    for (int round = 0; round < 2000; round++) {
+        uint8_t in[40];
+        size_t n = (size_t)(rand() % 40);
+        for (size_t i = 0; i < n; i++)
+            in[i] = (uint8_t)(round % 3 ? rand() : "ab\\\xc3\xa9x\x00\xff,"[rand() % 10]);
+        char esc[200] = "";
+        assert_int_equal(wsa_escape_append(esc, sizeof esc, in, n, ","), 0);
+        uint8_t back[200];
+        size_t k = wsa_unescape(esc, strlen(esc), "", back);
+        assert_int_equal(k, n);
+        assert_memory_equal(back, in, n);
+    }
+    /* a distinguished name's specials keep RFC 4514's backslash */
+    uint8_t b[16];
+    size_t k = wsa_unescape("a\\x2cb", 6, ",+", b);
+    assert_int_equal(k, 4);
+    assert_memory_equal(b, "a\\,b", 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(escape_keeps_every_byte),
+        cmocka_unit_test(unescape_inverts_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
