@@ -826,6 +826,7 @@ static struct flow *inner_flow(struct wsconn *c)
         return c->inner;
     struct flow *o = c->f, *f = oom_check(calloc(1, sizeof *f), "the decrypted flow");
     f->key = o->key;
+    f->an = o->an;
     f->id = o->id;
     f->first_ns = o->first_ns;
     f->init_is_a = o->init_is_a;
@@ -882,4 +883,25 @@ static void tls_app_gap(struct wsconn *c, const struct tls_event *ev)
         ws_session_gap(&f->ws->sess, ws_dir(f, side), ev->len, ev->pkt);
     else if (f->state == FS_HTTP_REQ || f->state == FS_HTTP_RESP || f->state == FS_DETECT)
         ignore_flow(f); /* a handshake with a hole cannot be judged */
+}
+
+void conn_reasm_deliver(void *flow, int side, const uint8_t *data, size_t len, uint64_t off,
+                        const struct reasm_meta *meta)
+{
+    struct flow *f = flow;
+    conn_deliver(f->an, f, side, data, len, off, meta);
+    conn_account(f);
+}
+
+void conn_reasm_gap(void *flow, int side, uint64_t off, uint64_t len, enum reasm_gap_reason why,
+                    uint64_t pkt)
+{
+    struct flow *f = flow;
+    conn_gap(f->an, f, side, off, len, why, pkt);
+}
+
+void conn_reasm_conflict(void *flow, int side, uint64_t off, uint64_t pkt)
+{
+    struct flow *f = flow;
+    conn_conflict(f->an, f, side, off, pkt);
 }

@@ -46,6 +46,7 @@ struct detect_buf; /* conn.c: first bytes of a flow too short to tell what it is
 
 struct flow {
     struct flow_key key;
+    struct analyzer *an; /* the analyzer it belongs to (reassembly calls conn.c with the flow) */
     struct flow *lru_prev, *lru_next;
     struct flow *closed_prev, *closed_next; /* the closed-flow queue, oldest first */
     uint64_t id;
@@ -83,8 +84,6 @@ struct analyzer {
      * recently active flows are finished, each reported as stream.memcap. */
     size_t state_used, state_cap;
     struct reasm_budget budget; /* out-of-order bytes of all flows */
-    struct reasm_cb cb;         /* reassembly callbacks; their ctx is this analyzer */
-    struct flow *cur;           /* the flow whose bytes the callbacks receive */
     struct flow *last_flow;     /* the previous packet's flow (NULL when it was removed) */
     double idle_timeout, closed_timeout, now;
     double cur_ts; /* capture time of the packet being processed */
@@ -111,6 +110,12 @@ void analyzer_free(struct analyzer *an);
 /* conn.c: the application layer of a flow */
 void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
                   uint64_t off, const struct reasm_meta *meta);
+/* the reassembly callbacks (tcp_reasm.h), whose context is the flow */
+void conn_reasm_deliver(void *flow, int side, const uint8_t *data, size_t len, uint64_t off,
+                        const struct reasm_meta *meta);
+void conn_reasm_gap(void *flow, int side, uint64_t off, uint64_t len, enum reasm_gap_reason why,
+                    uint64_t pkt);
+void conn_reasm_conflict(void *flow, int side, uint64_t off, uint64_t pkt);
 void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t len,
               enum reasm_gap_reason why, uint64_t pkt);
 void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t pkt);

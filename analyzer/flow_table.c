@@ -42,26 +42,11 @@ static gboolean key_equal(gconstpointer x, gconstpointer y)
     return memcmp(x, y, sizeof(struct flow_key)) == 0;
 }
 
-/* Reassembly hands in-order bytes, gaps and conflicts of the current flow to conn.c. */
-static void cb_deliver(void *ctx, int dir, const uint8_t *data, size_t len, uint64_t off,
-                       const struct reasm_meta *meta)
+/* Reassembly hands a flow's in-order bytes, gaps and conflicts straight to conn.c, with the
+ * flow as the callbacks' context. */
+static struct reasm_cb flow_cb(struct flow *f)
 {
-    struct analyzer *an = ctx;
-    conn_deliver(an, an->cur, dir, data, len, off, meta);
-    conn_account(an->cur);
-}
-
-static void cb_gap(void *ctx, int dir, uint64_t off, uint64_t len, enum reasm_gap_reason why,
-                   uint64_t pkt)
-{
-    struct analyzer *an = ctx;
-    conn_gap(an, an->cur, dir, off, len, why, pkt);
-}
-
-static void cb_conflict(void *ctx, int dir, uint64_t off, uint64_t pkt)
-{
-    struct analyzer *an = ctx;
-    conn_conflict(an, an->cur, dir, off, pkt);
+    return (struct reasm_cb){conn_reasm_deliver, conn_reasm_gap, conn_reasm_conflict, f};
 }
 
 void analyzer_init(struct analyzer *an, struct report *rep)
@@ -73,7 +58,6 @@ void analyzer_init(struct analyzer *an, struct report *rep)
     an->ooo_cap = OOO_CAP_DEFAULT;
     an->budget.cap = OOO_BUDGET_DEFAULT;
     an->state_cap = STATE_CAP_DEFAULT;
-    an->cb = (struct reasm_cb){cb_deliver, cb_gap, cb_conflict, an};
     an->idle_timeout = 600;
     an->closed_timeout = 120;
 }
@@ -131,12 +115,11 @@ static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_
         return;
     if (by_tcp)
         f->end_reason = FLOW_END_TCP;
-    struct flow *saved = an->cur;
     f->cur_pkt = pkt;
-    an->cur = f;
+    struct reasm_cb cb = flow_cb(f);
     for (int k = 0; k < 2; k++) { /* the side that sent a RST ends first */
         int side = k ^ f->rst_side;
-        reasm_flush(&f->rd[side], &an->cb, pkt);
+        reasm_flush(&f->rd[side], &cb, pkt);
         conn_side_end(an, f, side, pkt);
     }
     conn_finish(an, f, by_tcp, pkt);
@@ -152,7 +135,6 @@ static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_
         an->closed_head = f;
     an->closed_tail = f;
     an->nclosed++;
-    an->cur = saved;
 }
 
 #define CLOSED_MAX 4096
@@ -220,6 +202,7 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
 {
     struct flow *f = oom_check(calloc(1, sizeof *f), "a new flow");
     f->key = *k;
+    f->an = an;
     f->id = an->next_id++; /* like Wireshark's tcp.stream: 0-based */
     f->first_ns = f->last_ns = an->rep->now_ns;
     f->init_is_a = (uint8_t)init_is_a;
@@ -286,7 +269,7 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
     f->last_pkt = pkt;
     struct reasm_dir *rd = &f->rd[side];
     struct reasm_meta meta = {pkt, ackf != 0, tp->ack};
-    an->cur = f;
+    struct reasm_cb cb = flow_cb(f);
 
     if (syn) {
         f->syn[side] = 1;
@@ -314,12 +297,12 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
                      name, tp->len, tp->wire_len);
             report_finding(an->rep, NULL, an->file, pkt, F_D_CAPTURE_TRUNCATED, detail);
         }
-        reasm_segment(rd, &an->cb, seq, tp->payload, tp->len, &meta);
+        reasm_segment(rd, &cb, seq, tp->payload, tp->len, &meta);
     }
     if (f->closed)
         return;
     if (ackf)
-        reasm_acked(&f->rd[!side], &an->cb, tp->ack, pkt);
+        reasm_acked(&f->rd[!side], &cb, tp->ack, pkt);
     if (tp->flags & TCP_FIN) {
         uint32_t end = tp->seq + (syn ? 1 : 0) + tp->wire_len;
         if (!rd->base_known)
