@@ -479,7 +479,30 @@ static void write_evidence(struct report *rep, struct evidence *ev, FILE *f,
     evidence_free(ev);
 }
 
-static int wsaudit_main(int argc, char **argv)
+/* what the command line asks for */
+struct cli {
+    enum report_format fmt;
+    const char *filter;
+    int show_frames, fail_on, show_payload, show_time;
+    uint16_t ws_port, cid_seed;
+    double max_flows, flow_timeout, stream_kib, memcap_mib;
+    long jobs;
+    const char *keylogs[64];
+    int nkeylogs;
+    double keylog_mib;
+    const char *run_as;
+    int sandbox, merge;
+    const char *files_from[16];
+    int nfrom;
+    const char *ev_out, *ev_ids[64]; /* -w and what counts */
+    int ev_level, nev_ids;
+    const char *rfiles[64]; /* -r FILE, as tcpdump and tshark take it */
+    int nr;
+};
+
+/* The options into o; -1 to go on, else the exit status (after --help, --version or a message).
+ * One case per option: the switch is as long as the option list. */
+static int parse_options(int argc, char **argv, struct cli *o)
 {
     static const struct option longopts[] = {{"format", required_argument, NULL, 'F'},
                                              {"filter", required_argument, NULL, 'f'},
@@ -506,60 +529,41 @@ static int wsaudit_main(int argc, char **argv)
                                              {"evidence-level", required_argument, NULL, OPT_EVIDENCE_LEVEL},
                                              {"evidence-id", required_argument, NULL, OPT_EVIDENCE_ID},
                                              {NULL, 0, NULL, 0}};
-    enum report_format fmt = FMT_TEXT;
-    const char *filter = NULL;
-    int show_frames = 1, fail_on = WSA_SEV_ERROR, c, show_payload = 0, show_time = 0;
-    uint16_t ws_port = 0, cid_seed = 0;
-    double max_flows = 0, flow_timeout = 0, stream_kib = 0, memcap_mib = 0;
-    long jobs = 1;
-    const char *keylogs[64];
-    int nkeylogs = 0;
-    double keylog_mib = 256;
-    const char *run_as = NULL;
-    int sandbox = 1, merge = 0;
-    const char *files_from[16];
-    int nfrom = 0;
-    const char *ev_out = NULL, *ev_ids[64];
-    int ev_level = -1, nev_ids = 0;
-
-    if (argc > 1 && strcmp(argv[1], "explain") == 0)
-        return explain(argc - 2, argv + 2);
-    const char *rfiles[64]; /* -r FILE, as tcpdump and tshark take it */
-    int nr = 0;
+    int c;
     while ((c = getopt_long(argc, argv, "F:f:qVhj:o:r:Z:w:", longopts, NULL)) != -1) {
         const char *kl = NULL;
         switch (c) {
         case 'Z':
-            run_as = optarg;
+            o->run_as = optarg;
             break;
         case OPT_NO_SANDBOX:
-            sandbox = 0;
+            o->sandbox = 0;
             break;
         case OPT_MERGE:
-            merge = 1;
+            o->merge = 1;
             break;
         case 'w':
-            ev_out = optarg;
+            o->ev_out = optarg;
             break;
         case OPT_EVIDENCE_LEVEL:
-            if ((ev_level = wsa_severity_parse(optarg)) < 0) {
+            if ((o->ev_level = wsa_severity_parse(optarg)) < 0) {
                 fprintf(stderr, "wsaudit: --evidence-level takes note, warning or error\n");
                 return 2;
             }
             break;
         case OPT_EVIDENCE_ID:
-            if (nev_ids == (int)(sizeof ev_ids / sizeof ev_ids[0]) || !*optarg) {
+            if (o->nev_ids == (int)(sizeof o->ev_ids / sizeof o->ev_ids[0]) || !*optarg) {
                 fprintf(stderr, "wsaudit: --evidence-id takes a finding id (at most 64)\n");
                 return 2;
             }
-            ev_ids[nev_ids++] = optarg;
+            o->ev_ids[o->nev_ids++] = optarg;
             break;
         case OPT_FILES_FROM:
-            if (nfrom == (int)(sizeof files_from / sizeof files_from[0])) {
+            if (o->nfrom == (int)(sizeof o->files_from / sizeof o->files_from[0])) {
                 fprintf(stderr, "wsaudit: at most 16 --files-from lists\n");
                 return 2;
             }
-            files_from[nfrom++] = optarg;
+            o->files_from[o->nfrom++] = optarg;
             break;
         case 'o':
         case OPT_KEYLOG:
@@ -569,8 +573,8 @@ static int wsaudit_main(int argc, char **argv)
             break;
         case OPT_KEYLOG_MEMCAP: {
             char *end;
-            keylog_mib = strtod(optarg, &end);
-            if (*end || !(keylog_mib >= 1) || keylog_mib > 1e6) {
+            o->keylog_mib = strtod(optarg, &end);
+            if (*end || !(o->keylog_mib >= 1) || o->keylog_mib > 1e6) {
                 fprintf(stderr, "wsaudit: --keylog-memcap takes a number of MiB, at least 1\n");
                 return 2;
             }
@@ -578,8 +582,8 @@ static int wsaudit_main(int argc, char **argv)
         }
         case 'j': {
             char *end;
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 256) {
+            o->jobs = strtol(optarg, &end, 10);
+            if (*end || o->jobs < 1 || o->jobs > 256) {
                 fprintf(stderr, "wsaudit: -j takes a number of threads from 1 to 256\n");
                 return 2;
             }
@@ -587,45 +591,45 @@ static int wsaudit_main(int argc, char **argv)
         }
         case 'F':
             if (strcmp(optarg, "text") == 0)
-                fmt = FMT_TEXT;
+                o->fmt = FMT_TEXT;
             else if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "json") == 0)
-                fmt = FMT_JSONL;
+                o->fmt = FMT_JSONL;
             else {
                 fprintf(stderr, "wsaudit: unknown format '%s' (text or jsonl)\n", optarg);
                 return 2;
             }
             break;
         case 'f':
-            filter = optarg;
+            o->filter = optarg;
             break;
         case 'r':
-            if (nr == (int)(sizeof rfiles / sizeof rfiles[0])) {
+            if (o->nr == (int)(sizeof o->rfiles / sizeof o->rfiles[0])) {
                 fprintf(stderr, "wsaudit: at most 64 -r files (name more as arguments)\n");
                 return 2;
             }
-            rfiles[nr++] = optarg;
+            o->rfiles[o->nr++] = optarg;
             break;
         case 'q':
-            show_frames = 0;
+            o->show_frames = 0;
             break;
         case OPT_PAYLOAD:
-            show_payload = 1;
+            o->show_payload = 1;
             break;
         case OPT_TIME:
-            show_time = 1;
+            o->show_time = 1;
             break;
         case OPT_CID_SEED:
             if (!u16_option(optarg, 0, "--community-id-seed takes a number from 0 to 65535",
-                            &cid_seed))
+                            &o->cid_seed))
                 return 2;
             break;
         case OPT_WS_PORT:
-            if (!u16_option(optarg, 1, "--ws-port takes a TCP port (1-65535)", &ws_port))
+            if (!u16_option(optarg, 1, "--ws-port takes a TCP port (1-65535)", &o->ws_port))
                 return 2;
             break;
         case OPT_FAIL_ON:
-            fail_on = wsa_severity_parse(optarg);
-            if (fail_on < 0) {
+            o->fail_on = wsa_severity_parse(optarg);
+            if (o->fail_on < 0) {
                 fprintf(stderr, "wsaudit: --fail-on takes note, warning or error\n");
                 return 2;
             }
@@ -641,10 +645,10 @@ static int wsaudit_main(int argc, char **argv)
                         c == OPT_MEMCAP ? " of MiB, at least 1" : "");
                 return 2;
             }
-            *(c == OPT_MAX_FLOWS       ? &max_flows
-              : c == OPT_FLOW_TIMEOUT  ? &flow_timeout
-              : c == OPT_STREAM_BUFFER ? &stream_kib
-                                       : &memcap_mib) = v;
+            *(c == OPT_MAX_FLOWS       ? &o->max_flows
+              : c == OPT_FLOW_TIMEOUT  ? &o->flow_timeout
+              : c == OPT_STREAM_BUFFER ? &o->stream_kib
+                                       : &o->memcap_mib) = v;
             break;
         }
         case 'V':
@@ -658,45 +662,53 @@ static int wsaudit_main(int argc, char **argv)
             return 2;
         }
         if (kl) {
-            if (nkeylogs == (int)(sizeof keylogs / sizeof keylogs[0])) {
+            if (o->nkeylogs == (int)(sizeof o->keylogs / sizeof o->keylogs[0])) {
                 fprintf(stderr, "wsaudit: at most 64 key logs\n");
                 return 2;
             }
-            keylogs[nkeylogs++] = kl;
+            o->keylogs[o->nkeylogs++] = kl;
         }
     }
-    if (optind >= argc && !nr && !nfrom) {
+    return -1;
+}
+
+/* The captures to read: -r ones first, then the lists, then the arguments; directories
+ * expanded. NULL after a message when there are none or one cannot be used. */
+static GPtrArray *collect_inputs(const struct cli *o, int argc, char **argv)
+{
+    if (optind >= argc && !o->nr && !o->nfrom) {
         usage(stderr);
-        return 2;
+        return NULL;
     }
-    /* the files: -r ones first, then the lists, then the arguments; directories expanded */
     GPtrArray *inputs = g_ptr_array_new_with_free_func(g_free);
     int bad = 0;
-    for (int i = 0; i < nr && !bad; i++)
-        bad = add_input(inputs, rfiles[i]);
-    for (int i = 0; i < nfrom && !bad; i++)
-        bad = add_list(inputs, files_from[i]);
+    for (int i = 0; i < o->nr && !bad; i++)
+        bad = add_input(inputs, o->rfiles[i]);
+    for (int i = 0; i < o->nfrom && !bad; i++)
+        bad = add_list(inputs, o->files_from[i]);
     for (int i = optind; i < argc && !bad; i++)
         bad = add_input(inputs, argv[i]);
-    if (!bad && (merge || ev_out))
+    if (!bad && (o->merge || o->ev_out))
         for (guint i = 0; i < inputs->len && !bad; i++)
             if (strcmp(g_ptr_array_index(inputs, i), "-") == 0) {
                 fprintf(stderr, "wsaudit: %s reads files, not standard input (which cannot be "
-                                "read twice)\n", merge ? "--merge" : "-w");
+                                "read twice)\n", o->merge ? "--merge" : "-w");
                 bad = 1;
             }
     if (bad || !inputs->len) {
         if (!bad)
             fprintf(stderr, "wsaudit: no capture files to read\n");
         g_ptr_array_free(inputs, TRUE);
-        return 2;
+        return NULL;
     }
-    const char **files = (const char **)inputs->pdata;
-    int nfiles = (int)inputs->len;
+    return inputs;
+}
 
-    /* SIGINT/SIGTERM end the analysis after the packets already read (on stdin: those in the
-     * pipe). SIGPIPE keeps its default: when the reader
-     * of the output goes away (| head), wsaudit stops at once and quietly, as cat and grep do. */
+/* SIGINT/SIGTERM end the analysis after the packets already read (on stdin: those in the pipe).
+ * SIGPIPE keeps its default: when the reader of the output goes away (| head), wsaudit stops at
+ * once and quietly, as cat and grep do. */
+static void catch_stop_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -704,75 +716,104 @@ static int wsaudit_main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+/* -w: the evidence file, created now (as tcpdump -w does, before giving up root); 0, or -1
+ * after a message */
+static int open_evidence(struct cli *cli, struct job_opts *o, struct report *rep, FILE **f)
+{
+    if (!(*f = fopen(cli->ev_out, "wb"))) {
+        fprintf(stderr, "wsaudit: -w %s: %s\n", cli->ev_out, strerror(errno));
+        return -1;
+    }
+    o->ev_level = cli->ev_level >= 0 ? cli->ev_level : cli->fail_on;
+    o->ev_ids = cli->ev_ids;
+    o->ev_nids = cli->nev_ids;
+    rep->ev = evidence_new(*f, cli->ev_out, o->ev_level, cli->ev_ids, cli->nev_ids);
+    cli->jobs = 1; /* flows are numbered per analyzer: one at a time */
+    return 0;
+}
+
+/* The analysis proper: the files merged into one capture, in parallel, or one after another. */
+static void run_inputs(const struct cli *cli, const char **files, int nfiles,
+                       const struct job_opts *o, struct report *rep)
+{
+    struct analyzer an;
+    if (cli->jobs > 1 && nfiles > 1 && !cli->merge) {
+        run_parallel((char **)files, nfiles, (int)(cli->jobs < nfiles ? cli->jobs : nfiles), o,
+                     rep);
+        return;
+    }
+    setup_analyzer(&an, rep, o);
+    if (cli->merge)
+        run_merged(&an, rep, files, nfiles, cli->filter);
+    for (int i = 0; !cli->merge && i < nfiles && !wsaudit_stop_requested; i++)
+        run_file(&an, rep, files[i], cli->filter);
+    analyzer_free(&an);
+}
+
+static int wsaudit_main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "explain") == 0)
+        return explain(argc - 2, argv + 2);
+    struct cli cli = {.fmt = FMT_TEXT, .show_frames = 1, .fail_on = WSA_SEV_ERROR, .jobs = 1,
+                      .keylog_mib = 256, .sandbox = 1, .ev_level = -1};
+    int st = parse_options(argc, argv, &cli);
+    if (st >= 0)
+        return st;
+    GPtrArray *inputs = collect_inputs(&cli, argc, argv);
+    if (!inputs)
+        return 2;
+    const char **files = (const char **)inputs->pdata;
+    int nfiles = (int)inputs->len;
+    catch_stop_signals();
 
     struct report rep;
-    struct job_opts o = {fmt,        show_frames, fail_on,      show_payload, show_time,
-                         ws_port,    cid_seed,    max_flows,    flow_timeout, stream_kib,
-                         memcap_mib, filter,      NULL,         (size_t)(keylog_mib * 1048576.0)};
+    struct job_opts o = {cli.fmt,          cli.show_frames,  cli.fail_on,
+                         cli.show_payload, cli.show_time,    cli.ws_port,
+                         cli.cid_seed,     cli.max_flows,    cli.flow_timeout,
+                         cli.stream_kib,   cli.memcap_mib,   cli.filter,
+                         NULL,             (size_t)(cli.keylog_mib * 1048576.0)};
     /* a pipe or a file gets large writes; a terminal keeps line buffering */
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-    report_init(&rep, fmt, stdout);
+    report_init(&rep, cli.fmt, stdout);
     if (oom_init(&rep) != 0) {
         g_ptr_array_free(inputs, TRUE);
         return 2;
     }
-    rep.show_frames = show_frames;
-    rep.show_payload = show_payload;
-    rep.show_time = show_time;
-    rep.fail_on = fail_on;
+    rep.show_frames = cli.show_frames;
+    rep.show_payload = cli.show_payload;
+    rep.show_time = cli.show_time;
+    rep.fail_on = cli.fail_on;
     struct tls_keylog *keys = NULL;
-    if (nkeylogs && !(keys = keys_load_files(keylogs, nkeylogs, o.keylog_cap, &rep))) {
+    if (cli.nkeylogs && !(keys = keys_load_files(cli.keylogs, cli.nkeylogs, o.keylog_cap, &rep))) {
         g_ptr_array_free(inputs, TRUE);
         return 2;
     }
     o.keys = keys;
-    /* -w: the evidence file, created now (as tcpdump -w does, before giving up root) */
     FILE *ev_file = NULL;
-    struct evidence *ev = NULL;
-    if (ev_out) {
-        if (!(ev_file = fopen(ev_out, "wb"))) {
-            fprintf(stderr, "wsaudit: -w %s: %s\n", ev_out, strerror(errno));
-            tls_keylog_free(keys);
-            g_ptr_array_free(inputs, TRUE);
-            return 2;
-        }
-        o.ev_level = ev_level >= 0 ? ev_level : fail_on;
-        o.ev_ids = ev_ids;
-        o.ev_nids = nev_ids;
-        ev = evidence_new(ev_file, ev_out, o.ev_level, ev_ids, nev_ids);
-        rep.ev = ev;
-        jobs = 1; /* flows are numbered per analyzer: one at a time */
+    if (cli.ev_out && open_evidence(&cli, &o, &rep, &ev_file) != 0) {
+        tls_keylog_free(keys);
+        g_ptr_array_free(inputs, TRUE);
+        return 2;
     }
     /* everything is open: give up root and close the sandbox (confine.h) */
     input_preopen((const char *const *)files, nfiles);
-    if (confine_drop_privileges(run_as) != 0) {
+    if (confine_drop_privileges(cli.run_as) != 0) {
         input_preopen_close();
         tls_keylog_free(keys);
         g_ptr_array_free(inputs, TRUE);
         return 2;
     }
-    if (sandbox)
+    if (cli.sandbox)
         confine_sandbox();
 #ifdef WSAUDIT_TEST_HOOKS
     confine_test_hook();
 #endif
-    if (merge) {
-        struct analyzer an;
-        setup_analyzer(&an, &rep, &o);
-        run_merged(&an, &rep, files, nfiles, filter);
-        analyzer_free(&an);
-    } else if (jobs > 1 && nfiles > 1) {
-        run_parallel((char **)files, nfiles, (int)(jobs < nfiles ? jobs : nfiles), &o, &rep);
-    } else {
-        struct analyzer an;
-        setup_analyzer(&an, &rep, &o);
-        for (int i = 0; i < nfiles && !wsaudit_stop_requested; i++)
-            run_file(&an, &rep, files[i], filter);
-        analyzer_free(&an);
-    }
-    if (ev)
-        write_evidence(&rep, ev, ev_file, &o, files, nfiles, merge);
+    run_inputs(&cli, files, nfiles, &o, &rep);
+    if (rep.ev)
+        write_evidence(&rep, rep.ev, ev_file, &o, files, nfiles, cli.merge);
     report_summary(&rep);
     tls_keylog_free(keys);
     input_preopen_close();

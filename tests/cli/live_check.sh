@@ -16,7 +16,9 @@ port=18995
 # the README's example, with JSON Lines
 tcpdump -i lo -U -w - "tcp port $port" 2> "$tmp/tcpdump.err" | "$bin" -F jsonl - > "$tmp/out" 2> "$tmp/err" &
 pipeline=$!
-sleep 1.5
+# traffic only once tcpdump captures (it says so on stderr); a busy machine can take seconds
+for _ in $(seq 1 100); do grep -q "listening on" "$tmp/tcpdump.err" 2> /dev/null && break; sleep 0.1; done
+sleep 0.3
 python3 - "$port" <<'PY'
 import base64, hashlib, os, socket, struct, sys, threading
 port = int(sys.argv[1])
