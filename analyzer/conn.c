@@ -576,113 +576,166 @@ static int decide(struct analyzer *an, struct flow *f, int side, const uint8_t *
     return 1;
 }
 
+/* TLS records, to the TLS session */
+static void tls_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                      size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    (void)off;
+    struct wsconn *c = f->ws;
+    struct tls_seg ts = {meta->pkt, an->cur_ts};
+    c->tls_meta = meta;
+    tls_session_feed(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, data, len, &ts);
+    if (f->ws == c)
+        c->tls_meta = NULL;
+    return;
+}
+
+/* the body of a 400 refusal: does it say the port speaks TLS? */
+static void refusal_body_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                               size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    (void)an;
+    (void)off;
+    struct wsconn *c = f->ws;
+    if (side != f->client_side)
+        refusal_body(c, data, len, meta->pkt, 0);
+    return;
+}
+
+/* a plain HTTP request's answer: only the server's first bytes */
+static void plain_answer_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                               size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    (void)an;
+    (void)off;
+    struct wsconn *c = f->ws;
+    if (side != f->client_side) {
+        if (!c->resp->len)
+            c->resp_pkt = meta->pkt;
+        size_t room = PLAIN_ANSWER - c->resp->len;
+        g_byte_array_append(c->resp, data, (guint)(len < room ? len : room));
+        plain_answer(f, 0);
+    }
+    return;
+}
+
+/* WebSocket frames, to the WebSocket session */
+static void websocket_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                            size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    (void)an;
+    (void)off;
+    struct wsconn *c = f->ws;
+    struct ws_seg_ctx seg = seg_for(f, side, meta);
+    ws_session_feed(&c->sess, ws_dir(f, side), data, len, &seg);
+    return;
+}
+
+/* the HTTP request, up to the end of its header block */
+static void request_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                          size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    struct wsconn *c = f->ws;
+    if (side != f->client_side) {
+        /* the server spoke before the request was complete: keep it as the response */
+        if (!c->resp->len)
+            c->resp_pkt = meta->pkt;
+        long rest = append_header(c->resp, data, len);
+        (void)rest;
+        return;
+    }
+    long rest = append_header(c->req, data, len);
+    if (!c->req_confirmed && c->req->len >= 16) {
+        if (ws_http_looks_like_request(c->req->data, c->req->len) != 1) {
+            ignore_flow(f);
+            return;
+        }
+        c->req_confirmed = 1;
+    }
+    if (rest == -1)
+        return;
+    if (rest == -2) {
+        report_finding(an->rep, NULL, an->file, meta->pkt, F_D_HANDSHAKE_TOO_LARGE,
+                       "HTTP request header block larger than 64 KiB");
+        ignore_flow(f);
+        return;
+    }
+    struct ws_http_msg req;
+    if (ws_http_parse(c->req->data, c->req->len, 0, &req) < 0 || !req.upgrade_is_websocket) {
+        /* plain HTTP: only the server's first bytes are looked at (a TLS port?) */
+        f->state = FS_HTTP_PLAIN;
+        g_byte_array_free(c->req, TRUE);
+        c->req = NULL;
+        if (c->resp->len > PLAIN_ANSWER)
+            g_byte_array_set_size(c->resp, PLAIN_ANSWER);
+        plain_answer(f, 0);
+        return;
+    }
+    c->req_end_off = off + len - (size_t)rest;
+    f->state = FS_HTTP_RESP;
+    keep_early(c, data + len - rest, (size_t)rest, meta);
+    return;
+}
+
+/* the server's answer to an Upgrade request */
+static void response_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                           size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    struct wsconn *c = f->ws;
+    if (side == f->client_side) {
+        keep_early(c, data, len, meta);
+        return;
+    }
+    size_t before = c->resp->len;
+    if (!before)
+        c->resp_pkt = meta->pkt;
+    long rest = append_header(c->resp, data, len);
+    /* a TLS record instead of HTTP: judged once its header and alert are there, whatever
+     * the segments */
+    if (before < 7 && (c->resp->len >= 7 || rest != -1) &&
+        server_answers_tls(c, c->resp->data, c->resp->len, c->resp_pkt)) {
+        ignore_flow(f);
+        return;
+    }
+    if (rest == -1)
+        return;
+    if (rest == -2) {
+        report_finding(an->rep, &c->view, an->file, meta->pkt, F_D_HANDSHAKE_TOO_LARGE,
+                       "HTTP response header block larger than 64 KiB");
+        ignore_flow(f);
+        return;
+    }
+    c->resp_end_off = off + len - (size_t)rest;
+    handshake_done(c, data + len - rest, (size_t)rest, meta);
+}
+
+/* A decided flow's bytes: one handler per state. */
 static void deliver_decided(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
                             size_t len, uint64_t off, const struct reasm_meta *meta)
 {
     if (f->state == FS_DETECT && !decide(an, f, side, data, len, off, meta))
         return;
-    struct wsconn *c = f->ws;
-
-    if (f->state == FS_TLS) {
-        struct tls_seg ts = {meta->pkt, an->cur_ts};
-        c->tls_meta = meta;
-        tls_session_feed(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, data, len, &ts);
-        if (f->ws == c)
-            c->tls_meta = NULL;
-        return;
-    }
-
-    if (f->state == FS_HTTP_BODY) {
-        if (side != f->client_side)
-            refusal_body(c, data, len, meta->pkt, 0);
-        return;
-    }
-
-    if (f->state == FS_HTTP_PLAIN) {
-        if (side != f->client_side) {
-            if (!c->resp->len)
-                c->resp_pkt = meta->pkt;
-            size_t room = PLAIN_ANSWER - c->resp->len;
-            g_byte_array_append(c->resp, data, (guint)(len < room ? len : room));
-            plain_answer(f, 0);
-        }
-        return;
-    }
-
-    if (f->state == FS_WS) {
-        struct ws_seg_ctx seg = seg_for(f, side, meta);
-        ws_session_feed(&c->sess, ws_dir(f, side), data, len, &seg);
-        return;
-    }
-
-    if (f->state == FS_HTTP_REQ) {
-        if (side != f->client_side) {
-            /* the server spoke before the request was complete: keep it as the response */
-            if (!c->resp->len)
-                c->resp_pkt = meta->pkt;
-            long rest = append_header(c->resp, data, len);
-            (void)rest;
-            return;
-        }
-        long rest = append_header(c->req, data, len);
-        if (!c->req_confirmed && c->req->len >= 16) {
-            if (ws_http_looks_like_request(c->req->data, c->req->len) != 1) {
-                ignore_flow(f);
-                return;
-            }
-            c->req_confirmed = 1;
-        }
-        if (rest == -1)
-            return;
-        if (rest == -2) {
-            report_finding(an->rep, NULL, an->file, meta->pkt, F_D_HANDSHAKE_TOO_LARGE,
-                           "HTTP request header block larger than 64 KiB");
-            ignore_flow(f);
-            return;
-        }
-        struct ws_http_msg req;
-        if (ws_http_parse(c->req->data, c->req->len, 0, &req) < 0 || !req.upgrade_is_websocket) {
-            /* plain HTTP: only the server's first bytes are looked at (a TLS port?) */
-            f->state = FS_HTTP_PLAIN;
-            g_byte_array_free(c->req, TRUE);
-            c->req = NULL;
-            if (c->resp->len > PLAIN_ANSWER)
-                g_byte_array_set_size(c->resp, PLAIN_ANSWER);
-            plain_answer(f, 0);
-            return;
-        }
-        c->req_end_off = off + len - (size_t)rest;
-        f->state = FS_HTTP_RESP;
-        keep_early(c, data + len - rest, (size_t)rest, meta);
-        return;
-    }
-
-    if (f->state == FS_HTTP_RESP) {
-        if (side == f->client_side) {
-            keep_early(c, data, len, meta);
-            return;
-        }
-        size_t before = c->resp->len;
-        if (!before)
-            c->resp_pkt = meta->pkt;
-        long rest = append_header(c->resp, data, len);
-        /* a TLS record instead of HTTP: judged once its header and alert are there, whatever
-         * the segments */
-        if (before < 7 && (c->resp->len >= 7 || rest != -1) &&
-            server_answers_tls(c, c->resp->data, c->resp->len, c->resp_pkt)) {
-            ignore_flow(f);
-            return;
-        }
-        if (rest == -1)
-            return;
-        if (rest == -2) {
-            report_finding(an->rep, &c->view, an->file, meta->pkt, F_D_HANDSHAKE_TOO_LARGE,
-                           "HTTP response header block larger than 64 KiB");
-            ignore_flow(f);
-            return;
-        }
-        c->resp_end_off = off + len - (size_t)rest;
-        handshake_done(c, data + len - rest, (size_t)rest, meta);
+    switch (f->state) {
+    case FS_TLS:
+        tls_bytes(an, f, side, data, len, off, meta);
+        break;
+    case FS_HTTP_BODY:
+        refusal_body_bytes(an, f, side, data, len, off, meta);
+        break;
+    case FS_HTTP_PLAIN:
+        plain_answer_bytes(an, f, side, data, len, off, meta);
+        break;
+    case FS_WS:
+        websocket_bytes(an, f, side, data, len, off, meta);
+        break;
+    case FS_HTTP_REQ:
+        request_bytes(an, f, side, data, len, off, meta);
+        break;
+    case FS_HTTP_RESP:
+        response_bytes(an, f, side, data, len, off, meta);
+        break;
+    default: /* FS_IGNORE, FS_DONE: nothing more is looked at */
+        break;
     }
 }
 
