@@ -452,8 +452,7 @@ static int start_midstream(struct analyzer *an, struct flow *f, int side, const 
     report_conn(an->rep, &c->view, NULL, meta->pkt);
     report_finding(an->rep, &c->view, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
     f->state = FS_WS;
-    ws_session_init(&c->sess, 7, 0, on_ws_event, c);
-    ws_session_start(&c->sess, 0, 0);
+    ws_session_init_midstream(&c->sess, on_ws_event, c);
     return 1; /* the caller feeds the bytes */
 }
 

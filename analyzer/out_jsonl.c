@@ -310,8 +310,7 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         finding_body(f, ev->finding, ev->detail);
         const struct ws_unsupported *u = ev->unsup;
         if (u) {
-            static const char *const st[] = {"observed", "none_observed", "unknown", "reply"};
-            fprintf(f, ",\"offending\":{\"status\":\"%s\"", st[u->status]);
+            fprintf(f, ",\"offending\":{\"status\":\"%s\"", ws_unsup_status_name(u->status));
             if (u->status == WS_UNSUP_REPLY)
                 fprintf(f, ",\"close_pkt\":%" PRIu64, u->pkt);
             else if (u->status == WS_UNSUP_OBSERVED || u->pkt)

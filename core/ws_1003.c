@@ -101,7 +101,7 @@ void ws_1003_judge(struct ws_session *s, int closer, int at_end)
     }
     else
         snprintf(detail, sizeof detail, "offending message %s: %s",
-                 u.status == WS_UNSUP_UNKNOWN ? "unknown" : "none_observed", u.reason);
+                 ws_unsup_status_name(u.status), u.reason);
     if (u.status == WS_UNSUP_OBSERVED && u.inflated_known && u.complete) {
         size_t n = strlen(detail);
         snprintf(detail + n, sizeof detail - n, ", %llu bytes after inflation",

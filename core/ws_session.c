@@ -782,3 +782,24 @@ void ws_session_end(struct ws_session *s, int by_tcp, uint64_t pkt)
     }
     report_status(s, by_tcp, pkt);
 }
+
+const char *ws_unsup_status_name(int status)
+{
+    switch (status) {
+    case WS_UNSUP_OBSERVED:
+        return "observed";
+    case WS_UNSUP_NONE_OBSERVED:
+        return "none_observed";
+    case WS_UNSUP_UNKNOWN:
+        return "unknown";
+    case WS_UNSUP_REPLY:
+        return "reply";
+    }
+    return "?";
+}
+
+void ws_session_init_midstream(struct ws_session *s, ws_event_fn cb, void *ctx)
+{
+    ws_session_init(s, WS_RSV_ALL, 0, cb, ctx);
+    ws_session_start(s, 0, 0);
+}

@@ -234,8 +234,7 @@ static void websocket_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *
         }
         c->kind = CK_WS_MIDSTREAM;
         c->ws_started = 1;
-        ws_session_init(&c->ws, 7, 0, on_ws_event, c);
-        ws_session_start(&c->ws, 0, 0);
+        ws_session_init_midstream(&c->ws, on_ws_event, c);
         add_finding(c, F_D_STREAM_MIDSTREAM,
                     "no WebSocket handshake in the capture: frames decoded as Wireshark found "
                     "them; extensions unknown",

@@ -396,9 +396,9 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
                         val_to_str_const(it->opcode, ws_opcode_vals, "Reserved"), it->opcode));
                     gen(proto_tree_add_uint(ft, hf_unsup_frame, tvb, 0, 0, it->ref_frame));
                 }
-                static const char *const st[] = {"", "observed", "none_observed", "unknown",
-                                                 "reply"};
-                gen(proto_tree_add_string(ft, hf_unsup_status, tvb, 0, 0, st[it->unsup_status]));
+                /* (unsup_status is the core's status + 1, 0 meaning none) */
+                gen(proto_tree_add_string(ft, hf_unsup_status, tvb, 0, 0,
+                                          ws_unsup_status_name(it->unsup_status - 1)));
             } else if (it->ref_frame && it->ref_frame != pinfo->num) {
                 gen(proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame));
             }
