@@ -49,7 +49,7 @@ demo)
     rc=0
     "$build/wsaudit" ./*.pcap || rc=$?
     # these captures are made to hold findings (1) and one deliberately undecodable stream (3)
-    echo "== wsaudit exit status $rc (0 clean, 1 findings, 2 bad input, 3 partial)"
+    echo "== wsaudit exit status $rc (0 clean, 1 findings, 2 bad input or output, 3 partial, 4 partial with findings)"
     [ "$rc" -ne 2 ] || exit 1
     echo "== wss:// decrypted with its key log: the 1003 inside TLS"
     "$build/wsaudit" -q --keylog keys/tls-dec-wss-1003-chacha-1_2.keys tls-dec-wss-1003-chacha-1_2.pcap
