@@ -107,6 +107,7 @@ static int add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned 
 #define WSAUDIT_ASAN 1
 #endif
 
+/* The filter rule by rule, in one function so that what is allowed can be audited at once. */
 int confine_sandbox(void)
 {
 #ifdef WSAUDIT_ASAN

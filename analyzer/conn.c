@@ -282,33 +282,31 @@ static void refusal_body(struct wsconn *c, const uint8_t *p, size_t n, uint64_t 
     ignore_flow(c->f);
 }
 
+static void handshake_finding(void *ctx, int id, int in_request, const char *detail)
+{
+    struct wsconn *c = ctx;
+    report_finding(c->an->rep, &c->view, c->an->file, in_request ? c->req_pkt : c->resp_pkt,
+                   (enum wsa_finding_id)id, detail);
+}
+
 static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_len,
                            const struct reasm_meta *m)
 {
     struct analyzer *an = c->an;
     struct flow *f = c->f;
-    struct ws_http_msg req, resp;
-    struct ws_handshake_result res;
+    struct ws_upgrade u;
 
-    ws_http_parse(c->req->data, c->req->len, 0, &req);
-    if (ws_http_parse(c->resp->data, c->resp->len, 1, &resp) < 0) {
+    if (ws_upgrade_judge(&u, c->req->data, c->req->len, c->resp->data, c->resp->len) < 0) {
         report_finding(an->rep, &c->view, an->file, c->resp_pkt, F_V_BAD_REQUEST,
                        "the answer to the Upgrade request is not an HTTP/1.x response");
         ignore_flow(f);
         return;
     }
-    ws_handshake_check(&req, &resp, &res);
-    struct handshake_view hv = {c->req_pkt, c->resp_pkt, &req, &resp, &res};
+    struct handshake_view hv = {c->req_pkt, c->resp_pkt, &u.req, &u.resp, &u.res};
     report_conn(an->rep, &c->view, &hv, 0);
-    for (unsigned i = 0; i < res.n_findings; i++) {
-        int id = res.findings[i];
-        uint64_t pkt = (id == F_V_BAD_REQUEST || id == F_V_BAD_KEY) ? c->req_pkt : c->resp_pkt;
-        char detail[160];
-        ws_handshake_detail(id, &req, &resp, &res, detail, sizeof detail);
-        report_finding(an->rep, &c->view, an->file, pkt, (enum wsa_finding_id)id, detail);
-    }
-    if (!res.upgraded) {
-        if (resp.status == 400) { /* a TLS server's answer to plain HTTP? read its body */
+    ws_upgrade_findings(&u, handshake_finding, c);
+    if (!u.res.upgraded) {
+        if (u.resp.status == 400) { /* a TLS server's answer to plain HTTP? read its body */
             f->state = FS_HTTP_BODY;
             c->body_pkt = m->pkt;
             g_byte_array_set_size(c->resp, 0);
@@ -319,11 +317,8 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
         return;
     }
     f->state = FS_WS;
-    ws_session_init(&c->sess, res.rsv_allowed, res.pmd, on_ws_event, c);
-    if (res.pmd)
-        ws_session_set_pmd(&c->sess, &res.pmd_params);
+    ws_session_init_upgraded(&c->sess, &u.res, on_ws_event, c, c->req_end_off, c->resp_end_off);
     ws_session_hash_messages(&c->sess, an->rep->show_payload);
-    ws_session_start(&c->sess, c->req_end_off, c->resp_end_off);
     g_byte_array_free(c->req, TRUE);
     g_byte_array_free(c->resp, TRUE);
     c->req = c->resp = NULL;
@@ -456,22 +451,78 @@ static int start_midstream(struct analyzer *an, struct flow *f, int side, const 
     return 1; /* the caller feeds the bytes */
 }
 
+/* What a flow's first bytes are, looked at once per arrival of bytes. FB_WAIT while more
+ * bytes could change the answer (never when final: the other side spoke, the stream ended or
+ * the buffer is full). A flow that is neither HTTP nor TLS (FB_OTHER) is followed only when the
+ * capture started in its middle and its bytes are WebSocket frames (start_midstream). */
+enum first_bytes { FB_WAIT, FB_TLS, FB_HTTP, FB_OTHER };
+
+static enum first_bytes classify(const struct flow *f, const uint8_t *p, size_t n, uint64_t off,
+                                 int final)
+{
+    int h = ws_http_looks_like_request(p, n), t = tls_looks_like_client_hello(p, n);
+    if (!final && n < DETECT_MAX && h != 1 && t != 1) {
+        int masked, exact;
+        if (h != 0 || t != 0 || (f->midstream && ws_looks_like_frames(p, n, &masked, &exact) < 2))
+            return FB_WAIT;
+    }
+    if (off == 0 && h == 0 && t != 0)
+        return FB_TLS; /* TLS on any port, recognised by its first record */
+    if (off == 0 && h != 0)
+        return FB_HTTP;
+    return FB_OTHER;
+}
+
+/* Set the flow's state from what its first bytes are: 1 when the bytes are then to be
+ * delivered in that state, 0 when the flow is not followed. */
+static int decide(struct analyzer *an, struct flow *f, enum first_bytes kind, int side,
+                  const uint8_t *data, size_t len, const struct reasm_meta *meta)
+{
+    struct wsconn *c;
+    switch (kind) {
+    case FB_TLS:
+    case FB_HTTP:
+        c = conn_new(an, f, side, kind == FB_TLS);
+        if (!c) {
+            ignore_flow(f);
+            return 0;
+        }
+        if (kind == FB_HTTP)
+            c->req_pkt = meta->pkt;
+        f->state = kind == FB_TLS ? FS_TLS : FS_HTTP_REQ;
+        return 1;
+    default:
+        if (f->midstream && start_midstream(an, f, side, data, len, meta))
+            return 1;
+        if (f->midstream) {
+            char name[160], detail[256];
+            conn_flow_name(f, name, sizeof name);
+            snprintf(detail, sizeof detail,
+                     "%s: no SYN and no HTTP request at the start; the flow is not followed",
+                     name);
+            report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
+        }
+        ignore_flow(f); /* not HTTP, not TLS: not ours */
+        return 0;
+    }
+}
+
 static void deliver_decided(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
                             size_t len, uint64_t off, const struct reasm_meta *meta);
 
-static int decide(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
-                  uint64_t off, const struct reasm_meta *meta);
-
-/* Decide what the buffered first bytes are, then replay them segment by segment. */
-static void detect_flush(struct analyzer *an, struct flow *f)
+/* Decide what the buffered first bytes are (kind, or FB_WAIT: look now, with what came), then
+ * replay them segment by segment. */
+static void detect_flush_as(struct analyzer *an, struct flow *f, enum first_bytes kind)
 {
     struct detect_buf *d = f->det;
     if (!d)
         return;
     f->det = NULL; /* nothing is buffered again while replaying */
+    if (kind == FB_WAIT)
+        kind = classify(f, d->data, d->len, 0, 1);
     uint64_t saved = f->cur_pkt;
     f->cur_pkt = d->chunk[0].cur_pkt;
-    if (decide(an, f, d->side, d->data, d->len, 0, &d->chunk[0].meta)) {
+    if (decide(an, f, kind, d->side, d->data, d->len, &d->chunk[0].meta)) {
         size_t pos = 0;
         for (size_t i = 0; i < d->nchunks && f->state != FS_IGNORE && f->state != FS_DONE; i++) {
             f->cur_pkt = d->chunk[i].cur_pkt;
@@ -485,94 +536,55 @@ static void detect_flush(struct analyzer *an, struct flow *f)
     conn_detect_free(an, f);
 }
 
-/* FS_DETECT: is a decision possible from these first bytes? (1 yes, 0 needs more) */
-static int decidable(const struct flow *f, const uint8_t *p, size_t n)
+static void detect_flush(struct analyzer *an, struct flow *f)
 {
-    if (n >= DETECT_MAX)
-        return 1;
-    int h = ws_http_looks_like_request(p, n), t = tls_looks_like_client_hello(p, n);
-    if (h == 1 || t == 1)
-        return 1;
-    if (h == 0 && t == 0) {
-        int masked, exact;
-        /* not HTTP, not TLS: a mid-stream flow may still show WebSocket frames */
-        return !f->midstream || ws_looks_like_frames(p, n, &masked, &exact) >= 2;
+    detect_flush_as(an, f, FB_WAIT);
+}
+
+/* FS_DETECT: decide from these bytes, or buffer them until a decision is possible. */
+static void detect_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                         size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    struct detect_buf *d = f->det;
+    if (d && (side != d->side || off != d->len)) {
+        detect_flush(an, f); /* the other side spoke first: decide with what we have */
+        deliver_decided(an, f, side, data, len, off, meta);
+        return;
     }
-    return 0;
+    if (!d) {
+        enum first_bytes kind = classify(f, data, len, off, off != 0);
+        if (kind != FB_WAIT) {
+            if (decide(an, f, kind, side, data, len, meta))
+                deliver_decided(an, f, side, data, len, off, meta);
+            return;
+        }
+        d = oom_check(calloc(1, sizeof *d), "protocol detection");
+        f->det = d;
+        d->side = side;
+        an->state_used += sizeof *d;
+    }
+    size_t k = len < DETECT_MAX - d->len ? len : DETECT_MAX - d->len;
+    memcpy(d->data + d->len, data, k);
+    d->chunk[d->nchunks].len = k;
+    d->chunk[d->nchunks].cur_pkt = f->cur_pkt;
+    d->chunk[d->nchunks].meta = *meta;
+    d->nchunks++;
+    d->len += k;
+    enum first_bytes kind = classify(f, d->data, d->len, 0, d->nchunks >= DETECT_MAX);
+    if (kind == FB_WAIT)
+        return; /* wait for more */
+    detect_flush_as(an, f, kind);
+    if (k < len && f->state != FS_IGNORE && f->state != FS_DONE)
+        deliver_decided(an, f, side, data + k, len - k, off + k, meta);
 }
 
 void conn_deliver(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
                   uint64_t off, const struct reasm_meta *meta)
 {
-    if (f->state == FS_DETECT) {
-        struct detect_buf *d = f->det;
-        if (d && (side != d->side || off != d->len))
-            detect_flush(an, f); /* the other side spoke first: decide with what we have */
-        d = f->det;
-        if (f->state == FS_DETECT && off == 0 && !d && !decidable(f, data, len) &&
-            len < DETECT_MAX) {
-            d = oom_check(calloc(1, sizeof *d), "protocol detection");
-            f->det = d;
-            d->side = side;
-            an->state_used += sizeof *d;
-        }
-        if (f->state == FS_DETECT && d && side == d->side && off == d->len) {
-            size_t k = len < DETECT_MAX - d->len ? len : DETECT_MAX - d->len;
-            memcpy(d->data + d->len, data, k);
-            d->chunk[d->nchunks].len = k;
-            d->chunk[d->nchunks].cur_pkt = f->cur_pkt;
-            d->chunk[d->nchunks].meta = *meta;
-            d->nchunks++;
-            d->len += k;
-            if (!decidable(f, d->data, d->len) && d->nchunks < DETECT_MAX)
-                return; /* wait for more */
-            detect_flush(an, f);
-            if (k < len && f->state != FS_IGNORE && f->state != FS_DONE)
-                deliver_decided(an, f, side, data + k, len - k, off + k, meta);
-            return;
-        }
-    }
-    deliver_decided(an, f, side, data, len, off, meta);
-}
-
-/* FS_DETECT: what is this flow, from its first bytes? Sets the state; 1 when the bytes are
- * then to be delivered in that state, 0 when the flow is not followed. */
-static int decide(struct analyzer *an, struct flow *f, int side, const uint8_t *data, size_t len,
-                  uint64_t off, const struct reasm_meta *meta)
-{
-    struct wsconn *c;
-    int looks = ws_http_looks_like_request(data, len);
-    if (off == 0 && looks == 0 && tls_looks_like_client_hello(data, len) != 0) {
-        /* TLS on any port, recognised by its first record */
-        c = conn_new(an, f, side, 1);
-        if (!c) {
-            ignore_flow(f);
-            return 0;
-        }
-        f->state = FS_TLS;
-    } else if (looks != 0 && off == 0) {
-        c = conn_new(an, f, side, 0);
-        if (!c) {
-            ignore_flow(f);
-            return 0;
-        }
-        c->req_pkt = meta->pkt;
-        f->state = FS_HTTP_REQ;
-    } else if (f->midstream && start_midstream(an, f, side, data, len, meta)) {
-        return 1;
-    } else {
-        if (f->midstream) {
-            char name[160], detail[256];
-            conn_flow_name(f, name, sizeof name);
-            snprintf(detail, sizeof detail,
-                     "%s: no SYN and no HTTP request at the start; the flow is not followed",
-                     name);
-            report_finding(an->rep, NULL, an->file, meta->pkt, F_D_STREAM_MIDSTREAM, detail);
-        }
-        ignore_flow(f); /* not HTTP, not TLS: not ours */
-        return 0;
-    }
-    return 1;
+    if (f->state == FS_DETECT)
+        detect_bytes(an, f, side, data, len, off, meta);
+    else
+        deliver_decided(an, f, side, data, len, off, meta);
 }
 
 /* TLS records, to the TLS session */
@@ -708,34 +720,24 @@ static void response_bytes(struct analyzer *an, struct flow *f, int side, const 
     handshake_done(c, data + len - rest, (size_t)rest, meta);
 }
 
-/* A decided flow's bytes: one handler per state. */
+/* A decided flow's bytes: one handler per state. FS_DETECT has none (detect_bytes comes
+ * first); FS_IGNORE and FS_DONE look at nothing more. */
+typedef void (*state_fn)(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                         size_t len, uint64_t off, const struct reasm_meta *meta);
+
+static const state_fn state_handler[] = {
+    [FS_HTTP_REQ] = request_bytes,      [FS_HTTP_RESP] = response_bytes,
+    [FS_HTTP_PLAIN] = plain_answer_bytes, [FS_HTTP_BODY] = refusal_body_bytes,
+    [FS_WS] = websocket_bytes,          [FS_TLS] = tls_bytes,
+    [FS_DONE] = NULL,
+};
+
 static void deliver_decided(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
                             size_t len, uint64_t off, const struct reasm_meta *meta)
 {
-    if (f->state == FS_DETECT && !decide(an, f, side, data, len, off, meta))
-        return;
-    switch (f->state) {
-    case FS_TLS:
-        tls_bytes(an, f, side, data, len, off, meta);
-        break;
-    case FS_HTTP_BODY:
-        refusal_body_bytes(an, f, side, data, len, off, meta);
-        break;
-    case FS_HTTP_PLAIN:
-        plain_answer_bytes(an, f, side, data, len, off, meta);
-        break;
-    case FS_WS:
-        websocket_bytes(an, f, side, data, len, off, meta);
-        break;
-    case FS_HTTP_REQ:
-        request_bytes(an, f, side, data, len, off, meta);
-        break;
-    case FS_HTTP_RESP:
-        response_bytes(an, f, side, data, len, off, meta);
-        break;
-    default: /* FS_IGNORE, FS_DONE: nothing more is looked at */
-        break;
-    }
+    state_fn fn = state_handler[f->state];
+    if (fn)
+        fn(an, f, side, data, len, off, meta);
 }
 
 void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint64_t len,
@@ -748,7 +750,7 @@ void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint6
         f->state != FS_TLS)
         return; /* flows we do not follow lose nothing we report on */
     snprintf(detail, sizeof detail, "%llu bytes missing from the %s stream at offset %llu%s",
-             (unsigned long long)len, side == f->client_side ? "client" : "server",
+             (unsigned long long)len, wsa_side(side != f->client_side),
              (unsigned long long)off,
              why == GAP_MEMCAP ? " (out-of-order buffer full)"
              : why == GAP_END  ? " (never filled before the connection ended)"
@@ -770,7 +772,7 @@ void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, 
         f->state != FS_TLS)
         return;
     snprintf(detail, sizeof detail, "%s stream offset %llu; the first copy was used",
-             side == f->client_side ? "client" : "server", (unsigned long long)off);
+             wsa_side(side != f->client_side), (unsigned long long)off);
     report_finding(an->rep, &f->ws->view, an->file, pkt, F_W_STREAM_OVERLAP_CONFLICT, detail);
 }
 
@@ -846,7 +848,7 @@ static void report_conn_end(struct analyzer *an, struct flow *f, uint64_t pkt)
                                                                                            : -1;
     }
     if (c->tls)
-        e.tls = tls_outcome_name(c->tls->outcome);
+        e.tls = tls_outcome_name(c->tls->hs.outcome);
     static const char *const why[] = {"fin", "idle_timeout", "capture_end", "flow_limit",
                                       "memcap"};
     e.how = why[f->end_reason < 5 ? f->end_reason : 0];
@@ -891,7 +893,7 @@ static struct flow *inner_flow(struct wsconn *c)
 
 static int is_h2(const struct tls_session *t)
 {
-    return strcmp(t->sh.alpn, "h2") == 0;
+    return strcmp(t->hs.sh.alpn, "h2") == 0;
 }
 
 static void tls_app_data(struct wsconn *c, const struct tls_event *ev)

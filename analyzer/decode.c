@@ -54,6 +54,17 @@ int decode_link_supported(int dlt)
     return 0;
 }
 
+/* IP protocol numbers and IPv6 next headers read (IANA protocol-numbers registry) */
+enum {
+    IPP_HOPOPTS = 0,   /* Hop-by-Hop Options (RFC 8200 §4.3) */
+    IPP_TCP = 6,
+    IPP_ROUTING = 43,  /* RFC 8200 §4.4 */
+    IPP_FRAGMENT = 44, /* RFC 8200 §4.5 */
+    IPP_AH = 51,       /* Authentication Header (RFC 4302): length in 4-byte units */
+    IPP_DSTOPTS = 60,  /* Destination Options (RFC 8200 §4.6) */
+};
+
+/* EtherTypes */
 enum {
     ETH_IPV4 = 0x0800,
     ETH_IPV6 = 0x86DD,
@@ -111,7 +122,7 @@ static enum decode_result decode_ipv4(struct rd *r, struct tcp_pkt *out, const c
         return DEC_ERR_TRUNC;
     }
     uint16_t frag = rd_be16(r, 6);
-    if (rd_u8(r, 9) != 6)
+    if (rd_u8(r, 9) != IPP_TCP)
         return DEC_OTHER;
     out->family = 4;
     memset(out->src, 0, 16);
@@ -123,7 +134,7 @@ static enum decode_result decode_ipv4(struct rd *r, struct tcp_pkt *out, const c
         fr->id = rd_be16(r, 4);
         fr->off = (uint32_t)(frag & 0x1FFF) * 8;
         fr->more = (frag & 0x2000) != 0;
-        fr->proto = 6;
+        fr->proto = IPP_TCP;
         fr->ip_hdr = r->p + r->pos;
         fr->ip_hdr_len = ihl;
         fr->data = r->p + r->pos + ihl;
@@ -137,6 +148,8 @@ static enum decode_result decode_ipv4(struct rd *r, struct tcp_pkt *out, const c
     return decode_tcp(r, total - ihl, 0, out, why);
 }
 
+/* The fixed header, then the extension header chain walked to TCP: one branch per kind of
+ * header, which keeps the walk in one place to read. */
 static enum decode_result decode_ipv6(struct rd *r, struct tcp_pkt *out, const char **why)
 {
     if (!rd_has(r, 40)) {
@@ -156,21 +169,21 @@ static enum decode_result decode_ipv6(struct rd *r, struct tcp_pkt *out, const c
     r->pos += 40;
     /* walk the extension header chain (RFC 8200 §4) */
     for (int hops = 0; hops < 16; hops++) {
-        if (next == 6)
+        if (next == IPP_TCP)
             return decode_tcp(r, plen, 0, out, why);
-        if (next == 44) { /* Fragment header (RFC 8200 §4.5) */
+        if (next == IPP_FRAGMENT) {
             if (!rd_has(r, 8) || plen < 8) {
                 *why = "IPv6 fragment header cut short";
                 return DEC_ERR_TRUNC;
             }
-            if (rd_u8(r, 0) != 6)
+            if (rd_u8(r, 0) != IPP_TCP)
                 return DEC_OTHER;
             struct ip_frag *fr = &out->frag;
             uint16_t offm = rd_be16(r, 2);
             fr->id = rd_be32(r, 4);
             fr->off = offm & 0xFFF8u;
             fr->more = offm & 1;
-            fr->proto = 6;
+            fr->proto = IPP_TCP;
             fr->ip_hdr = fixed;
             fr->ip_hdr_len = 40;
             r->pos += 8;
@@ -181,14 +194,14 @@ static enum decode_result decode_ipv6(struct rd *r, struct tcp_pkt *out, const c
             *why = "IPv6 fragment";
             return DEC_FRAGMENT;
         }
-        if (next != 0 && next != 43 && next != 60 && next != 51)
+        if (next != IPP_HOPOPTS && next != IPP_ROUTING && next != IPP_DSTOPTS && next != IPP_AH)
             return DEC_OTHER;
         if (!rd_has(r, 2)) {
             *why = "IPv6 extension header cut short";
             return DEC_ERR_TRUNC;
         }
         uint32_t hlen =
-            next == 51 ? ((uint32_t)rd_u8(r, 1) + 2) * 4 : ((uint32_t)rd_u8(r, 1) + 1) * 8;
+            next == IPP_AH ? ((uint32_t)rd_u8(r, 1) + 2) * 4 : ((uint32_t)rd_u8(r, 1) + 1) * 8;
         if (hlen > plen) {
             *why = "bogus IPv6 extension header length";
             return DEC_ERR_BOGUS;
@@ -230,6 +243,7 @@ static enum decode_result decode_by_version(struct rd *r, struct tcp_pkt *out, c
     return DEC_OTHER;
 }
 
+/* One case per link type read: the switch is as long as the list of link types. */
 enum decode_result decode_packet(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
                                  struct tcp_pkt *out, const char **why)
 {
@@ -288,7 +302,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *pkt, uint32_t caplen, u
         return DEC_OTHER;
     }
     case DLT_RAW:
-    case 14:
+    case 14: /* DLT_RAW as OpenBSD numbers it */
     case LINKTYPE_RAW:
         return decode_by_version(&r, out, why);
     case LINKTYPE_IPV4:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* evidence.c - the connections with findings, written as pcapng; see evidence.h. */
 #include "evidence.h"
+#include "pcapng.h"
 
 #include "../core/tls_keylog.h"
 
@@ -236,7 +237,7 @@ static int write_secrets(struct evidence *ev)
     if (text->len) {
         /* secrets type 'TLSK' (0x544c534b), length; then the text, padded */
         uint32_t hdr[2] = {0x544c534b, (uint32_t)text->len};
-        rc = block(ev->out, 0x0000000A, hdr, sizeof hdr, text->str, (uint32_t)text->len);
+        rc = block(ev->out, PCAPNG_DSB, hdr, sizeof hdr, text->str, (uint32_t)text->len);
     }
     g_string_free(text, TRUE);
     return rc;
@@ -252,7 +253,7 @@ static int write_header(struct evidence *ev)
     memcpy(shb, &magic, 4);
     memcpy(shb + 4, ver, 4);
     memcpy(shb + 8, &len, 8);
-    if (block(ev->out, 0x0A0D0D0A, shb, sizeof shb, NULL, 0))
+    if (block(ev->out, PCAPNG_SHB, shb, sizeof shb, NULL, 0))
         return -1;
     ev->header_done = 1;
     return write_secrets(ev);
@@ -271,7 +272,7 @@ static int interface_of(struct evidence *ev, int dlt)
     memcpy(idb, &lt, 2);
     memcpy(idb + 8, opt, 4);
     idb[12] = 9;
-    if (block(ev->out, 1, idb, sizeof idb, NULL, 0))
+    if (block(ev->out, PCAPNG_IDB, idb, sizeof idb, NULL, 0))
         return -2;
     ev->dlts[ev->ndlt] = dlt;
     return ev->ndlt++;
@@ -299,7 +300,7 @@ int evidence_take(struct evidence *ev, const struct pcap_pkthdr *h, const u_char
     /* the times are nanoseconds here (the captures are read with nanosecond precision) */
     uint64_t ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
     uint32_t epb[5] = {(uint32_t)ifc, (uint32_t)(ns >> 32), (uint32_t)ns, h->caplen, h->len};
-    if (block(ev->out, 6, epb, sizeof epb, data, h->caplen))
+    if (block(ev->out, PCAPNG_EPB, epb, sizeof epb, data, h->caplen))
         goto fail;
     ev->written++;
     return 0;

@@ -218,18 +218,14 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
     return f;
 }
 
-void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts)
+/* The packet's flow: the previous packet's, a known one, or a new one; NULL when there is no
+ * memory for a new one (reported). */
+static struct flow *packet_flow(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt,
+                                int *sender_is_a)
 {
     struct flow_key k;
-    int sender_is_a;
     int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
-
-    an->pkt = pkt;
-    an->cur_ts = ts;
-    if (ts > an->now)
-        an->now = ts; /* timestamps that go backwards never make flows expire early */
-    expire(an);
-    make_key(tp, &k, &sender_is_a);
+    make_key(tp, &k, sender_is_a);
     /* packets come in bursts of one connection: try the previous packet's flow first */
     struct flow *f = an->last_flow;
     if (!f || memcmp(&f->key, &k, sizeof k) != 0)
@@ -244,16 +240,74 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
         if (an->nflows >= an->max_flows)
             expire(an);
         /* the initiator sent the SYN; without one, take the sender of the first packet */
-        int init_is_a = syn && ackf ? !sender_is_a : sender_is_a;
+        int init_is_a = syn && ackf ? !*sender_is_a : *sender_is_a;
         f = new_flow(an, &k, init_is_a, !syn);
         if (!f) {
             report_error(an->rep, an->file, pkt, "out of memory for a new flow", 0);
-            return;
+            return NULL;
         }
     } else if (an->lru_tail != f) {
         lru_unlink(an, f);
         lru_append(an, f);
     }
+    return f;
+}
+
+/* A payload cut by the snap length: said once per flow; the cut bytes become gaps. */
+static void payload_truncated(struct analyzer *an, struct flow *f, const struct tcp_pkt *tp,
+                              uint64_t pkt)
+{
+    char name[160], detail[256];
+    f->truncated_reported = 1;
+    conn_flow_name(f, name, sizeof name);
+    snprintf(detail, sizeof detail,
+             "%s: %u of %u payload bytes captured; the rest of this and later cut "
+             "packets of the flow are gaps",
+             name, tp->len, tp->wire_len);
+    report_finding(an->rep, NULL, an->file, pkt, F_D_CAPTURE_TRUNCATED, detail);
+}
+
+/* FIN and RST: a side ends once every byte before its FIN arrived; the connection ends with a
+ * RST or both FINs. */
+static void packet_ends(struct analyzer *an, struct flow *f, const struct tcp_pkt *tp, int side,
+                        uint64_t pkt)
+{
+    struct reasm_dir *rd = &f->rd[side];
+    if (tp->flags & TCP_FIN) {
+        uint32_t end = tp->seq + ((tp->flags & TCP_SYN) ? 1 : 0) + tp->wire_len;
+        if (!rd->base_known)
+            reasm_set_base(rd, end);
+        reasm_fin(rd, end);
+    }
+    for (int s = 0; s < 2; s++) {
+        struct reasm_dir *d = &f->rd[s];
+        if (d->fin_seen && !f->fin_done[s] && d->next >= d->fin_off && !d->ooo) {
+            f->fin_done[s] = 1;
+            conn_side_end(an, f, s, pkt);
+        }
+    }
+    if (tp->flags & TCP_RST) {
+        f->rst = 1;
+        f->rst_side = (uint8_t)side;
+        finish_flow(an, f, 1, pkt);
+    } else if (f->fin_done[0] && f->fin_done[1]) {
+        finish_flow(an, f, 1, pkt);
+    }
+}
+
+void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts)
+{
+    int sender_is_a;
+    int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
+
+    an->pkt = pkt;
+    an->cur_ts = ts;
+    if (ts > an->now)
+        an->now = ts; /* timestamps that go backwards never make flows expire early */
+    expire(an);
+    struct flow *f = packet_flow(an, tp, pkt, &sender_is_a);
+    if (!f)
+        return;
     an->last_flow = f;
     if (an->rep->ev) /* -w: which connection this packet belongs to */
         evidence_flow(an->rep->ev, f->id);
@@ -286,43 +340,15 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
         return;
     }
     if (tp->len) {
-        uint32_t seq = syn ? tp->seq + 1 : tp->seq;
-        if (tp->len < tp->wire_len && !f->truncated_reported) {
-            char name[160], detail[256];
-            f->truncated_reported = 1;
-            conn_flow_name(f, name, sizeof name);
-            snprintf(detail, sizeof detail,
-                     "%s: %u of %u payload bytes captured; the rest of this and later cut "
-                     "packets of the flow are gaps",
-                     name, tp->len, tp->wire_len);
-            report_finding(an->rep, NULL, an->file, pkt, F_D_CAPTURE_TRUNCATED, detail);
-        }
-        reasm_segment(rd, &cb, seq, tp->payload, tp->len, &meta);
+        if (tp->len < tp->wire_len && !f->truncated_reported)
+            payload_truncated(an, f, tp, pkt);
+        reasm_segment(rd, &cb, syn ? tp->seq + 1 : tp->seq, tp->payload, tp->len, &meta);
     }
     if (f->closed)
         return;
     if (ackf)
         reasm_acked(&f->rd[!side], &cb, tp->ack, pkt);
-    if (tp->flags & TCP_FIN) {
-        uint32_t end = tp->seq + (syn ? 1 : 0) + tp->wire_len;
-        if (!rd->base_known)
-            reasm_set_base(rd, end);
-        reasm_fin(rd, end);
-    }
-    for (int s = 0; s < 2; s++) {
-        struct reasm_dir *d = &f->rd[s];
-        if (d->fin_seen && !f->fin_done[s] && d->next >= d->fin_off && !d->ooo) {
-            f->fin_done[s] = 1;
-            conn_side_end(an, f, s, pkt);
-        }
-    }
-    if (tp->flags & TCP_RST) {
-        f->rst = 1;
-        f->rst_side = (uint8_t)side;
-        finish_flow(an, f, 1, pkt);
-    } else if (f->fin_done[0] && f->fin_done[1]) {
-        finish_flow(an, f, 1, pkt);
-    }
+    packet_ends(an, f, tp, side, pkt);
 }
 
 void analyzer_end_file(struct analyzer *an)

@@ -307,14 +307,9 @@ const uint64_t *defrag_done_pkts(const struct defrag *d, size_t *n)
     return d->done_pkts;
 }
 
-int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double ts,
-               const uint8_t **ip, uint32_t *ip_len, int *dlt)
+/* The packet numbers of a datagram's fragments, for -w (the list doubles as it grows). */
+static void note_fragment_pkt(struct dgram *g, uint64_t pkt)
 {
-    const struct ip_frag *fr = &tp->frag;
-    defrag_expire(d, ts);
-    struct dgram *g = find_or_add(d, tp, pkt, ts);
-    if (!g)
-        return 0;
     if (!g->pkts_lost && !(g->nfrags & (g->nfrags - 1))) { /* 0 or a power of two: double */
         uint64_t *np = realloc(g->pkts, sizeof *np * (g->nfrags ? g->nfrags * 2 : 2));
         if (!np) {
@@ -326,61 +321,63 @@ int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double 
     if (g->pkts)
         g->pkts[g->nfrags] = pkt;
     g->nfrags++;
-    g->last_pkt = pkt;
-    if (fr->len < fr->wire_len)
-        g->cut++;
-    /* the reassembled payload must fit the IP length field */
-    uint32_t limit = tp->family == 4 ? 65535 - fr->ip_hdr_len : 65535;
+}
+
+/* Where the fragment lies must agree with the datagram: within what an IP datagram holds,
+ * within the length its last fragment gave. 0, or -1 when the datagram was dropped. */
+static int check_bounds(struct defrag *d, struct dgram *g, const struct ip_frag *fr, int family,
+                        uint64_t pkt)
+{
+    uint32_t limit = family == 4 ? 65535 - fr->ip_hdr_len : 65535;
     uint64_t end = (uint64_t)fr->off + fr->wire_len;
     if (end > limit) {
         char why[120];
         snprintf(why, sizeof why, "a fragment ends at byte %llu, beyond the %u bytes an IP "
                  "datagram can hold", (unsigned long long)end, limit);
         drop_malformed(d, g, pkt, why);
-        return 0;
+        return -1;
     }
     if (!fr->more) {
         if (g->total >= 0 && g->total != (int64_t)end) {
             drop_malformed(d, g, pkt, "two last fragments give different datagram lengths");
-            return 0;
+            return -1;
         }
         g->total = (int64_t)end;
     }
     if (g->total >= 0 && end > (uint64_t)g->total) {
         drop_malformed(d, g, pkt, "a fragment lies past the datagram's end");
-        return 0;
+        return -1;
     }
-    if (fr->off == 0 && !g->have_first && fr->ip_hdr_len <= sizeof g->hdr) {
-        memcpy(g->hdr, fr->ip_hdr, fr->ip_hdr_len);
-        g->hdr_len = fr->ip_hdr_len;
-        g->have_first = 1;
-    }
-    if (fr->len) {
-        uint32_t lo = fr->off, hi = fr->off + fr->len;
-        if (grow(d, g, hi) < 0)
-            return 0;
-        if (place(g, lo, hi, fr->data) && !g->conflict_reported) {
-            char who[200], detail[400];
-            g->conflict_reported = 1;
-            describe(g, who, sizeof who);
-            snprintf(detail, sizeof detail, "%s: the fragment in packet %llu overlaps bytes "
-                     "already received with different data; the first copy is kept",
-                     who, (unsigned long long)pkt);
-            d->report(d->ctx, pkt, F_W_IP_FRAGMENT_OVERLAP, detail);
-        }
-        if (add_range(g, lo, hi) < 0) {
-            drop_incomplete(d, g, "has too many separate pieces", 1);
-            return 0;
-        }
-    }
-    while (d->used > d->cap && d->oldest && d->oldest != g)
-        drop_incomplete(d, d->oldest, "dropped to make room (fragment memory limit)", 1);
-    int whole = g->total == 0 || (g->npieces == 1 && g->have[0].lo == 0 &&
-                                   g->have[0].hi == (uint32_t)g->total);
-    if (g->total < 0 || !g->have_first || !whole)
-        return 0;
+    return 0;
+}
 
-    /* complete: one IP packet with the first fragment's header and the whole payload */
+/* The fragment's bytes into the datagram; an overlap with other bytes is reported once and
+ * the first copy kept. 0, or -1 when the datagram was dropped. */
+static int store_fragment(struct defrag *d, struct dgram *g, const struct ip_frag *fr, uint64_t pkt)
+{
+    uint32_t lo = fr->off, hi = fr->off + fr->len;
+    if (grow(d, g, hi) < 0)
+        return -1;
+    if (place(g, lo, hi, fr->data) && !g->conflict_reported) {
+        char who[200], detail[400];
+        g->conflict_reported = 1;
+        describe(g, who, sizeof who);
+        snprintf(detail, sizeof detail, "%s: the fragment in packet %llu overlaps bytes "
+                 "already received with different data; the first copy is kept",
+                 who, (unsigned long long)pkt);
+        d->report(d->ctx, pkt, F_W_IP_FRAGMENT_OVERLAP, detail);
+    }
+    if (add_range(g, lo, hi) < 0) {
+        drop_incomplete(d, g, "has too many separate pieces", 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* A complete datagram as one IP packet: the first fragment's header, the whole payload. */
+static int emit_datagram(struct defrag *d, struct dgram *g, uint8_t proto, const uint8_t **ip,
+                         uint32_t *ip_len, int *dlt)
+{
     uint32_t total = (uint32_t)g->total, n = g->hdr_len + total;
     uint8_t *out = realloc(d->out, n ? n : 1);
     if (!out) {
@@ -399,7 +396,7 @@ int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double 
     } else {
         out[4] = (uint8_t)(total >> 8);
         out[5] = (uint8_t)total;
-        out[6] = fr->proto; /* the Fragment header's next header */
+        out[6] = proto; /* the Fragment header's next header */
         *dlt = LINKTYPE_IPV6;
     }
     *ip = out;
@@ -410,4 +407,34 @@ int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double 
     g->pkts = NULL;
     unlink_dgram(d, g);
     return 1;
+}
+
+int defrag_add(struct defrag *d, const struct tcp_pkt *tp, uint64_t pkt, double ts,
+               const uint8_t **ip, uint32_t *ip_len, int *dlt)
+{
+    const struct ip_frag *fr = &tp->frag;
+    defrag_expire(d, ts);
+    struct dgram *g = find_or_add(d, tp, pkt, ts);
+    if (!g)
+        return 0;
+    note_fragment_pkt(g, pkt);
+    g->last_pkt = pkt;
+    if (fr->len < fr->wire_len)
+        g->cut++;
+    if (check_bounds(d, g, fr, tp->family, pkt) < 0)
+        return 0;
+    if (fr->off == 0 && !g->have_first && fr->ip_hdr_len <= sizeof g->hdr) {
+        memcpy(g->hdr, fr->ip_hdr, fr->ip_hdr_len);
+        g->hdr_len = fr->ip_hdr_len;
+        g->have_first = 1;
+    }
+    if (fr->len && store_fragment(d, g, fr, pkt) < 0)
+        return 0;
+    while (d->used > d->cap && d->oldest && d->oldest != g)
+        drop_incomplete(d, d->oldest, "dropped to make room (fragment memory limit)", 1);
+    int whole = g->total == 0 || (g->npieces == 1 && g->have[0].lo == 0 &&
+                                   g->have[0].hi == (uint32_t)g->total);
+    if (g->total < 0 || !g->have_first || !whole)
+        return 0;
+    return emit_datagram(d, g, fr->proto, ip, ip_len, dlt);
 }

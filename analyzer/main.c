@@ -752,6 +752,22 @@ static void run_inputs(const struct cli *cli, const char **files, int nfiles,
     analyzer_free(&an);
 }
 
+/* The report on standard output, as the options ask; -1 when it cannot be set up. */
+static int start_report(const struct cli *cli, struct report *rep)
+{
+    /* a pipe or a file gets large writes; a terminal keeps line buffering */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+    report_init(rep, cli->fmt, stdout);
+    if (oom_init(rep) != 0)
+        return -1;
+    rep->show_frames = cli->show_frames;
+    rep->show_payload = cli->show_payload;
+    rep->show_time = cli->show_time;
+    rep->fail_on = cli->fail_on;
+    return 0;
+}
+
 static int wsaudit_main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
@@ -774,18 +790,10 @@ static int wsaudit_main(int argc, char **argv)
                          cli.cid_seed,     cli.max_flows,    cli.flow_timeout,
                          cli.stream_kib,   cli.memcap_mib,   cli.filter,
                          NULL,             (size_t)(cli.keylog_mib * 1048576.0)};
-    /* a pipe or a file gets large writes; a terminal keeps line buffering */
-    if (!isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-    report_init(&rep, cli.fmt, stdout);
-    if (oom_init(&rep) != 0) {
+    if (start_report(&cli, &rep) != 0) {
         g_ptr_array_free(inputs, TRUE);
         return 2;
     }
-    rep.show_frames = cli.show_frames;
-    rep.show_payload = cli.show_payload;
-    rep.show_time = cli.show_time;
-    rep.fail_on = cli.fail_on;
     struct tls_keylog *keys = NULL;
     if (cli.nkeylogs && !(keys = keys_load_files(cli.keylogs, cli.nkeylogs, o.keylog_cap, &rep))) {
         g_ptr_array_free(inputs, TRUE);

@@ -251,87 +251,98 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
     return 1;
 }
 
-static void j_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+/* The 1003 annotation: the message that provoked the close, or why none is named. */
+static void j_offending(FILE *f, const struct ws_unsupported *u)
+{
+    fprintf(f, ",\"offending\":{\"status\":\"%s\"", ws_unsup_status_name(u->status));
+    if (u->status == WS_UNSUP_REPLY)
+        fprintf(f, ",\"close_pkt\":%" PRIu64, u->pkt);
+    else if (u->status == WS_UNSUP_OBSERVED || u->pkt)
+        fprintf(f,
+                ",\"opcode\":%u,\"opcode_name\":\"%s\",\"pkt\":%" PRIu64
+                ",\"pkt_end\":%" PRIu64
+                ",\"complete\":%s,\"compressed\":%s,\"size\":%" PRIu64,
+                u->opcode, ws_opcode_name(u->opcode), u->pkt, u->pkt_end,
+                u->complete ? "true" : "false", u->compressed ? "true" : "false", u->size);
+    if (u->inflated_known && u->complete)
+        fprintf(f, ",\"inflated_size\":%" PRIu64, u->inflated);
+    fprintf(f, ",\"judged_by\":\"%s\"", u->by_ack ? "ack" : "capture_order");
+    if (u->reason) {
+        fputs(",\"reason\":", f);
+        str(f, u->reason);
+    }
+    fputc('}', f);
+}
+
+/* How the connection ended, as each endpoint saw it (seen[WS_S2C] is what the client received) */
+static void j_ws_status(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    FILE *f = r->out;
+    const struct ws_status *st = ev->status;
+    head(r, "status", NULL, c, ev->pkt, &r->now_ns);
+    endpoints(f, c);
+    for (int side = 0; side < 2; side++) {
+        int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
+        const char *who = wsa_side(side);
+        if (code >= 0)
+            fprintf(f, ",\"%s_saw\":%d,\"%s_saw_name\":\"%s\"", who, code, who,
+                    ws_close_lookup((uint16_t)code)->name);
+        else
+            fprintf(f, ",\"%s_saw\":null,\"%s_saw_name\":null", who, who);
+    }
+    fprintf(f, ",\"closing_handshake\":%s,\"ended_by\":",
+            st->handshake_complete ? "true" : "false");
+    if (st->ended_dir < 0)
+        fputs("null,\"ended_pkt\":null,\"how\":\"capture_end\"}\n", f);
+    else
+        fprintf(f, "\"%s\",\"ended_pkt\":%" PRIu64 ",\"how\":\"%s\"}\n",
+                wsa_side(st->ended_dir), st->ended_pkt,
+                st->how == WS_END_RST ? "rst" : "fin");
+}
+
+static void j_ws_message(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
     FILE *f = r->out;
     const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
-    if (ev->type == WS_EV_FRAME && !r->merge && j_plain_frame(r, c, ev))
-        return;
-    if (ev->type == WS_EV_STATUS) {
-        const struct ws_status *st = ev->status;
-        head(r, "status", NULL, c, ev->pkt, &r->now_ns);
-        endpoints(f, c);
-        /* seen[WS_S2C] is what the client received, so what the client saw */
-        for (int side = 0; side < 2; side++) {
-            int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
-            const char *who = side == 0 ? "client" : "server";
-            if (code >= 0)
-                fprintf(f, ",\"%s_saw\":%d,\"%s_saw_name\":\"%s\"", who, code, who,
-                        ws_close_lookup((uint16_t)code)->name);
-            else
-                fprintf(f, ",\"%s_saw\":null,\"%s_saw_name\":null", who, who);
-        }
-        fprintf(f, ",\"closing_handshake\":%s,\"ended_by\":",
-                st->handshake_complete ? "true" : "false");
-        if (st->ended_dir < 0)
-            fputs("null,\"ended_pkt\":null,\"how\":\"capture_end\"}\n", f);
-        else
-            fprintf(f, "\"%s\",\"ended_pkt\":%" PRIu64 ",\"how\":\"%s\"}\n",
-                    st->ended_dir == WS_C2S ? "client" : "server", st->ended_pkt,
-                    st->how == WS_END_RST ? "rst" : "fin");
-        return;
-    }
-    if (ev->type == WS_EV_MESSAGE) {
-        const struct ws_message *m = ev->msg;
-        uint64_t total = m->inflated_known ? m->inflated : m->size;
-        head(r, "message", NULL, c, ev->pkt, &r->now_ns);
-        fprintf(f,
-                ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
-                "\"size\":%" PRIu64 ",\"compressed\":%s",
-                ev->pkt_end, dir, m->opcode, ws_opcode_name(m->opcode), m->size,
-                m->compressed ? "true" : "false");
-        if (m->inflated_known)
-            fprintf(f, ",\"inflated_size\":%" PRIu64, m->inflated);
-        fputs(",\"preview\":", f);
-        out_json_string(f, m->preview, m->preview_len);
-        fputs(",\"preview_hex\":", f);
-        out_hex(f, m->preview, m->preview_len);
-        fprintf(f, ",\"truncated\":%s", total > m->preview_len ? "true" : "false");
-        if (m->sha1)
-            fprintf(f, ",\"sha1\":\"%s\"", m->sha1);
-        fputs("}\n", f);
-        return;
-    }
-    if (ev->type == WS_EV_FINDING) {
-        head(r, "finding", NULL, c, ev->pkt, &r->now_ns);
-        if (ev->pkt_end != ev->pkt) /* about a frame spread over packets: where it completed */
-            fprintf(f, ",\"pkt_end\":%" PRIu64, ev->pkt_end);
-        fprintf(f, ",\"dir\":\"%s\"", dir);
-        finding_body(f, ev->finding, ev->detail);
-        const struct ws_unsupported *u = ev->unsup;
-        if (u) {
-            fprintf(f, ",\"offending\":{\"status\":\"%s\"", ws_unsup_status_name(u->status));
-            if (u->status == WS_UNSUP_REPLY)
-                fprintf(f, ",\"close_pkt\":%" PRIu64, u->pkt);
-            else if (u->status == WS_UNSUP_OBSERVED || u->pkt)
-                fprintf(f,
-                        ",\"opcode\":%u,\"opcode_name\":\"%s\",\"pkt\":%" PRIu64
-                        ",\"pkt_end\":%" PRIu64
-                        ",\"complete\":%s,\"compressed\":%s,\"size\":%" PRIu64,
-                        u->opcode, ws_opcode_name(u->opcode), u->pkt, u->pkt_end,
-                        u->complete ? "true" : "false", u->compressed ? "true" : "false", u->size);
-            if (u->inflated_known && u->complete)
-                fprintf(f, ",\"inflated_size\":%" PRIu64, u->inflated);
-            fprintf(f, ",\"judged_by\":\"%s\"", u->by_ack ? "ack" : "capture_order");
-            if (u->reason) {
-                fputs(",\"reason\":", f);
-                str(f, u->reason);
-            }
-            fputc('}', f);
-        }
-        fputs("}\n", f);
-        return;
-    }
+    const struct ws_message *m = ev->msg;
+    uint64_t total = m->inflated_known ? m->inflated : m->size;
+    head(r, "message", NULL, c, ev->pkt, &r->now_ns);
+    fprintf(f,
+            ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
+            "\"size\":%" PRIu64 ",\"compressed\":%s",
+            ev->pkt_end, dir, m->opcode, ws_opcode_name(m->opcode), m->size,
+            m->compressed ? "true" : "false");
+    if (m->inflated_known)
+        fprintf(f, ",\"inflated_size\":%" PRIu64, m->inflated);
+    fputs(",\"preview\":", f);
+    out_json_string(f, m->preview, m->preview_len);
+    fputs(",\"preview_hex\":", f);
+    out_hex(f, m->preview, m->preview_len);
+    fprintf(f, ",\"truncated\":%s", total > m->preview_len ? "true" : "false");
+    if (m->sha1)
+        fprintf(f, ",\"sha1\":\"%s\"", m->sha1);
+    fputs("}\n", f);
+}
+
+static void j_ws_finding(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    FILE *f = r->out;
+    const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
+    head(r, "finding", NULL, c, ev->pkt, &r->now_ns);
+    if (ev->pkt_end != ev->pkt) /* about a frame spread over packets: where it completed */
+        fprintf(f, ",\"pkt_end\":%" PRIu64, ev->pkt_end);
+    fprintf(f, ",\"dir\":\"%s\"", dir);
+    finding_body(f, ev->finding, ev->detail);
+    if (ev->unsup)
+        j_offending(f, ev->unsup);
+    fputs("}\n", f);
+}
+
+/* a frame, or a Close frame with its code and reason */
+static void j_ws_frame(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    FILE *f = r->out;
+    const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
     const struct ws_frame_hdr *h = ev->hdr;
     head(r, ev->type == WS_EV_CLOSE ? "close" : "frame", NULL, c, ev->pkt, &r->now_ns);
     fprintf(f,
@@ -355,6 +366,29 @@ static void j_ws_event(struct report *r, const struct conn_view *c, const struct
         }
     }
     fputs("}\n", f);
+}
+
+static void j_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    switch (ev->type) {
+    case WS_EV_STATUS:
+        j_ws_status(r, c, ev);
+        break;
+    case WS_EV_MESSAGE:
+        j_ws_message(r, c, ev);
+        break;
+    case WS_EV_FINDING:
+        j_ws_finding(r, c, ev);
+        break;
+    case WS_EV_FRAME:
+        if (!r->merge && j_plain_frame(r, c, ev))
+            break; /* the fast path wrote it */
+        j_ws_frame(r, c, ev);
+        break;
+    case WS_EV_CLOSE:
+        j_ws_frame(r, c, ev);
+        break;
+    }
 }
 
 static void opt_str(FILE *f, const char *key, int present, const char *v)
@@ -495,17 +529,18 @@ static void msgs(FILE *f, const char *key, const struct tls_dir *d)
     fputc(']', f);
 }
 
+/* The tls record, field by field in the schema's order. */
 static void j_tls_summary(struct report *r, const struct conn_view *c,
                           const struct tls_session *s, uint64_t pkt)
 {
     FILE *f = r->out;
     char b[24], t[40];
-    head(r, "tls", NULL, c, s->ch.seen ? s->ch.pkt : pkt, &c->start_ns);
+    head(r, "tls", NULL, c, s->hs.ch.seen ? s->hs.ch.pkt : pkt, &c->start_ns);
     endpoints(f, c);
-    fprintf(f, ",\"outcome\":\"%s\"", tls_outcome_name(s->outcome));
-    opt_str(f, "version", s->sh.seen, tls_version_name(s->version, b, sizeof b));
-    if (s->ch.seen) {
-        const struct tls_hello *h = &s->ch;
+    fprintf(f, ",\"outcome\":\"%s\"", tls_outcome_name(s->hs.outcome));
+    opt_str(f, "version", s->hs.sh.seen, tls_version_name(s->hs.version, b, sizeof b));
+    if (s->hs.ch.seen) {
+        const struct tls_hello *h = &s->hs.ch;
         fprintf(f, ",\"client_hello\":{\"pkt\":%" PRIu64 ",\"legacy_version\":", h->pkt);
         str(f, tls_version_name(h->legacy_version, b, sizeof b));
         versions(f, h);
@@ -520,8 +555,8 @@ static void j_tls_summary(struct report *r, const struct conn_view *c,
     } else {
         fputs(",\"client_hello\":null", f);
     }
-    if (s->sh.seen) {
-        const struct tls_hello *h = &s->sh;
+    if (s->hs.sh.seen) {
+        const struct tls_hello *h = &s->hs.sh;
         fprintf(f, ",\"server_hello\":{\"pkt\":%" PRIu64 ",\"cipher_suite\":\"0x%04x\"", h->pkt,
                 h->suite);
         wire_str(f, "alpn", h->has_alpn, h->alpn, 0);
@@ -529,8 +564,8 @@ static void j_tls_summary(struct report *r, const struct conn_view *c,
     } else {
         fputs(",\"server_hello\":null", f);
     }
-    if (s->cert.decoded) {
-        const struct tls_cert *ce = &s->cert;
+    if (s->hs.cert.decoded) {
+        const struct tls_cert *ce = &s->hs.cert;
         fprintf(f, ",\"certificate\":{\"pkt\":%" PRIu64, ce->pkt);
         wire_str(f, "subject", 1, ce->leaf.subject, 1);
         wire_str(f, "issuer", 1, ce->leaf.issuer, 1);
@@ -552,9 +587,9 @@ static void j_tls_summary(struct report *r, const struct conn_view *c,
     fprintf(f, ",\"alerts\":%" PRIu64, s->n_alerts);
     if (s->dec_status != TLS_DEC_NO_KEYS_GIVEN) /* keys were given: what they did here */
         fprintf(f, ",\"decryption\":\"%s\"", tls_decrypt_status_name(s->dec_status));
-    if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
+    if (s->hs.outcome == TLS_OUT_FAILED || s->hs.outcome == TLS_OUT_ABANDONED)
         fprintf(f, ",\"failure\":{\"cause\":\"%s\",\"by\":\"%s\",\"pkt\":%" PRIu64 "}}\n",
-                tls_cause_name(s), s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);
+                tls_cause_name(&s->hs), wsa_side(s->hs.fail_dir), s->hs.fail_pkt);
     else
         fputs(",\"failure\":null}\n", f);
 }
@@ -577,13 +612,13 @@ static void j_tls_event(struct report *r, const struct conn_view *c, const struc
     const struct tls_alert_rec *a = ev->alert;
     head(r, "alert", NULL, c, a->pkt, &r->now_ns);
     fprintf(f, ",\"dir\":\"%s\",\"sender\":\"%s\",\"kind\":\"%s\"",
-            a->dir == TLS_C2S ? "c2s" : "s2c", a->dir == TLS_C2S ? "client" : "server",
+            a->dir == TLS_C2S ? "c2s" : "s2c", wsa_side(a->dir),
             tls_alert_kind_name(a->kind));
     if (a->kind == TLS_AK_PLAIN || a->kind == TLS_AK_DECRYPTED) {
         const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
         fprintf(f, ",\"level\":%u,\"level_name\":\"%s\",\"desc\":%u,\"name\":", a->level,
-                a->level == 2   ? "fatal"
-                : a->level == 1 ? "warning"
+                a->level == TLS_LEVEL_FATAL   ? "fatal"
+                : a->level == TLS_LEVEL_WARNING ? "warning"
                                 : "unknown",
                 a->desc);
         str(f, ai->name);

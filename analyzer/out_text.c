@@ -81,84 +81,79 @@ static void t_status(FILE *f, const struct conn_view *c, const struct ws_event *
     fprintf(f, "#%" PRIu64 " pkt %" PRIu64 "  status:", c->id, ev->pkt);
     for (int side = 0; side < 2; side++) {
         int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
-        fprintf(f, "%s %s saw ", side ? "," : "", side == 0 ? "client" : "server");
+        fprintf(f, "%s %s saw ", side ? "," : "", wsa_side(side));
         if (code >= 0)
             fprintf(f, "%d (%s)", code, ws_close_lookup((uint16_t)code)->name);
         else
             fputs("unknown (the capture ended first or lost bytes)", f);
     }
     if (st->ended_dir >= 0)
-        fprintf(f, "; the %s %s in pkt %" PRIu64, st->ended_dir == WS_C2S ? "client" : "server",
+        fprintf(f, "; the %s %s in pkt %" PRIu64, wsa_side(st->ended_dir),
                 st->how == WS_END_RST ? "reset the connection" : "closed the connection",
                 st->ended_pkt);
     fputc('\n', f);
 }
 
-static void t_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+static void t_message(FILE *f, const struct conn_view *c, const struct ws_event *ev)
 {
-    FILE *f = r->out;
-    if (ev->type == WS_EV_STATUS) {
-        t_status(f, c, ev);
-        return;
-    }
-    if (ev->type == WS_EV_FINDING) {
-        t_finding_line(f, c, ev->pkt, ev->pkt_end, ev->finding, ev->detail);
-        return;
-    }
-    if (ev->type == WS_EV_MESSAGE) {
-        const struct ws_message *m = ev->msg;
-        fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
-        if (ev->pkt_end != ev->pkt)
-            fprintf(f, "-%" PRIu64, ev->pkt_end);
-        fprintf(f, "  %s message %s %" PRIu64 " bytes", ev->dir == WS_C2S ? "c->s" : "s->c",
-                ws_opcode_name(m->opcode), m->inflated_known ? m->inflated : m->size);
-        if (m->compressed)
-            fprintf(f, " (%" PRIu64 " compressed%s)", m->size,
-                    m->inflated_known ? "" : ", not inflated");
-        fputs(": \"", f);
-        out_text_escaped(f, m->preview, m->preview_len);
-        fputs((m->inflated_known ? m->inflated : m->size) > m->preview_len ? "\"...\n" : "\"\n", f);
-        return;
-    }
+    const struct ws_message *m = ev->msg;
+    fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
+    if (ev->pkt_end != ev->pkt)
+        fprintf(f, "-%" PRIu64, ev->pkt_end);
+    fprintf(f, "  %s message %s %" PRIu64 " bytes", ev->dir == WS_C2S ? "c->s" : "s->c",
+            ws_opcode_name(m->opcode), m->inflated_known ? m->inflated : m->size);
+    if (m->compressed)
+        fprintf(f, " (%" PRIu64 " compressed%s)", m->size,
+                m->inflated_known ? "" : ", not inflated");
+    fputs(": \"", f);
+    out_text_escaped(f, m->preview, m->preview_len);
+    fputs((m->inflated_known ? m->inflated : m->size) > m->preview_len ? "\"...\n" : "\"\n", f);
+}
+
+/* the bulk of the output: built without printf */
+static void t_frame(FILE *f, const struct conn_view *c, const struct ws_event *ev)
+{
     const struct ws_frame_hdr *h = ev->hdr;
-    if (ev->type == WS_EV_FRAME) { /* the bulk of the output: built without printf */
-        static const char pad[] = "      ";
-        struct lb l;
-        l.n = 0;
-        LB_LIT(&l, "#");
-        lb_u(&l, c->id);
-        LB_LIT(&l, " pkt ");
-        lb_u(&l, ev->pkt);
-        if (ev->pkt_end != ev->pkt) {
-            LB_LIT(&l, "-");
-            lb_u(&l, ev->pkt_end);
-        }
-        if (ev->dir == WS_C2S)
-            LB_LIT(&l, "  c->s ");
-        else
-            LB_LIT(&l, "  s->c ");
-        const char *on = ws_opcode_name(h->opcode);
-        size_t onl = strlen(on);
-        lb_mem(&l, on, onl);
-        if (onl < 6)
-            lb_mem(&l, pad, 6 - onl);
-        LB_LIT(&l, " fin=");
-        lb_u(&l, h->fin);
-        LB_LIT(&l, " rsv=");
-        lb_u(&l, (h->rsv >> 2) & 1);
-        lb_u(&l, (h->rsv >> 1) & 1);
-        lb_u(&l, h->rsv & 1);
-        if (h->masked)
-            LB_LIT(&l, " masked len=");
-        else
-            LB_LIT(&l, " unmasked len=");
-        lb_u(&l, h->len);
-        if (!ev->complete)
-            LB_LIT(&l, " (incomplete)");
-        LB_LIT(&l, "\n");
-        lb_write(&l, f);
-        return;
+    static const char pad[] = "      ";
+    struct lb l;
+    l.n = 0;
+    LB_LIT(&l, "#");
+    lb_u(&l, c->id);
+    LB_LIT(&l, " pkt ");
+    lb_u(&l, ev->pkt);
+    if (ev->pkt_end != ev->pkt) {
+        LB_LIT(&l, "-");
+        lb_u(&l, ev->pkt_end);
     }
+    if (ev->dir == WS_C2S)
+        LB_LIT(&l, "  c->s ");
+    else
+        LB_LIT(&l, "  s->c ");
+    const char *on = ws_opcode_name(h->opcode);
+    size_t onl = strlen(on);
+    lb_mem(&l, on, onl);
+    if (onl < 6)
+        lb_mem(&l, pad, 6 - onl);
+    LB_LIT(&l, " fin=");
+    lb_u(&l, h->fin);
+    LB_LIT(&l, " rsv=");
+    lb_u(&l, (h->rsv >> 2) & 1);
+    lb_u(&l, (h->rsv >> 1) & 1);
+    lb_u(&l, h->rsv & 1);
+    if (h->masked)
+        LB_LIT(&l, " masked len=");
+    else
+        LB_LIT(&l, " unmasked len=");
+    lb_u(&l, h->len);
+    if (!ev->complete)
+        LB_LIT(&l, " (incomplete)");
+    LB_LIT(&l, "\n");
+    lb_write(&l, f);
+}
+
+static void t_close(FILE *f, const struct conn_view *c, const struct ws_event *ev)
+{
+    const struct ws_frame_hdr *h = ev->hdr;
     fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
     if (ev->pkt_end != ev->pkt)
         fprintf(f, "-%" PRIu64, ev->pkt_end);
@@ -166,58 +161,77 @@ static void t_ws_event(struct report *r, const struct conn_view *c, const struct
             ev->dir == WS_C2S ? "c->s" : "s->c", ws_opcode_name(h->opcode), h->fin,
             (h->rsv >> 2) & 1, (h->rsv >> 1) & 1, h->rsv & 1, h->masked ? "masked" : "unmasked",
             h->len, ev->complete ? "" : " (incomplete)");
-    if (ev->type == WS_EV_CLOSE) {
-        if (ev->has_code) {
-            fprintf(f, "  code=%u (%s, %s) reason=\"", ev->code, ev->code_info->name,
-                    ws_close_class_name(ev->code_info->cls));
-            out_text_escaped(f, ev->reason, ev->reason_len);
-            fputc('"', f);
-        } else {
-            fputs("  (no status code)", f);
-        }
+    if (ev->has_code) {
+        fprintf(f, "  code=%u (%s, %s) reason=\"", ev->code, ev->code_info->name,
+                ws_close_class_name(ev->code_info->cls));
+        out_text_escaped(f, ev->reason, ev->reason_len);
+        fputc('"', f);
+    } else {
+        fputs("  (no status code)", f);
     }
     fputc('\n', f);
+}
+
+static void t_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
+{
+    switch (ev->type) {
+    case WS_EV_STATUS:
+        t_status(r->out, c, ev);
+        break;
+    case WS_EV_FINDING:
+        t_finding_line(r->out, c, ev->pkt, ev->pkt_end, ev->finding, ev->detail);
+        break;
+    case WS_EV_MESSAGE:
+        t_message(r->out, c, ev);
+        break;
+    case WS_EV_FRAME:
+        t_frame(r->out, c, ev);
+        break;
+    case WS_EV_CLOSE:
+        t_close(r->out, c, ev);
+        break;
+    }
 }
 
 static void t_tls_summary(struct report *r, const struct conn_view *c, const struct tls_session *s)
 {
     FILE *f = r->out;
     char v[96], b[24];
-    fprintf(f, "#%" PRIu64 " tls %s -> %s  pkt %" PRIu64, c->id, c->client, c->server, s->ch.pkt);
-    if (s->ch.seen) {
-        tls_hello_versions(&s->ch, v, sizeof v);
-        fprintf(f, "  client offers %s%s", s->ch.has_sv ? "" : "up to ", v);
-        if (s->ch.has_sni)
-            fprintf(f, " sni=%s", s->ch.sni);
-        if (s->ch.has_alpn)
-            fprintf(f, " alpn=%s", s->ch.alpn);
+    fprintf(f, "#%" PRIu64 " tls %s -> %s  pkt %" PRIu64, c->id, c->client, c->server, s->hs.ch.pkt);
+    if (s->hs.ch.seen) {
+        tls_hello_versions(&s->hs.ch, v, sizeof v);
+        fprintf(f, "  client offers %s%s", s->hs.ch.has_sv ? "" : "up to ", v);
+        if (s->hs.ch.has_sni)
+            fprintf(f, " sni=%s", s->hs.ch.sni);
+        if (s->hs.ch.has_alpn)
+            fprintf(f, " alpn=%s", s->hs.ch.alpn);
     }
-    if (s->sh.seen)
+    if (s->hs.sh.seen)
         fprintf(f, "; server chose %s suite 0x%04x%s%s%s",
-                tls_version_name(s->version, b, sizeof b), s->sh.suite,
-                s->sh.has_alpn ? " alpn=" : "", s->sh.has_alpn ? s->sh.alpn : "",
+                tls_version_name(s->hs.version, b, sizeof b), s->hs.sh.suite,
+                s->hs.sh.has_alpn ? " alpn=" : "", s->hs.sh.has_alpn ? s->hs.sh.alpn : "",
                 s->hrr_seen ? " (after HelloRetryRequest)" : "");
-    fprintf(f, "; handshake %s", tls_outcome_name(s->outcome));
+    fprintf(f, "; handshake %s", tls_outcome_name(s->hs.outcome));
     if (s->dec_status != TLS_DEC_NO_KEYS_GIVEN)
         fprintf(f, "; decryption: %s", tls_decrypt_status_name(s->dec_status));
-    if (s->outcome == TLS_OUT_FAILED || s->outcome == TLS_OUT_ABANDONED)
-        fprintf(f, " (%s, %s, pkt %" PRIu64 ")", tls_cause_name(s),
-                s->fail_dir == TLS_C2S ? "client" : "server", s->fail_pkt);
+    if (s->hs.outcome == TLS_OUT_FAILED || s->hs.outcome == TLS_OUT_ABANDONED)
+        fprintf(f, " (%s, %s, pkt %" PRIu64 ")", tls_cause_name(&s->hs),
+                wsa_side(s->hs.fail_dir), s->hs.fail_pkt);
     fputc('\n', f);
-    if (s->cert.decoded) {
+    if (s->hs.cert.decoded) {
         char nb[40], na[40];
-        x509_format_time(s->cert.leaf.not_before, nb, sizeof nb);
-        x509_format_time(s->cert.leaf.not_after, na, sizeof na);
-        long days = tls_cert_days_expired(&s->cert);
+        x509_format_time(s->hs.cert.leaf.not_before, nb, sizeof nb);
+        x509_format_time(s->hs.cert.leaf.not_after, na, sizeof na);
+        long days = tls_cert_days_expired(&s->hs.cert);
         if (r->show_time)
             fprintf(f, "%s ", report_ts(r, r->now_ns));
         fprintf(f,
                 "#%" PRIu64 " pkt %" PRIu64
                 "  certificate subject=\"%s\" issuer=\"%s\" valid %s .. %s",
-                c->id, s->cert.pkt, s->cert.leaf.subject, s->cert.leaf.issuer, nb, na);
-        if (s->cert.leaf.san_dns[0])
-            fprintf(f, " dns=%s", s->cert.leaf.san_dns);
-        fprintf(f, " chain=%u", s->cert.chain_len);
+                c->id, s->hs.cert.pkt, s->hs.cert.leaf.subject, s->hs.cert.leaf.issuer, nb, na);
+        if (s->hs.cert.leaf.san_dns[0])
+            fprintf(f, " dns=%s", s->hs.cert.leaf.san_dns);
+        fprintf(f, " chain=%u", s->hs.cert.chain_len);
         if (days > 0)
             fprintf(f, " (expired %ld days before this capture)", days);
         else if (days < 0)
@@ -243,8 +257,8 @@ static void t_tls_event(struct report *r, const struct conn_view *c, const struc
     if (a->kind == TLS_AK_PLAIN || a->kind == TLS_AK_DECRYPTED) {
         const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
         fprintf(f, "%s %s (%u) %s",
-                a->level == 2   ? "fatal"
-                : a->level == 1 ? "warning"
+                a->level == TLS_LEVEL_FATAL   ? "fatal"
+                : a->level == TLS_LEVEL_WARNING ? "warning"
                                 : "level?",
                 ai->name, a->desc, tls_alert_kind_name(a->kind));
     } else {

@@ -190,6 +190,7 @@ struct pcapng_reader *pcapng_open(FILE *f, char *err, size_t errlen)
     return r;
 }
 
+/* One loop over blocks until a packet: one branch per block type, each reading its fields. */
 int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *p, char *err, size_t n)
 {
     for (;;) {
@@ -209,22 +210,22 @@ int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *p, char *err, siz
         if (read_block(r, hdr, &type, &body, err, n) < 0)
             return -1;
         const uint8_t *b = r->buf;
-        if (type == 1) {
+        if (type == PCAPNG_IDB) {
             if (interface(r, body, err, n, at) < 0)
                 return -1;
             continue;
         }
         uint32_t ifid, caplen, len, data_at;
         uint64_t t = 0;
-        if (type == 6 || type == 2) { /* Enhanced, or obsolete, Packet Block */
+        if (type == PCAPNG_EPB || type == PCAPNG_PB) {
             if (body < 20)
                 return fail(err, n, at, "packet block too short");
-            ifid = type == 6 ? rd32(r, b) : rd16(r, b); /* the obsolete one: 16 bits, drops */
+            ifid = type == PCAPNG_EPB ? rd32(r, b) : rd16(r, b); /* the obsolete one: 16 bits, drops */
             t = (uint64_t)rd32(r, b + 4) << 32 | rd32(r, b + 8);
             caplen = rd32(r, b + 12);
             len = rd32(r, b + 16);
             data_at = 20;
-        } else if (type == 3) { /* Simple Packet Block: interface 0, no timestamp */
+        } else if (type == PCAPNG_SPB) { /* interface 0, no timestamp */
             if (body < 4)
                 return fail(err, n, at, "simple packet block too short");
             ifid = 0;
@@ -246,7 +247,7 @@ int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *p, char *err, siz
         p->len = len < caplen ? caplen : len;
         p->data = b + data_at;
         p->block_offset = at;
-        if (type == 3) {
+        if (type == PCAPNG_SPB) {
             p->sec = 0;
             p->nsec = 0;
         } else {
@@ -274,7 +275,7 @@ int pcapng_scan_secrets(FILE *f, pcapng_secrets_fn cb, void *ctx, char *err, siz
             continue;
         }
         uint32_t type = rd32(r, hdr), total = rd32(r, hdr + 4);
-        if (type != 10) { /* only Decryption Secrets Blocks are read: skip the rest */
+        if (type != PCAPNG_DSB) { /* only Decryption Secrets Blocks are read: skip the rest */
             if (total < 12 || total % 4 || fseek(r->f, (long)total - 8, SEEK_CUR) != 0)
                 break;
             r->pos = at + total;

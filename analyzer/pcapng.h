@@ -35,6 +35,16 @@ void pcapng_close(struct pcapng_reader *r); /* does not close f */
 
 /* Decryption Secrets Blocks (type 10): secrets type (0x544c534b "TLSK": an NSS key log), the
  * bytes, and the block's byte offset. */
+/* block types (draft-ietf-opsawg-pcapng §4, §10.1) */
+enum {
+    PCAPNG_SHB = 0x0A0D0D0A, /* Section Header */
+    PCAPNG_IDB = 1,          /* Interface Description */
+    PCAPNG_PB = 2,           /* Packet (obsolete) */
+    PCAPNG_SPB = 3,          /* Simple Packet */
+    PCAPNG_EPB = 6,          /* Enhanced Packet */
+    PCAPNG_DSB = 10,         /* Decryption Secrets */
+};
+
 #define PCAPNG_SECRETS_TLS 0x544c534bu
 typedef void (*pcapng_secrets_fn)(void *ctx, uint32_t type, const uint8_t *data, uint32_t len,
                                   uint64_t block_offset);

@@ -123,8 +123,8 @@ void report_tls_event(struct report *r, const struct conn_view *c, const struct 
     /* -w: a TLS connection's secrets, for the evidence file (pcapng carries them, so Wireshark
      * decrypts what is handed on) */
     const struct tls_keys *k;
-    if (r->ev && c && ev->s && ev->s->keylog && ev->s->ch.seen &&
-        (k = tls_keylog_find(ev->s->keylog, ev->s->ch.random)))
+    if (r->ev && c && ev->s && ev->s->keylog && ev->s->hs.ch.seen &&
+        (k = tls_keylog_find(ev->s->keylog, ev->s->hs.ch.random)))
         evidence_keys(r->ev, c->id, k);
     if (ev->type == TLS_EV_FINDING) {
         count_finding(r, c, ev->finding, ev->pkt);
@@ -132,7 +132,7 @@ void report_tls_event(struct report *r, const struct conn_view *c, const struct 
         r->tls_alerts++;
     } else {
         r->tls_conns++;
-        if (ev->s->outcome == TLS_OUT_FAILED || ev->s->outcome == TLS_OUT_ABANDONED)
+        if (ev->s->hs.outcome == TLS_OUT_FAILED || ev->s->hs.outcome == TLS_OUT_ABANDONED)
             r->tls_failed++;
     }
     text_time(r, ev->type == TLS_EV_SUMMARY ? c->start_ns : r->now_ns);

@@ -736,6 +736,54 @@ static void merge_note(struct merge_map *mm, const char *file, uint64_t pkt, uin
     mm->runs[mm->n++] = (struct merge_run){pkt, file_pkt, file};
 }
 
+/* Probe every file for its first packet and put them in the order they join the merge;
+ * returns the timestamp digits the merged output needs. */
+static int merge_order(struct msrc *ms, struct msrc **order, const char *const *paths, int n)
+{
+    int digits = 6;
+    for (int i = 0; i < n && !wsaudit_stop_requested; i++) {
+        ms[i].path = paths[i];
+        ms[i].idx = i;
+        merge_probe(&ms[i], &digits);
+        order[i] = &ms[i];
+    }
+    qsort(order, (size_t)n, sizeof *order, msrc_order);
+    for (int i = 0; i < n; i++)
+        order[i]->rank = i;
+    return digits;
+}
+
+/* The waiting packet that comes first: the earliest; on a tie, the one from the file that
+ * began earlier (rotated files named in any order keep their order; files that began together
+ * go in command-line order, as mergecap takes them). A file not yet opened whose first packet
+ * is not later joins first. NULL when every file is done. */
+static struct msrc *merge_next(struct msrc **order, int n, int *next, struct msrc **active,
+                               int *nactive, struct pass *ps)
+{
+    for (;;) {
+        int k = 0;
+        struct msrc *best = NULL;
+        for (int i = 0; i < *nactive; i++) {
+            struct msrc *m = active[i];
+            if (m->state != 1)
+                continue;
+            active[k++] = m;
+            if (!best || hdr_ns(m->h) < hdr_ns(best->h) ||
+                (hdr_ns(m->h) == hdr_ns(best->h) && m->rank < best->rank))
+                best = m;
+        }
+        *nactive = k;
+        if (*next < n && (!best || order[*next]->first_ns <= hdr_ns(best->h))) {
+            struct msrc *m = order[(*next)++];
+            msrc_open(m, ps);
+            if (m->state == 1)
+                active[(*nactive)++] = m;
+            continue;
+        }
+        return best;
+    }
+}
+
 int run_merged(struct analyzer *an, struct report *rep, const char *const *paths, int n,
                const char *filter)
 {
@@ -750,17 +798,7 @@ int run_merged(struct analyzer *an, struct report *rep, const char *const *paths
         report_error(rep, paths[0], 0, "out of memory for --merge", 1);
         return -1;
     }
-    int digits = 6;
-    for (int i = 0; i < n && !wsaudit_stop_requested; i++) {
-        ms[i].path = paths[i];
-        ms[i].idx = i;
-        merge_probe(&ms[i], &digits);
-        order[i] = &ms[i];
-    }
-    qsort(order, (size_t)n, sizeof *order, msrc_order);
-    for (int i = 0; i < n; i++)
-        order[i]->rank = i;
-    rep->ts_digits = digits;
+    rep->ts_digits = merge_order(ms, order, paths, n);
     rep->merge = &mm;
     if (rep->ev || rep->ev_write)
         evidence_file(rep->ev ? rep->ev : rep->ev_write);
@@ -771,33 +809,7 @@ int run_merged(struct analyzer *an, struct report *rep, const char *const *paths
     uint64_t pkt = 0;
     const char *last = paths[0];
     while (!wsaudit_stop_requested && !ferror(rep->out)) {
-        /* the waiting packet that comes first: the earliest; on a tie, the one from the file
-         * that began earlier (rotated files named in any order keep their order; files that
-         * began together go in command-line order, as mergecap takes them) */
-        struct msrc *best = NULL;
-        for (;;) {
-            int k = 0;
-            best = NULL;
-            for (int i = 0; i < nactive; i++) {
-                struct msrc *m = active[i];
-                if (m->state != 1)
-                    continue;
-                active[k++] = m;
-                if (!best || hdr_ns(m->h) < hdr_ns(best->h) ||
-                    (hdr_ns(m->h) == hdr_ns(best->h) && m->rank < best->rank))
-                    best = m;
-            }
-            nactive = k;
-            /* a file not yet opened whose first packet is not later joins first */
-            if (next < n && (!best || order[next]->first_ns <= hdr_ns(best->h))) {
-                struct msrc *m = order[next++];
-                msrc_open(m, &ps);
-                if (m->state == 1)
-                    active[nactive++] = m;
-                continue;
-            }
-            break;
-        }
+        struct msrc *best = merge_next(order, n, &next, active, &nactive, &ps);
         if (!best)
             break;
         pkt++;

@@ -312,3 +312,8 @@ void wsa_detail_split(const char *detail, char *out, struct wsa_detail_parts *p)
         p->evidence = trailing_account(sent[first]);
     }
 }
+
+const char *wsa_side(int dir)
+{
+    return dir == 0 ? "client" : "server";
+}

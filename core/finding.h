@@ -96,6 +96,8 @@ struct wsa_finding_info {
 
 const struct wsa_finding_info *wsa_finding_info(enum wsa_finding_id id);
 const char *wsa_severity_name(enum wsa_severity sev);
+/* "client" for direction 0 (WS_C2S, TLS_C2S: what the client sent), "server" otherwise */
+const char *wsa_side(int dir);
 /* Parse "note", "warning", "error"; returns -1 when unknown. */
 int wsa_severity_parse(const char *name);
 

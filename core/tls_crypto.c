@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <string.h>
 
-#define TLS13 0x0304
+#include "tls_facts.h"
 
 enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APP = 23 };
 
@@ -226,7 +226,7 @@ int tls_cipher_init13(struct tls_cipher *c, const struct tls_suite *s, const uin
         secret_len != gcry_md_get_algo_dlen(s->hash))
         return -1;
     c->suite = s;
-    c->version = TLS13;
+    c->version = TLS_V_13;
     c->seq = 0;
     c->ready = 0;
     if (c->secret != secret)
@@ -461,7 +461,7 @@ enum tls_dec_result tls_cipher_decrypt(struct tls_cipher *c, const uint8_t hdr[5
     *type = hdr[0];
     if (!c->ready)
         return TLS_DEC_BAD_FORMAT;
-    if (c->version == TLS13)
+    if (c->version == TLS_V_13)
         r = decrypt13(c, hdr, rec, len, plain_len, type);
     else if (c->suite->mode == TLS_CBC)
         r = decrypt12_cbc(c, hdr[0], rec, len, off, plain_len);

@@ -9,17 +9,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tls_explain.h"
+
+#include "finding.h"
 #include "tls_alert.h"
-#include "tls_session.h"
 
 const char *tls_version_name(uint16_t v, char *buf, size_t n)
 {
     static const char *const names[] = {"SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3"};
-    if (v >= 0x0300 && v <= 0x0304)
-        snprintf(buf, n, "%s", names[v - 0x0300]);
+    if (v >= TLS_V_SSL3 && v <= TLS_V_13)
+        snprintf(buf, n, "%s", names[v - TLS_V_SSL3]);
     else if ((v >> 8) == 0x7F)
         snprintf(buf, n, "TLS 1.3 draft %u", v & 0xFF);
-    else if (v == 0x0002)
+    else if (v == TLS_V_SSL2)
         snprintf(buf, n, "SSL 2.0");
     else
         snprintf(buf, n, "0x%04x", v);
@@ -33,11 +35,11 @@ const char *tls_outcome_name(enum tls_outcome o)
     return (unsigned)o < 5 ? names[o] : "?";
 }
 
-const char *tls_cause_name(const struct tls_session *s)
+const char *tls_cause_name(const struct tls_facts *f)
 {
-    switch (s->cause) {
+    switch (f->cause) {
     case TLS_CAUSE_ALERT:
-        return tls_alert_lookup(s->fail_alert.desc)->name;
+        return tls_alert_lookup(f->fail_alert.desc)->name;
     case TLS_CAUSE_ENCRYPTED_ALERT:
         return "encrypted_alert";
     case TLS_CAUSE_PROBABLE_ALERT:
@@ -74,6 +76,23 @@ void tls_hello_versions(const struct tls_hello *h, char *out, size_t n)
     }
 }
 
+long tls_cert_days_expired(const struct tls_cert *c)
+{
+    if (!c->decoded || c->ts <= 0)
+        return 0;
+    double now = c->ts;
+    /* whole days, at least 1 once outside the validity period */
+    if (now > (double)c->leaf.not_after) {
+        long d = (long)((now - (double)c->leaf.not_after) / 86400.0);
+        return d > 0 ? d : 1;
+    }
+    if (now < (double)c->leaf.not_before) {
+        long d = (long)(((double)c->leaf.not_before - now) / 86400.0);
+        return d > 0 ? -d : -1;
+    }
+    return 0;
+}
+
 /* bounded appender */
 struct sb {
     char *p;
@@ -93,19 +112,14 @@ static void add(struct sb *b, const char *fmt, ...)
         b->used += (size_t)k < b->n - b->used ? (size_t)k : b->n - b->used - 1;
 }
 
-static const char *who(int dir)
-{
-    return dir == TLS_C2S ? "client" : "server";
-}
-
 /* the client's offer in words: "TLS 1.2 only", "TLS 1.3, TLS 1.2" */
-static void offer_text(const struct tls_session *s, char *out, size_t n)
+static void offer_text(const struct tls_facts *f, char *out, size_t n)
 {
     char v[96];
-    tls_hello_versions(&s->ch, v, sizeof v);
-    if (!s->ch.seen)
+    tls_hello_versions(&f->ch, v, sizeof v);
+    if (!f->ch.seen)
         snprintf(out, n, "(ClientHello not captured)");
-    else if (s->ch.has_sv)
+    else if (f->ch.has_sv)
         snprintf(out, n, "%s", v);
     else
         snprintf(out, n, "up to %s (no supported_versions extension)", v);
@@ -114,19 +128,19 @@ static void offer_text(const struct tls_session *s, char *out, size_t n)
 static int offers(const struct tls_hello *h, uint16_t v)
 {
     if (!h->has_sv)
-        return h->legacy_version >= v && v < 0x0304;
+        return h->legacy_version >= v && v < TLS_V_13;
     for (unsigned i = 0; i < h->n_versions; i++)
         if (h->versions[i] == v)
             return 1;
     return 0;
 }
 
-static void cert_facts(const struct tls_session *s, struct sb *b)
+static void cert_facts(const struct tls_facts *f, struct sb *b)
 {
-    const struct tls_cert *c = &s->cert;
+    const struct tls_cert *c = &f->cert;
     char na[40];
     if (!c->decoded) {
-        if (s->version == 0x0304)
+        if (f->version == TLS_V_13)
             add(b, " (the certificate travels encrypted in TLS 1.3: inspect it with "
                    "`openssl s_client -connect HOST:PORT -servername NAME -showcerts`)");
         return;
@@ -144,9 +158,9 @@ static void cert_facts(const struct tls_session *s, struct sb *b)
 
 /* A client that ended the handshake silently after the server's certificate: what in the
  * certificate a verifying client would reject, as the probable cause, with the fix. */
-static void explain_silent_reject(const struct tls_session *s, struct sb *b)
+static void explain_silent_reject(const struct tls_facts *f, struct sb *b)
 {
-    const struct tls_cert *c = &s->cert;
+    const struct tls_cert *c = &f->cert;
     char na[40];
     long days = tls_cert_days_expired(c);
     x509_format_time(days < 0 ? c->leaf.not_before : c->leaf.not_after, na, sizeof na);
@@ -160,11 +174,11 @@ static void explain_silent_reject(const struct tls_session *s, struct sb *b)
                "%s, %ld days after this capture. Fix: check the clocks of the client and of the "
                "machine that issued the certificate.",
             c->leaf.subject, na, -days);
-    } else if (s->ch.has_sni && !x509_host_matches(&c->leaf, s->ch.sni)) {
+    } else if (f->ch.has_sni && !x509_host_matches(&c->leaf, f->ch.sni)) {
         add(b, "Probable cause: the certificate does not name the host the client asked for "
                "(SNI \"%s\"; subjectAltName DNS: %s). Fix: use a certificate that names this "
                "host, or connect with a host name the certificate names.",
-            s->ch.sni, c->leaf.san_dns[0] ? c->leaf.san_dns : "none");
+            f->ch.sni, c->leaf.san_dns[0] ? c->leaf.san_dns : "none");
     } else if (c->leaf.self_issued) {
         add(b, "Probable cause: the certificate is self-signed (subject \"%s\"), which a "
                "verifying client does not trust. Fix: use a certificate from a CA the client "
@@ -184,16 +198,16 @@ static void explain_silent_reject(const struct tls_session *s, struct sb *b)
     }
 }
 
-int tls_cert_problem(const struct tls_session *s)
+int tls_cert_problem(const struct tls_facts *f)
 {
-    const struct tls_cert *c = &s->cert;
+    const struct tls_cert *c = &f->cert;
     if (!c->decoded)
         return 0;
     return tls_cert_days_expired(c) != 0 ||
-           (s->ch.has_sni && !x509_host_matches(&c->leaf, s->ch.sni)) || c->leaf.self_issued;
+           (f->ch.has_sni && !x509_host_matches(&c->leaf, f->ch.sni)) || c->leaf.self_issued;
 }
 
-void tls_explain_rejected_after(const struct tls_session *s, char *out, size_t n)
+void tls_explain_rejected_after(const struct tls_facts *f, char *out, size_t n)
 {
     struct sb b = {out, n, 0};
     out[0] = 0;
@@ -201,24 +215,24 @@ void tls_explain_rejected_after(const struct tls_session *s, char *out, size_t n
             "any request or alert, as clients that verify the certificate after the TLS "
             "handshake do when they reject it (Node.js: node ws reports \"certificate has "
             "expired\", \"self-signed certificate\", or a host name error, then close 1006). ",
-        (unsigned long long)s->d[TLS_C2S].end_pkt);
-    explain_silent_reject(s, &b);
+        (unsigned long long)f->client_end_pkt);
+    explain_silent_reject(f, &b);
 }
 
-static void explain_certificate(const struct tls_session *s, uint8_t desc, struct sb *b)
+static void explain_certificate(const struct tls_facts *f, uint8_t desc, struct sb *b)
 {
-    const struct tls_cert *c = &s->cert;
+    const struct tls_cert *c = &f->cert;
     long days = tls_cert_days_expired(c);
-    int name_bad = c->decoded && s->ch.has_sni && !x509_host_matches(&c->leaf, s->ch.sni);
+    int name_bad = c->decoded && f->ch.has_sni && !x509_host_matches(&c->leaf, f->ch.sni);
     if (desc == 45 || (desc == 42 && days != 0)) {
         add(b, "the client rejected the server's certificate as %s",
             days < 0 ? "not yet valid" : "expired");
-        cert_facts(s, b);
+        cert_facts(f, b);
         add(b, ". Fix: renew the server's certificate (and check the client's clock).");
     } else if (desc == 48 || (desc == 42 && c->decoded &&
                               (c->leaf.self_issued || c->chain_len == 1) && !name_bad)) {
         add(b, "the client does not trust the issuer of the server's certificate");
-        cert_facts(s, b);
+        cert_facts(f, b);
         if (c->decoded && c->leaf.self_issued)
             add(b, "; the certificate is self-signed");
         else if (c->decoded && c->chain_len == 1)
@@ -232,8 +246,8 @@ static void explain_certificate(const struct tls_session *s, uint8_t desc, struc
         add(b,
             "the host name the client asked for (SNI \"%s\") is not in the server's "
             "certificate (subjectAltName DNS: %s)",
-            s->ch.sni, c->leaf.san_dns[0] ? c->leaf.san_dns : "none");
-        cert_facts(s, b);
+            f->ch.sni, c->leaf.san_dns[0] ? c->leaf.san_dns : "none");
+        cert_facts(f, b);
         add(b, ". Fix: use a certificate that names this host, or connect with a host name "
                "the certificate names.");
     } else {
@@ -242,23 +256,23 @@ static void explain_certificate(const struct tls_session *s, uint8_t desc, struc
         size_t n = strlen(ai->meaning);
         add(b, "the client rejected the server's certificate: %.*s", (int)n - (n && ai->meaning[n - 1] == '.'),
             ai->meaning);
-        cert_facts(s, b);
+        cert_facts(f, b);
         add(b, ". Fix: %s", ai->hint);
     }
 }
 
-static void explain_versions(const struct tls_session *s, uint8_t desc, int dir, struct sb *b)
+static void explain_versions(const struct tls_facts *f, uint8_t desc, int dir, struct sb *b)
 {
     char off[160], chosen[32];
-    offer_text(s, off, sizeof off);
-    if (s->sh.seen && dir == TLS_C2S) {
+    offer_text(f, off, sizeof off);
+    if (f->sh.seen && dir == TLS_C2S) {
         add(b,
             "no common TLS version: the server chose %s but the client offered %s. Fix: "
             "enable %s on the client or a version the client offers on the server.",
-            tls_version_name(s->version, chosen, sizeof chosen), off, chosen);
+            tls_version_name(f->version, chosen, sizeof chosen), off, chosen);
         return;
     }
-    int limited = s->ch.seen && (!offers(&s->ch, 0x0304) || !offers(&s->ch, 0x0303));
+    int limited = f->ch.seen && (!offers(&f->ch, TLS_V_13) || !offers(&f->ch, TLS_V_12));
     if (desc == 40 && limited) {
         /* GnuTLS servers answer a version mismatch with handshake_failure, OpenSSL a missing
          * cipher suite: with a version-limited hello both are possible */
@@ -267,31 +281,31 @@ static void explain_versions(const struct tls_session *s, uint8_t desc, int dir,
             "versions %s only, with %u cipher suites, and the server accepted neither "
             "combination. Fix: enable a common version (TLS 1.2 and 1.3 on both sides) and "
             "a cipher suite both support.",
-            off, s->ch.n_suites);
+            off, f->ch.n_suites);
     } else if (desc == 70) {
         add(b,
             "no common TLS version: the client offered %s and the server accepts none of "
             "them%s. Fix: enable a common version (TLS 1.2 and 1.3 on both sides).",
             off,
-            !offers(&s->ch, 0x0304)   ? " (it probably requires TLS 1.3)"
-            : !offers(&s->ch, 0x0303) ? " (it probably supports TLS 1.2 at most)"
+            !offers(&f->ch, TLS_V_13)   ? " (it probably requires TLS 1.3)"
+            : !offers(&f->ch, TLS_V_12) ? " (it probably supports TLS 1.2 at most)"
                                       : "");
     } else {
         add(b,
             "the server found no acceptable cipher suite, group or signature algorithm in "
             "the ClientHello (versions %s, %u cipher suites offered). Fix: enable a cipher "
             "suite and key-exchange group both sides support.",
-            off, s->ch.n_suites);
+            off, f->ch.n_suites);
     }
 }
 
-static void explain_alert(const struct tls_session *s, struct sb *b)
+static void explain_alert(const struct tls_facts *f, struct sb *b)
 {
-    const struct tls_alert_rec *a = &s->fail_alert;
+    const struct tls_alert_rec *a = &f->fail_alert;
     const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
-    add(b, "The %s sent %s alert %s (%u) in pkt %llu: ", who(a->dir),
-        a->level == 2   ? "fatal"
-        : a->level == 1 ? "warning"
+    add(b, "The %s sent %s alert %s (%u) in pkt %llu: ", wsa_side(a->dir),
+        a->level == TLS_LEVEL_FATAL   ? "fatal"
+        : a->level == TLS_LEVEL_WARNING ? "warning"
                         : "an",
         ai->name, a->desc, (unsigned long long)a->pkt);
     switch (a->desc) {
@@ -302,38 +316,38 @@ static void explain_alert(const struct tls_session *s, struct sb *b)
     case 46:
     case 48:
         if (a->dir == TLS_C2S) {
-            explain_certificate(s, a->desc, b);
+            explain_certificate(f, a->desc, b);
             return;
         }
         add(b, "the server rejected the client's certificate: %s Fix: %s", ai->meaning, ai->hint);
         return;
     case 40:
     case 70:
-        explain_versions(s, a->desc, a->dir, b);
+        explain_versions(f, a->desc, a->dir, b);
         return;
     case 112:
         add(b,
             "the server has no certificate for the host name the client asked for (SNI "
             "\"%s\"). Fix: connect with a host name the server is configured for, or add "
             "this name to the server.",
-            s->ch.has_sni ? s->ch.sni : "(none sent)");
+            f->ch.has_sni ? f->ch.sni : "(none sent)");
         return;
     case 120:
         add(b,
             "no ALPN protocol in common: the client offered %s. A WebSocket client needs "
             "http/1.1 (RFC 8441 WebSocket over HTTP/2 needs h2 and extended CONNECT). Fix: "
             "enable http/1.1 in the server's ALPN list.",
-            s->ch.has_alpn ? s->ch.alpn : "no ALPN");
+            f->ch.has_alpn ? f->ch.alpn : "no ALPN");
         return;
     case 10:
-        if (a->dir == TLS_S2C && !s->sh.seen) {
+        if (a->dir == TLS_S2C && !f->sh.seen) {
             add(b, "the server could not read the client's first message as a TLS "
                    "ClientHello. Fix: check that the client speaks TLS to this port.");
             return;
         }
         break;
     case 50:
-        if (a->dir == TLS_S2C && s->cert.seen) {
+        if (a->dir == TLS_S2C && f->cert.seen) {
             add(b, "the server could not decode a client message; GnuTLS servers send this "
                    "when a required client certificate is missing. Fix: configure the client "
                    "certificate, or check the client's TLS stack.");
@@ -346,21 +360,87 @@ static void explain_alert(const struct tls_session *s, struct sb *b)
     add(b, "%s Fix: %s", ai->meaning, ai->hint);
 }
 
-void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
+/* TLS 1.3: an alert-sized encrypted record, then the end of the connection */
+static void explain_probable(const struct tls_facts *f, struct sb *b)
+{
+    if (f->fail_alert.dir == TLS_C2S) {
+        add(b,
+            "The client sent one encrypted record of alert size (%u bytes) in pkt "
+            "%llu instead of its Finished, then closed: a TLS 1.3 client that rejects "
+            "the server's certificate does this (GnuTLS clients send the alert "
+            "encrypted; OpenSSL clients send it in plaintext): expired certificate, "
+            "untrusted CA, missing intermediate or wrong host name",
+            f->fail_alert.record_len, (unsigned long long)f->fail_alert.pkt);
+        if (f->cert.decoded)
+            cert_facts(f, b);
+        add(b, ". The description is encrypted: inspect the certificate with `openssl "
+                "s_client -connect HOST:PORT -servername NAME -showcerts`, or capture "
+                "with SSLKEYLOGFILE to decrypt.");
+    } else {
+        add(b,
+            "The server sent one encrypted record of alert size (%u bytes) in pkt "
+            "%llu after the client's Finished, then closed: it rejected the client's "
+            "authentication, typically certificate_required (a client certificate is "
+            "mandatory and none or an unacceptable one was sent). Fix: configure the "
+            "client certificate the server expects.",
+            f->fail_alert.record_len, (unsigned long long)f->fail_alert.pkt);
+    }
+}
+
+/* a side closed during the handshake without any alert */
+static void explain_no_alert(const struct tls_facts *f, struct sb *b)
+{
+    if (!f->sh.seen && f->fail_dir == TLS_S2C) {
+        add(b, "The server closed the connection after the ClientHello without a "
+                "ServerHello or any alert: it does not speak TLS on this port, or it "
+                "rejects the hello silently (check the server's logs).");
+    } else if (f->fail_dir == TLS_C2S) {
+        add(b,
+            "The client closed the connection %s without sending any alert, as clients "
+            "that reject the server's certificate without telling do (python3-websockets "
+            "on Python's asyncio closes before the alert is sent; Node.js in TLS 1.3 "
+            "closes before its Finished). ",
+            f->sh.seen ? "after the server's hello flight" : "before any ServerHello");
+        if (f->sh.seen && f->cert.decoded) {
+            explain_silent_reject(f, b);
+        } else {
+            add(b, "The certificate is not visible in this capture");
+            cert_facts(f, b);
+            add(b, ".");
+        }
+    } else {
+        add(b, "The server closed the connection during the handshake without any alert "
+                "(check the server's logs).");
+    }
+    if (f->fail_alert.pkt && f->fail_alert.after_peer_close &&
+        f->fail_alert.kind == TLS_AK_PROBABLE)
+        add(b,
+            " The %s then sent an encrypted record of alert size in pkt %llu: its reaction "
+            "to the unexpected end of the connection, not the cause.",
+            wsa_side(f->fail_alert.dir), (unsigned long long)f->fail_alert.pkt);
+    else if (f->fail_alert.pkt && f->fail_alert.after_peer_close)
+        add(b,
+            " The %s then sent %s (%u) in pkt %llu: its reaction to the unexpected end "
+            "of the connection (OpenSSL sends decode_error), not the cause.",
+            wsa_side(f->fail_alert.dir), tls_alert_lookup(f->fail_alert.desc)->name,
+            f->fail_alert.desc, (unsigned long long)f->fail_alert.pkt);
+}
+
+void tls_explain_failure(const struct tls_facts *f, char *out, size_t n)
 {
     struct sb b = {out, n, 0};
     out[0] = 0;
-    switch (s->cause) {
+    switch (f->cause) {
     case TLS_CAUSE_NOT_TLS:
         add(&b,
             "The server answered the ClientHello with bytes that are not TLS (\"%s\"): a "
             "wss:// client is talking to a plain ws:// or HTTP port (OpenSSL clients "
             "report \"wrong version number\"). Fix: use ws:// for this port or connect to "
             "the server's TLS port.",
-            s->not_tls);
+            f->not_tls);
         break;
     case TLS_CAUSE_ALERT:
-        explain_alert(s, &b);
+        explain_alert(f, &b);
         break;
     case TLS_CAUSE_ENCRYPTED_ALERT:
         add(&b,
@@ -368,68 +448,14 @@ void tls_explain_failure(const struct tls_session *s, char *out, size_t n)
             "pkt %llu, before the handshake completed: the description is hidden; at "
             "this point it is usually a failed Finished or MAC check (bad_record_mac, "
             "decrypt_error): mismatched keys, a broken middlebox or a TLS stack bug.",
-            who(s->fail_alert.dir), s->fail_alert.record_len,
-            (unsigned long long)s->fail_alert.pkt);
+            wsa_side(f->fail_alert.dir), f->fail_alert.record_len,
+            (unsigned long long)f->fail_alert.pkt);
         break;
     case TLS_CAUSE_PROBABLE_ALERT:
-        if (s->fail_alert.dir == TLS_C2S) {
-            add(&b,
-                "The client sent one encrypted record of alert size (%u bytes) in pkt "
-                "%llu instead of its Finished, then closed: a TLS 1.3 client that rejects "
-                "the server's certificate does this (GnuTLS clients send the alert "
-                "encrypted; OpenSSL clients send it in plaintext): expired certificate, "
-                "untrusted CA, missing intermediate or wrong host name",
-                s->fail_alert.record_len, (unsigned long long)s->fail_alert.pkt);
-            if (s->cert.decoded)
-                cert_facts(s, &b);
-            add(&b, ". The description is encrypted: inspect the certificate with `openssl "
-                    "s_client -connect HOST:PORT -servername NAME -showcerts`, or capture "
-                    "with SSLKEYLOGFILE to decrypt.");
-        } else {
-            add(&b,
-                "The server sent one encrypted record of alert size (%u bytes) in pkt "
-                "%llu after the client's Finished, then closed: it rejected the client's "
-                "authentication, typically certificate_required (a client certificate is "
-                "mandatory and none or an unacceptable one was sent). Fix: configure the "
-                "client certificate the server expects.",
-                s->fail_alert.record_len, (unsigned long long)s->fail_alert.pkt);
-        }
+        explain_probable(f, &b);
         break;
     case TLS_CAUSE_NO_ALERT:
-        if (!s->sh.seen && s->fail_dir == TLS_S2C) {
-            add(&b, "The server closed the connection after the ClientHello without a "
-                    "ServerHello or any alert: it does not speak TLS on this port, or it "
-                    "rejects the hello silently (check the server's logs).");
-        } else if (s->fail_dir == TLS_C2S) {
-            add(&b,
-                "The client closed the connection %s without sending any alert, as clients "
-                "that reject the server's certificate without telling do (python3-websockets "
-                "on Python's asyncio closes before the alert is sent; Node.js in TLS 1.3 "
-                "closes before its Finished). ",
-                s->sh.seen ? "after the server's hello flight" : "before any ServerHello");
-            if (s->sh.seen && s->cert.decoded) {
-                explain_silent_reject(s, &b);
-            } else {
-                add(&b, "The certificate is not visible in this capture");
-                cert_facts(s, &b);
-                add(&b, ".");
-            }
-        } else {
-            add(&b, "The server closed the connection during the handshake without any alert "
-                    "(check the server's logs).");
-        }
-        if (s->fail_alert.pkt && s->fail_alert.after_peer_close &&
-            s->fail_alert.kind == TLS_AK_PROBABLE)
-            add(&b,
-                " The %s then sent an encrypted record of alert size in pkt %llu: its reaction "
-                "to the unexpected end of the connection, not the cause.",
-                who(s->fail_alert.dir), (unsigned long long)s->fail_alert.pkt);
-        else if (s->fail_alert.pkt && s->fail_alert.after_peer_close)
-            add(&b,
-                " The %s then sent %s (%u) in pkt %llu: its reaction to the unexpected end "
-                "of the connection (OpenSSL sends decode_error), not the cause.",
-                who(s->fail_alert.dir), tls_alert_lookup(s->fail_alert.desc)->name,
-                s->fail_alert.desc, (unsigned long long)s->fail_alert.pkt);
+        explain_no_alert(f, &b);
         break;
     default:
         add(&b, "The handshake did not complete.");
@@ -465,17 +491,17 @@ int tls_plaintext_answer(const uint8_t *p, size_t len, char *detail, size_t n)
 {
     if (len < 3 || (p[0] != 0x15 && p[0] != 0x16) || p[1] != 3 || p[2] > 4)
         return 0;
-    if (p[0] == 0x15 && len >= 7 && p[3] == 0 && p[4] == 2) {
+    if (p[0] == TLS_REC_ALERT && len >= 7 && p[3] == 0 && p[4] == 2) {
         const struct tls_alert_info *ai = tls_alert_lookup(p[6]);
         snprintf(detail, n,
                  "the server answered with TLS alert %s %s (%u): the client must use TLS "
                  "(wss:// / https://) on this port",
-                 p[5] == 2 ? "fatal" : "warning", ai->name, p[6]);
+                 p[5] == TLS_LEVEL_FATAL ? "fatal" : "warning", ai->name, p[6]);
     } else {
         snprintf(detail, n,
                  "the server answered with a TLS %s record: the client must use TLS (wss:// / "
                  "https://) on this port",
-                 p[0] == 0x15 ? "alert" : "handshake");
+                 p[0] == TLS_REC_ALERT ? "alert" : "handshake");
     }
     return 1;
 }

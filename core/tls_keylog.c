@@ -190,8 +190,3 @@ size_t tls_keylog_count(const struct tls_keylog *k)
 {
     return k ? g_hash_table_size(k->by_random) : 0;
 }
-
-size_t tls_keylog_bytes(const struct tls_keylog *k)
-{
-    return k ? k->bytes : 0;
-}

@@ -55,8 +55,7 @@ void tls_keylog_chain(struct tls_keylog *k, const struct tls_keylog *fallback);
 /* The secrets for a ClientHello random, or NULL. */
 const struct tls_keys *tls_keylog_find(const struct tls_keylog *k, const uint8_t random[32]);
 
-/* Randoms with at least one secret, and bytes held (for the report and memory accounting). */
+/* Randoms with at least one secret (for the report). */
 size_t tls_keylog_count(const struct tls_keylog *k);
-size_t tls_keylog_bytes(const struct tls_keylog *k);
 
 #endif

@@ -19,28 +19,10 @@
 #include "tls_alert.h"
 #include "tls_crypto.h"
 
-#define REC_TYPE_CCS 20
-#define REC_TYPE_ALERT 21
-#define REC_TYPE_HANDSHAKE 22
-#define REC_TYPE_APP 23
-#define REC_TYPE_HEARTBEAT 24
 #define REC_TYPE_SSLV2 0x80 /* pseudo type: the SSLv2-compatible ClientHello */
 
 #define PLAIN_MAX 16384u
 #define HS_MSG_MAX (256u * 1024u) /* larger handshake messages are skipped (reported) */
-
-#define TLS13 0x0304
-
-/* handshake message types (RFC 8446 §4, RFC 5246 §7.4) */
-enum {
-    HS_CLIENT_HELLO = 1,
-    HS_SERVER_HELLO = 2,
-    HS_END_OF_EARLY_DATA = 5,
-    HS_ENCRYPTED_EXTENSIONS = 8,
-    HS_CERTIFICATE = 11,
-    HS_FINISHED = 20,
-    HS_KEY_UPDATE = 24,
-};
 
 static const uint8_t hrr_random[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
@@ -101,7 +83,7 @@ static int is_grease(uint16_t v)
 
 static int is_tls13(uint16_t v)
 {
-    return v == TLS13 || (v >> 8) == 0x7F; /* drafts */
+    return v == TLS_V_13 || (v >> 8) == 0x7F; /* drafts */
 }
 
 /* bounded reader over a message body */
@@ -193,39 +175,22 @@ static void summary(struct tls_session *s, uint64_t pkt)
     emit(s, &ev);
 }
 
-long tls_cert_days_expired(const struct tls_cert *c)
-{
-    if (!c->decoded || c->ts <= 0)
-        return 0;
-    double now = c->ts;
-    /* whole days, at least 1 once outside the validity period */
-    if (now > (double)c->leaf.not_after) {
-        long d = (long)((now - (double)c->leaf.not_after) / 86400.0);
-        return d > 0 ? d : 1;
-    }
-    if (now < (double)c->leaf.not_before) {
-        long d = (long)(((double)c->leaf.not_before - now) / 86400.0);
-        return d > 0 ? -d : -1;
-    }
-    return 0;
-}
-
 /* The outcome is known: write the summary, then (for a failure) the one failure finding. */
 static void settle(struct tls_session *s, enum tls_outcome o, enum tls_cause cause, int dir,
                    uint64_t pkt)
 {
-    if (s->outcome != TLS_OUT_PENDING)
+    if (s->hs.outcome != TLS_OUT_PENDING)
         return;
-    s->outcome = o;
-    s->cause = cause;
-    s->fail_dir = dir;
-    s->fail_pkt = pkt;
+    s->hs.outcome = o;
+    s->hs.cause = cause;
+    s->hs.fail_dir = dir;
+    s->hs.fail_pkt = pkt;
     summary(s, pkt);
     if (o == TLS_OUT_FAILED || o == TLS_OUT_ABANDONED) {
         char text[1024];
-        tls_explain_failure(s, text, sizeof text);
+        tls_explain_failure(&s->hs, text, sizeof text);
         finding(s, dir, pkt, F_TLS_HANDSHAKE_FAILURE, text);
-    } else if (o == TLS_OUT_COMPLETED && s->cert.decoded && tls_cert_days_expired(&s->cert)) {
+    } else if (o == TLS_OUT_COMPLETED && s->hs.cert.decoded && tls_cert_days_expired(&s->hs.cert)) {
         s->cert_verdict_pending = 1; /* the client's next move says whether it accepted it */
     }
 }
@@ -238,16 +203,16 @@ static void cert_verdict(struct tls_session *s, int accepted)
     if (!s->cert_verdict_pending)
         return;
     s->cert_verdict_pending = 0;
-    long days = tls_cert_days_expired(&s->cert);
+    long days = tls_cert_days_expired(&s->hs.cert);
     char text[512], when[40];
-    x509_format_time(days > 0 ? s->cert.leaf.not_after : s->cert.leaf.not_before, when,
+    x509_format_time(days > 0 ? s->hs.cert.leaf.not_after : s->hs.cert.leaf.not_before, when,
                      sizeof when);
-    snprintf(text, sizeof text, "%s: %s %s (%ld days %s this capture); %s", s->cert.leaf.subject,
+    snprintf(text, sizeof text, "%s: %s %s (%ld days %s this capture); %s", s->hs.cert.leaf.subject,
              days > 0 ? "expired" : "valid only from", when, days > 0 ? days : -days,
              days > 0 ? "before" : "after",
              accepted ? "the client accepted it, so it does not verify certificates"
                       : "the client completed the handshake with it");
-    finding(s, TLS_S2C, s->cert.pkt, F_TLS_CERT_EXPIRED, text);
+    finding(s, TLS_S2C, s->hs.cert.pkt, F_TLS_CERT_EXPIRED, text);
 }
 
 /* application data from the client after the handshake: it accepted the server */
@@ -256,7 +221,7 @@ static void client_data(struct tls_session *s, int dir)
     if (dir != TLS_C2S)
         return;
     s->client_app_data = 1;
-    if (s->outcome == TLS_OUT_COMPLETED)
+    if (s->hs.outcome == TLS_OUT_COMPLETED)
         cert_verdict(s, 1);
 }
 
@@ -268,11 +233,11 @@ static void after_handshake(struct tls_session *s, int by_tcp)
 {
     const struct tls_dir *c = &s->d[TLS_C2S], *sv = &s->d[TLS_S2C];
     int client_first = c->ended && (!sv->ended || c->end_order < sv->end_order);
-    if (s->outcome == TLS_OUT_COMPLETED && by_tcp && client_first && !s->client_app_data &&
-        !c->lost && !sv->lost && c->fatal_sent == 0 && tls_cert_problem(s)) {
+    if (s->hs.outcome == TLS_OUT_COMPLETED && by_tcp && client_first && !s->client_app_data &&
+        !c->lost && !sv->lost && c->fatal_sent == 0 && tls_cert_problem(&s->hs)) {
         char text[1024];
         s->cert_verdict_pending = 0;
-        tls_explain_rejected_after(s, text, sizeof text);
+        tls_explain_rejected_after(&s->hs, text, sizeof text);
         finding(s, TLS_C2S, c->end_pkt, F_TLS_REJECTED_AFTER_HANDSHAKE, text);
     }
     cert_verdict(s, 0);
@@ -290,7 +255,7 @@ static void parse_hello_exts(struct tls_session *s, struct tls_hello *h, struct 
         struct rd e = rd_sub(&exts, rd_u16(&exts));
         if (e.bad)
             break;
-        if (type == 0 && !server) { /* server_name (RFC 6066 §3) */
+        if (type == TLS_EXT_SERVER_NAME && !server) {
             struct rd list = rd_sub(&e, rd_u16(&e));
             while (!list.bad && list.len) {
                 unsigned nt = rd_u8(&list);
@@ -301,7 +266,7 @@ static void parse_hello_exts(struct tls_session *s, struct tls_hello *h, struct 
                     append_list(h->sni, sizeof h->sni, name.p, name.len);
                 }
             }
-        } else if (type == 16) { /* ALPN (RFC 7301 §3.1) */
+        } else if (type == TLS_EXT_ALPN) {
             struct rd list = rd_sub(&e, rd_u16(&e));
             h->has_alpn = 1;
             while (!list.bad && list.len) {
@@ -312,11 +277,11 @@ static void parse_hello_exts(struct tls_session *s, struct tls_hello *h, struct 
                 if (name.len == 8 && memcmp(name.p, "http/1.1", 8) == 0)
                     h->alpn_http11 = 1;
             }
-        } else if (type == 22) { /* encrypt_then_mac (RFC 7366) */
+        } else if (type == TLS_EXT_ENCRYPT_THEN_MAC) {
             h->etm = 1;
-        } else if (type == 42) { /* early_data (RFC 8446 §4.2.10) */
+        } else if (type == TLS_EXT_EARLY_DATA) {
             h->early_data = 1;
-        } else if (type == 43) { /* supported_versions (RFC 8446 §4.2.1) */
+        } else if (type == TLS_EXT_SUPPORTED_VERSIONS) {
             h->has_sv = 1;
             h->n_versions = 0;
             if (server) {
@@ -338,7 +303,7 @@ static void parse_hello_exts(struct tls_session *s, struct tls_hello *h, struct 
 
 static void check_legacy_version(struct tls_session *s, int dir, const struct tls_hello *h)
 {
-    if (h->legacy_version <= 0x0300) {
+    if (h->legacy_version <= TLS_V_SSL3) {
         char d[96];
         snprintf(d, sizeof d, "%s legacy_version 0x%04x",
                  dir == TLS_C2S ? "ClientHello" : "ServerHello", h->legacy_version);
@@ -349,15 +314,15 @@ static void check_legacy_version(struct tls_session *s, int dir, const struct tl
 static void undecoded(struct tls_session *s, int dir, uint64_t pkt, const char *what)
 {
     char d[160];
-    snprintf(d, sizeof d, "%s from the %s", what, dir == TLS_C2S ? "client" : "server");
+    snprintf(d, sizeof d, "%s from the %s", what, wsa_side(dir));
     finding(s, dir, pkt, F_D_TLS_UNDECODED, d);
 }
 
 static void client_hello(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
 {
-    if (s->ch.seen)
+    if (s->hs.ch.seen)
         return; /* the second ClientHello after a HelloRetryRequest repeats the offer */
-    struct tls_hello *h = &s->ch;
+    struct tls_hello *h = &s->hs.ch;
     struct rd r = {b, len, 0};
     h->seen = 1;
     h->pkt = pkt;
@@ -374,7 +339,7 @@ static void client_hello(struct tls_session *s, const uint8_t *b, size_t len, ui
     h->n_suites = (uint16_t)(suites.len / 2);
     while (!suites.bad && suites.len >= 2) {
         uint16_t cs = (uint16_t)rd_u16(&suites);
-        if (cs == 0x5600)
+        if (cs == TLS_FALLBACK_SCSV)
             h->fallback_scsv = 1; /* TLS_FALLBACK_SCSV (RFC 7507) */
         else if ((cs >> 8) == 0x13 && h->n_suites13 < 8)
             h->suites13[h->n_suites13++] = cs;
@@ -390,7 +355,7 @@ static void client_hello(struct tls_session *s, const uint8_t *b, size_t len, ui
 
 static void server_hello(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
 {
-    struct tls_hello *h = &s->sh;
+    struct tls_hello *h = &s->hs.sh;
     struct rd r = {b, len, 0};
     int again = h->seen;
     memset(h, 0, sizeof *h);
@@ -410,8 +375,8 @@ static void server_hello(struct tls_session *s, const uint8_t *b, size_t len, ui
         undecoded(s, TLS_S2C, pkt, "malformed ServerHello");
     if (random && memcmp(random, hrr_random, 32) == 0)
         h->hrr = s->hrr_seen = 1;
-    s->version = h->has_sv && h->n_versions ? h->versions[0] : h->legacy_version;
-    s->resumed = (uint8_t)(same_sid && !is_tls13(s->version)); /* abbreviated handshake */
+    s->hs.version = h->has_sv && h->n_versions ? h->versions[0] : h->legacy_version;
+    s->resumed = (uint8_t)(same_sid && !is_tls13(s->hs.version)); /* abbreviated handshake */
     if (!again)
         check_legacy_version(s, TLS_S2C, h);
     if (!h->hrr && random)
@@ -420,11 +385,11 @@ static void server_hello(struct tls_session *s, const uint8_t *b, size_t len, ui
 
 static void certificate(struct tls_session *s, const uint8_t *b, size_t len, uint64_t pkt)
 {
-    if (s->cert.seen)
+    if (s->hs.cert.seen)
         return;
     /* TLS 1.3 (only ever seen decrypted): a request context first, extensions per entry */
-    int v13 = is_tls13(s->version);
-    struct tls_cert *c = &s->cert;
+    int v13 = is_tls13(s->hs.version);
+    struct tls_cert *c = &s->hs.cert;
     struct rd r = {b, len, 0};
     c->seen = 1;
     c->pkt = pkt;
@@ -465,8 +430,8 @@ static void certificate(struct tls_session *s, const uint8_t *b, size_t len, uin
 static void encrypted_extensions(struct tls_session *s, const uint8_t *b, size_t len)
 {
     struct rd r = {b, len, 0};
-    parse_hello_exts(s, &s->sh, &r, 1);
-    s->early_accepted = s->sh.early_data;
+    parse_hello_exts(s, &s->hs.sh, &r, 1);
+    s->early_accepted = s->hs.sh.early_data;
 }
 
 static void completed(struct tls_session *s, uint64_t pkt);
@@ -478,10 +443,10 @@ static void finished_msg(struct tls_session *s, int dir, uint64_t pkt)
     struct tls_dir *d = &s->d[dir];
     if (!d->finished) {
         d->finished = 1;
-        if (!is_tls13(s->version) && s->d[!dir].finished)
+        if (!is_tls13(s->hs.version) && s->d[!dir].finished)
             completed(s, pkt);
     }
-    if (is_tls13(s->version) && s->dec)
+    if (is_tls13(s->hs.version) && s->dec)
         s->dec->d[dir].pending = SWITCH_APP;
 }
 
@@ -491,19 +456,19 @@ static void handshake_msg(struct tls_session *s, int dir, uint8_t type, const ui
     struct tls_dir *d = &s->d[dir];
     if (d->n_msgs < TLS_MAX_MSGS)
         d->msgs[d->n_msgs++] = type;
-    if (type == HS_CLIENT_HELLO && dir == TLS_C2S)
+    if (type == TLS_HS_CLIENT_HELLO && dir == TLS_C2S)
         client_hello(s, b, len, pkt);
-    else if (type == HS_SERVER_HELLO && dir == TLS_S2C)
+    else if (type == TLS_HS_SERVER_HELLO && dir == TLS_S2C)
         server_hello(s, b, len, pkt);
-    else if (type == HS_CERTIFICATE && dir == TLS_S2C)
+    else if (type == TLS_HS_CERTIFICATE && dir == TLS_S2C)
         certificate(s, b, len, pkt);
-    else if (type == HS_ENCRYPTED_EXTENSIONS && dir == TLS_S2C)
+    else if (type == TLS_HS_ENCRYPTED_EXTENSIONS && dir == TLS_S2C)
         encrypted_extensions(s, b, len);
-    else if (type == HS_FINISHED)
+    else if (type == TLS_HS_FINISHED)
         finished_msg(s, dir, pkt);
-    else if (type == HS_KEY_UPDATE && s->dec)
+    else if (type == TLS_HS_KEY_UPDATE && s->dec)
         s->dec->d[dir].pending = SWITCH_UPDATE;
-    else if (type == HS_END_OF_EARLY_DATA && dir == TLS_C2S && s->dec)
+    else if (type == TLS_HS_END_OF_EARLY_DATA && dir == TLS_C2S && s->dec)
         s->dec->d[dir].pending = SWITCH_HS;
 }
 
@@ -576,43 +541,38 @@ static void alert_msg(struct tls_session *s, int dir, uint8_t level, uint8_t des
                               level,
                               desc,
                               d->rec_len,
-                              s->outcome == TLS_OUT_PENDING,
+                              s->hs.outcome == TLS_OUT_PENDING,
                               s->d[!dir].ended};
     emit_alert(s, &a);
     const struct tls_alert_info *ai = tls_alert_lookup(desc);
     char det[96];
-    snprintf(det, sizeof det, "%s alert %u", dir == TLS_C2S ? "client" : "server", desc);
+    snprintf(det, sizeof det, "%s alert %u", wsa_side(dir), desc);
     if (ai->cls == TLS_ALERT_UNKNOWN)
         finding(s, dir, a.pkt, F_TLS_ALERT_UNKNOWN, det);
-    else if (ai->cls == TLS_ALERT_RETIRED && !(desc == 100 && !is_tls13(s->version)))
+    else if (ai->cls == TLS_ALERT_RETIRED && !(desc == 100 /* no_renegotiation: retired in TLS 1.3 only */ && !is_tls13(s->hs.version)))
         finding(s, dir, a.pkt, F_TLS_ALERT_RETIRED, det);
-    if (is_tls13(s->version) && level == 1 && ai->cls != TLS_ALERT_CLOSURE) {
+    if (is_tls13(s->hs.version) && level == TLS_LEVEL_WARNING && ai->cls != TLS_ALERT_CLOSURE) {
         snprintf(det, sizeof det, "%s with level warning", ai->name);
         finding(s, dir, a.pkt, F_TLS_V_ALERT_LEVEL, det);
     }
     /* RFC 8446 §6: unknown alerts and every error alert in TLS 1.3 end the connection */
-    int fatal = level == 2 || (is_tls13(s->version) && ai->cls != TLS_ALERT_CLOSURE);
+    int fatal = level == TLS_LEVEL_FATAL || (is_tls13(s->hs.version) && ai->cls != TLS_ALERT_CLOSURE);
     if (fatal && !d->fatal_sent) {
         d->fatal_sent = 1;
-        if (s->outcome == TLS_OUT_PENDING) {
-            s->fail_alert = a;
+        if (s->hs.outcome == TLS_OUT_PENDING) {
+            s->hs.fail_alert = a;
             if (a.after_peer_close) /* a reaction to the peer's silent close, not the cause */
                 settle(s, TLS_OUT_ABANDONED, TLS_CAUSE_NO_ALERT, !dir, s->d[!dir].end_pkt);
             else
                 settle(s, TLS_OUT_FAILED, TLS_CAUSE_ALERT, dir, a.pkt);
         }
-    } else if (ai->cls == TLS_ALERT_CLOSURE && s->outcome == TLS_OUT_PENDING &&
-               !s->fail_alert.pkt) {
-        s->fail_alert = a; /* a cancelled handshake, if nothing completes it */
+    } else if (ai->cls == TLS_ALERT_CLOSURE && s->hs.outcome == TLS_OUT_PENDING &&
+               !s->hs.fail_alert.pkt) {
+        s->hs.fail_alert = a; /* a cancelled handshake, if nothing completes it */
     }
 }
 
 /* ---- records ---- */
-
-static const char *side(int dir)
-{
-    return dir == TLS_C2S ? "client" : "server";
-}
 
 static void stop_dir(struct tls_session *s, int dir, uint64_t pkt, const char *why)
 {
@@ -622,14 +582,14 @@ static void stop_dir(struct tls_session *s, int dir, uint64_t pkt, const char *w
     d->stopped = 1;
     d->lost = 1;
     char det[192];
-    snprintf(det, sizeof det, "%s stream offset %llu: %s", side(dir), (unsigned long long)d->off,
+    snprintf(det, sizeof det, "%s stream offset %llu: %s", wsa_side(dir), (unsigned long long)d->off,
              why);
     finding(s, dir, pkt, F_D_TLS_STOPPED, det);
 }
 
 static int header_ok(const uint8_t *h)
 {
-    return h[0] >= REC_TYPE_CCS && h[0] <= REC_TYPE_HEARTBEAT && h[1] == 3 && h[2] <= 4;
+    return h[0] >= TLS_REC_CCS && h[0] <= TLS_REC_HEARTBEAT && h[1] == 3 && h[2] <= 4;
 }
 
 /* The server's answer is not TLS: gather its first line (up to CR/LF or the buffer's size),
@@ -642,20 +602,20 @@ static void not_tls_done(struct tls_session *s)
     d->collecting = 0;
     d->stopped = 1;
     char det[96];
-    snprintf(det, sizeof det, "the server's first bytes: \"%s\"", s->not_tls);
+    snprintf(det, sizeof det, "the server's first bytes: \"%s\"", s->hs.not_tls);
     finding(s, TLS_S2C, d->rec_pkt, F_TLS_NOT_TLS_ANSWER, det);
     settle(s, TLS_OUT_FAILED, TLS_CAUSE_NOT_TLS, TLS_S2C, d->rec_pkt);
 }
 
 static void not_tls_byte(struct tls_session *s, uint8_t c)
 {
-    size_t o = strlen(s->not_tls);
-    if (c == '\r' || c == '\n' || o + 1 >= sizeof s->not_tls) {
+    size_t o = strlen(s->hs.not_tls);
+    if (c == '\r' || c == '\n' || o + 1 >= sizeof s->hs.not_tls) {
         not_tls_done(s);
         return;
     }
-    s->not_tls[o] = c >= 0x20 && c < 0x7F ? (char)c : '.';
-    s->not_tls[o + 1] = 0;
+    s->hs.not_tls[o] = c >= 0x20 && c < 0x7F ? (char)c : '.';
+    s->hs.not_tls[o + 1] = 0;
 }
 
 static void record_start(struct tls_session *s, int dir)
@@ -668,9 +628,9 @@ static void record_start(struct tls_session *s, int dir)
         d->type = REC_TYPE_SSLV2;
         d->rec_len = (uint16_t)(((h[0] & 0x7F) << 8) | h[1]);
         d->rec_left = d->rec_len >= 3 ? d->rec_len - 3u : 0;
-        s->ch.seen = 1;
-        s->ch.pkt = d->rec_pkt;
-        s->ch.legacy_version = be16(h + 3);
+        s->hs.ch.seen = 1;
+        s->hs.ch.pkt = d->rec_pkt;
+        s->hs.ch.legacy_version = be16(h + 3);
         d->records++;
         finding(s, dir, d->rec_pkt, F_TLS_SSLV2_HELLO, "");
         return;
@@ -699,9 +659,9 @@ static void record_start(struct tls_session *s, int dir)
                 dir == TLS_C2S ? "client record after its fatal alert"
                                : "server record after its fatal alert");
     }
-    int protected_rec = d->enc || d->type == REC_TYPE_APP;
+    int protected_rec = d->enc || d->type == TLS_REC_APP;
     uint32_t limit = !protected_rec         ? PLAIN_MAX
-                     : is_tls13(s->version) ? PLAIN_MAX + 256
+                     : is_tls13(s->hs.version) ? PLAIN_MAX + 256
                                             : PLAIN_MAX + 2048;
     if (d->rec_len > limit) {
         char det[96];
@@ -721,18 +681,18 @@ static void record_payload(struct tls_session *s, int dir, const uint8_t *p, siz
         dd->have += (uint32_t)n;
         return;
     }
-    if (d->type == REC_TYPE_HANDSHAKE && !d->enc && !d->lost) {
+    if (d->type == TLS_REC_HANDSHAKE && !d->enc && !d->lost) {
         hs_bytes(s, dir, p, n);
     } else if (d->type == REC_TYPE_SSLV2) {
         /* cipher_spec_length is the first field after the version */
         for (size_t i = 0; i < n; i++) {
             uint32_t at = d->rec_len - 3u - d->rec_left + (uint32_t)i;
             if (at == 0)
-                s->ch.n_suites = (uint16_t)(p[i] << 8);
+                s->hs.ch.n_suites = (uint16_t)(p[i] << 8);
             else if (at == 1)
-                s->ch.n_suites = (uint16_t)((s->ch.n_suites | p[i]) / 3);
+                s->hs.ch.n_suites = (uint16_t)((s->hs.ch.n_suites | p[i]) / 3);
         }
-    } else if (d->type == REC_TYPE_ALERT && !d->enc) {
+    } else if (d->type == TLS_REC_ALERT && !d->enc) {
         for (size_t i = 0; i < n; i++) {
             if (!d->alert_part_len) {
                 d->alert_part = p[i];
@@ -755,7 +715,7 @@ static void completed(struct tls_session *s, uint64_t pkt)
 static int known_alert_record(struct tls_session *s, int dir)
 {
     struct tls_dir *d = &s->d[dir];
-    if (!s->known_alert[dir] || d->type != (d->enc ? REC_TYPE_ALERT : REC_TYPE_APP))
+    if (!s->known_alert[dir] || d->type != (d->enc ? TLS_REC_ALERT : TLS_REC_APP))
         return 0;
     s->known_alert[dir] = 0;
     uint64_t start = d->rec_pkt;
@@ -766,11 +726,85 @@ static int known_alert_record(struct tls_session *s, int dir)
     return 1;
 }
 
+/* A ChangeCipherSpec: this side's records are protected from here (TLS <= 1.2). */
+static void ccs_record(struct tls_session *s, int dir)
+{
+    struct tls_dir *d = &s->d[dir];
+    d->ccs = 1;
+    /* TLS 1.3's ChangeCipherSpec is a compatibility dummy (RFC 8446 App. D.4) */
+    if (s->hs.version && !is_tls13(s->hs.version)) {
+        d->enc = 1;
+        if (s->dec && s->dec->d[dir].cur.ready && !s->dec->d[dir].failed)
+            s->dec->d[dir].on = 1;
+    } else if (!s->hs.version && !s->hs.sh.seen && s->hs.ch.seen) {
+        int offers13 = 0;
+        for (unsigned i = 0; i < s->hs.ch.n_versions; i++)
+            offers13 |= is_tls13(s->hs.ch.versions[i]);
+        d->enc = !offers13;
+    }
+}
+
+/* An alert record that was not read in the clear: hidden after ChangeCipherSpec (TLS <= 1.2);
+ * in TLS 1.3 a plaintext alert record must hold exactly one alert. */
+static void opaque_alert_record(struct tls_session *s, int dir)
+{
+    struct tls_dir *d = &s->d[dir];
+    if (d->enc) {
+        struct tls_alert_rec a = {dir,
+                                  d->rec_pkt,
+                                  TLS_AK_ENCRYPTED,
+                                  0,
+                                  0,
+                                  d->rec_len,
+                                  s->hs.outcome == TLS_OUT_PENDING,
+                                  s->d[!dir].ended};
+        emit_alert(s, &a);
+        if (a.in_handshake) {
+            s->hs.fail_alert = a;
+            settle(s, TLS_OUT_FAILED, TLS_CAUSE_ENCRYPTED_ALERT, dir, a.pkt);
+        }
+    } else if (d->rec_len != 2 && is_tls13(s->hs.version)) {
+        char det[64];
+        snprintf(det, sizeof det, "alert record of %u bytes", d->rec_len);
+        finding(s, dir, d->rec_pkt, F_TLS_V_ALERT_RECORD_LENGTH, det);
+    }
+}
+
+/* An application_data record not decrypted: data after the handshake, or in TLS 1.3 (where
+ * everything after the hellos is application_data) the Finished, or an alert judged by its
+ * size and by what follows it. */
+static void app_record(struct tls_session *s, int dir)
+{
+    struct tls_dir *d = &s->d[dir];
+    int v13 = is_tls13(s->hs.version);
+    if (!d->enc_records)
+        d->first_enc_pkt = d->rec_pkt;
+    d->enc_records++;
+    /* TLS 1.3: the client's first protected record is its Finished */
+    if (!v13 || d->enc_records > 1)
+        client_data(s, dir);
+    if (!v13)
+        return;
+    /* 2 bytes of alert, 1 of inner type, a 16- or 8-byte AEAD tag (RFC 8446 §5.2) */
+    int alert_sized = d->rec_len == 2 + 1 + 16 || d->rec_len == 2 + 1 + 8;
+    if (dir == TLS_S2C && s->d[TLS_C2S].enc_records &&
+        s->d[TLS_C2S].first_enc_pkt <= d->rec_pkt && (!alert_sized || d->cand))
+        completed(s, d->rec_pkt); /* the server went on after the client's Finished */
+    d->cand = (uint8_t)alert_sized;
+    if (alert_sized) {
+        d->cand_len = d->rec_len;
+        d->cand_pkt = d->rec_pkt;
+        d->cand_after_peer_end = s->d[!dir].ended;
+        /* the client's first protected record is its Finished: anything after it is
+         * sent once the handshake is over from the client's point of view */
+        d->cand_in_hs = s->hs.outcome == TLS_OUT_PENDING && (dir == TLS_S2C || d->enc_records == 1);
+    }
+}
+
+/* A record of dir is complete: one handler per content type. */
 static void record_end(struct tls_session *s, int dir)
 {
     struct tls_dir *d = &s->d[dir];
-    struct tls_dir *peer = &s->d[!dir];
-    int v13 = is_tls13(s->version);
     if (dec_record_end(s, dir)) {
         d->cand = 0;
         return;
@@ -778,77 +812,26 @@ static void record_end(struct tls_session *s, int dir)
     if (known_alert_record(s, dir))
         return;
     switch (d->type) {
-    case REC_TYPE_CCS:
-        d->ccs = 1;
-        /* TLS 1.3's ChangeCipherSpec is a compatibility dummy (RFC 8446 App. D.4) */
-        if (s->version && !v13) {
-            d->enc = 1;
-            if (s->dec && s->dec->d[dir].cur.ready && !s->dec->d[dir].failed)
-                s->dec->d[dir].on = 1;
-        }
-        else if (!s->version && !s->sh.seen && s->ch.seen) {
-            int offers13 = 0;
-            for (unsigned i = 0; i < s->ch.n_versions; i++)
-                offers13 |= is_tls13(s->ch.versions[i]);
-            d->enc = !offers13;
-        }
+    case TLS_REC_CCS:
+        ccs_record(s, dir);
         break;
-    case REC_TYPE_HANDSHAKE:
+    case TLS_REC_HANDSHAKE:
         if (d->enc && !d->finished) {
             d->finished = 1; /* the first protected handshake message is Finished */
-            if (peer->finished)
+            if (s->d[!dir].finished)
                 completed(s, d->rec_pkt);
         }
         break;
-    case REC_TYPE_ALERT:
-        if (d->enc) {
-            struct tls_alert_rec a = {dir,
-                                      d->rec_pkt,
-                                      TLS_AK_ENCRYPTED,
-                                      0,
-                                      0,
-                                      d->rec_len,
-                                      s->outcome == TLS_OUT_PENDING,
-                                      peer->ended};
-            emit_alert(s, &a);
-            if (a.in_handshake) {
-                s->fail_alert = a;
-                settle(s, TLS_OUT_FAILED, TLS_CAUSE_ENCRYPTED_ALERT, dir, a.pkt);
-            }
-        } else if (d->rec_len != 2 && v13) {
-            char det[64];
-            snprintf(det, sizeof det, "alert record of %u bytes", d->rec_len);
-            finding(s, dir, d->rec_pkt, F_TLS_V_ALERT_RECORD_LENGTH, det);
-        }
+    case TLS_REC_ALERT:
+        opaque_alert_record(s, dir);
         break;
-    case REC_TYPE_APP:
-        if (!d->enc_records)
-            d->first_enc_pkt = d->rec_pkt;
-        d->enc_records++;
-        /* TLS 1.3: the client's first protected record is its Finished */
-        if (!v13 || d->enc_records > 1)
-            client_data(s, dir);
-        if (v13) {
-            int alert_sized = d->rec_len == 19 || d->rec_len == 11;
-            if (dir == TLS_S2C && s->d[TLS_C2S].enc_records &&
-                s->d[TLS_C2S].first_enc_pkt <= d->rec_pkt && (!alert_sized || d->cand))
-                completed(s, d->rec_pkt); /* the server went on after the client's Finished */
-            d->cand = (uint8_t)alert_sized;
-            if (alert_sized) {
-                d->cand_len = d->rec_len;
-                d->cand_pkt = d->rec_pkt;
-                d->cand_after_peer_end = peer->ended;
-                /* the client's first protected record is its Finished: anything after it is
-                 * sent once the handshake is over from the client's point of view */
-                d->cand_in_hs =
-                    s->outcome == TLS_OUT_PENDING && (dir == TLS_S2C || d->enc_records == 1);
-            }
-        }
+    case TLS_REC_APP:
+        app_record(s, dir);
         break;
     default:
         break;
     }
-    if (d->type != REC_TYPE_APP)
+    if (d->type != TLS_REC_APP)
         d->cand = 0;
 }
 
@@ -877,8 +860,8 @@ static void keys_missing(struct tls_session *s, int dir, uint64_t pkt, const cha
         s->dec_status = TLS_DEC_KEYS_MISSING;
     char det[320], hex[17];
     for (int i = 0; i < 8; i++)
-        snprintf(hex + 2 * i, 3, "%02x", s->ch.random[i]);
-    snprintf(det, sizeof det, "%s record in pkt %llu: %s (ClientHello random %s...)%s", side(dir),
+        snprintf(hex + 2 * i, 3, "%02x", s->hs.ch.random[i]);
+    snprintf(det, sizeof det, "%s record in pkt %llu: %s (ClientHello random %s...)%s", wsa_side(dir),
              (unsigned long long)pkt, what, hex,
              s->dec_status == TLS_DEC_DECRYPTED ? "; the records before it were decrypted" : "");
     finding(s, dir, pkt, F_TLS_KEYS_MISSING, det);
@@ -888,13 +871,13 @@ static void dec_client_hello(struct tls_session *s)
 {
     if (!s->keylog || s->dec)
         return;
-    const struct tls_keys *k = tls_keylog_find(s->keylog, s->ch.random);
+    const struct tls_keys *k = tls_keylog_find(s->keylog, s->hs.ch.random);
     s->dec_status = k ? TLS_DEC_PENDING : TLS_DEC_KEYS_MISSING;
     if (!k || !(s->dec = calloc(1, sizeof *s->dec)))
         return;
     s->dec->keys = k;
     struct tls_dec_dir *c = &s->dec->d[TLS_C2S];
-    if (s->ch.early_data && k->len[TLS_SECRET_CLIENT_EARLY])
+    if (s->hs.ch.early_data && k->len[TLS_SECRET_CLIENT_EARLY])
         c->on = c->early_mode = 1; /* 0-RTT records may follow the ClientHello */
 }
 
@@ -904,16 +887,16 @@ static void dec_server_hello(struct tls_session *s)
     if (!dec)
         return;
     const struct tls_keys *k = dec->keys;
-    const struct tls_suite *su = tls_suite_find(s->sh.suite);
-    int v13 = is_tls13(s->version);
+    const struct tls_suite *su = tls_suite_find(s->hs.sh.suite);
+    int v13 = is_tls13(s->hs.version);
     if (!su || su->tls13 != v13) {
         char what[96];
         snprintf(what, sizeof what, "cipher suite 0x%04x is not one wsaudit decrypts",
-                 s->sh.suite);
+                 s->hs.sh.suite);
         s->dec_status = TLS_DEC_UNSUPPORTED;
         dec->d[0].on = dec->d[1].on = dec->d[0].early_mode = 0;
         s->keys_note_sent = 0;
-        keys_missing(s, TLS_S2C, s->sh.pkt, what);
+        keys_missing(s, TLS_S2C, s->hs.sh.pkt, what);
         return;
     }
     if (v13) {
@@ -931,8 +914,8 @@ static void dec_server_hello(struct tls_session *s)
         return;
     struct tls_cipher c[2];
     memset(c, 0, sizeof c);
-    if (tls_cipher_init12(c, su, s->version, k->secret[TLS_SECRET_MASTER], s->ch.random,
-                          s->sh.random, s->ch.etm && s->sh.etm) < 0) {
+    if (tls_cipher_init12(c, su, s->hs.version, k->secret[TLS_SECRET_MASTER], s->hs.ch.random,
+                          s->hs.sh.random, s->hs.ch.etm && s->hs.sh.etm) < 0) {
         tls_cipher_free(&c[0]);
         tls_cipher_free(&c[1]);
         return;
@@ -947,10 +930,10 @@ static void dec_server_hello(struct tls_session *s)
 static const char *missing_secret(const struct tls_session *s, int dir)
 {
     const struct tls_keys *k = s->dec->keys;
-    if (!is_tls13(s->version))
+    if (!is_tls13(s->hs.version))
         return k->len[TLS_SECRET_MASTER] ? "no keys could be derived"
                                          : secret_names[TLS_SECRET_MASTER];
-    if (!s->sh.seen)
+    if (!s->hs.sh.seen)
         return secret_names[TLS_SECRET_CLIENT_EARLY];
     int app = s->d[dir].finished;
     return secret_names[dir == TLS_C2S ? (app ? TLS_SECRET_CLIENT_APP : TLS_SECRET_CLIENT_HS)
@@ -1001,9 +984,9 @@ static void dec_fail(struct tls_session *s, int dir, enum tls_dec_result r)
     snprintf(det, sizeof det,
              "%s record of %u bytes ending in pkt %llu %s with the logged keys (record %llu of "
              "this key); the %s's records are not decrypted from here on",
-             side(dir), d->rec_len, (unsigned long long)s->seg.pkt,
+             wsa_side(dir), d->rec_len, (unsigned long long)s->seg.pkt,
              r == TLS_DEC_BAD_AUTH ? "did not authenticate" : "could not be decrypted",
-             (unsigned long long)(dd->cur.seq ? dd->cur.seq - 1 : 0), side(dir));
+             (unsigned long long)(dd->cur.seq ? dd->cur.seq - 1 : 0), wsa_side(dir));
     finding(s, dir, s->seg.pkt, F_D_TLS_DECRYPT_FAILED, det);
     size_t over = tls_cipher_overhead(&dd->cur);
     data_gap(s, dir, d->rec_len > over ? d->rec_len - over : 0);
@@ -1022,8 +1005,8 @@ static enum tls_dec_result dec_early(struct tls_session *s, int dir, size_t *off
     memcpy(dd->copy, dd->rec, dd->have);
     if (!dd->early_tried) {
         dd->early_tried = 1;
-        for (unsigned i = 0; i < s->ch.n_suites13; i++) {
-            const struct tls_suite *su = tls_suite_find(s->ch.suites13[i]);
+        for (unsigned i = 0; i < s->hs.ch.n_suites13; i++) {
+            const struct tls_suite *su = tls_suite_find(s->hs.ch.suites13[i]);
             if (!su || tls_cipher_init13(&dd->early, su, k->secret[TLS_SECRET_CLIENT_EARLY],
                                          k->len[TLS_SECRET_CLIENT_EARLY]) < 0)
                 continue;
@@ -1073,12 +1056,12 @@ static void dec_plaintext(struct tls_session *s, int dir, uint8_t type, const ui
 {
     struct tls_dir *d = &s->d[dir];
     struct tls_dec_dir *dd = &s->dec->d[dir];
-    int v13 = is_tls13(s->version);
+    int v13 = is_tls13(s->hs.version);
     switch (type) {
-    case REC_TYPE_HANDSHAKE:
+    case TLS_REC_HANDSHAKE:
         hs_bytes(s, dir, p, n);
         break;
-    case REC_TYPE_ALERT:
+    case TLS_REC_ALERT:
         if (v13 && n != 2) {
             char det[64];
             snprintf(det, sizeof det, "alert record of %zu bytes (decrypted)", n);
@@ -1087,7 +1070,7 @@ static void dec_plaintext(struct tls_session *s, int dir, uint8_t type, const ui
         for (size_t i = 0; i + 1 < n; i += 2)
             alert_msg(s, dir, p[i], p[i + 1], TLS_AK_DECRYPTED);
         break;
-    case REC_TYPE_APP: {
+    case TLS_REC_APP: {
         struct tls_event ev = {TLS_EV_DATA, dir, s->seg.pkt, NULL, F_FINDING_COUNT, "", s,
                                p, n, dd->plain_off, d->off};
         dd->plain_off += n;
@@ -1103,7 +1086,7 @@ static void dec_plaintext(struct tls_session *s, int dir, uint8_t type, const ui
         break; /* heartbeat, or a ChangeCipherSpec that should not be protected */
     }
     /* TLS 1.3: the server went on after the client's Finished */
-    if (v13 && dir == TLS_S2C && type != REC_TYPE_ALERT && s->d[TLS_C2S].finished)
+    if (v13 && dir == TLS_S2C && type != TLS_REC_ALERT && s->d[TLS_C2S].finished)
         completed(s, s->seg.pkt);
 }
 
@@ -1119,7 +1102,7 @@ static int dec_record_end(struct tls_session *s, int dir)
     size_t off, n;
     uint8_t type;
     enum tls_dec_result r;
-    int hs_try = dir == TLS_C2S && s->ch.early_data && !dd->early_mode && !s->dec_records[dir];
+    int hs_try = dir == TLS_C2S && s->hs.ch.early_data && !dd->early_mode && !s->dec_records[dir];
     if (dd->early_mode)
         r = dec_early(s, dir, &off, &n, &type);
     else
@@ -1179,8 +1162,8 @@ void tls_session_known_alert(struct tls_session *s, int dir, uint8_t level, uint
 void tls_session_known_handshake(struct tls_session *s, int dir, uint8_t type, const uint8_t *b,
                                  size_t len, uint64_t pkt)
 {
-    if (dir != TLS_S2C || !is_tls13(s->version) || s->dec ||
-        (type != HS_CERTIFICATE && type != HS_ENCRYPTED_EXTENSIONS))
+    if (dir != TLS_S2C || !is_tls13(s->hs.version) || s->dec ||
+        (type != TLS_HS_CERTIFICATE && type != TLS_HS_ENCRYPTED_EXTENSIONS))
         return;
     handshake_msg(s, dir, type, b, len, pkt);
 }
@@ -1264,7 +1247,7 @@ void tls_session_gap(struct tls_session *s, int dir, uint64_t len, uint64_t pkt)
             dd->cur.seq++;
             size_t over = tls_cipher_overhead(&dd->cur);
             data_gap(s, dir, d->rec_len > over ? d->rec_len - over : 0);
-        } else if (d->type == REC_TYPE_HANDSHAKE && !d->enc) {
+        } else if (d->type == TLS_REC_HANDSHAKE && !d->enc) {
             d->lost = 1; /* handshake messages from here on are not decoded */
             d->hs_len = d->hs_need = d->hs_skip = 0;
         }
@@ -1290,7 +1273,7 @@ static void resolve_candidate(struct tls_session *s, int dir)
     if (!d->cand)
         return;
     d->cand = 0;
-    int in_hs = d->cand_in_hs && s->outcome == TLS_OUT_PENDING;
+    int in_hs = d->cand_in_hs && s->hs.outcome == TLS_OUT_PENDING;
     struct tls_alert_rec a = {dir,   d->cand_pkt, TLS_AK_PROBABLE, 0, 0, d->cand_len, in_hs,
                               d->cand_after_peer_end};
     emit_alert(s, &a);
@@ -1298,18 +1281,18 @@ static void resolve_candidate(struct tls_session *s, int dir)
     if (in_hs && a.after_peer_close && dir == TLS_S2C && peer->enc_records == 0) {
         /* the client closed before its Finished, without an alert; this record is the
          * server's reaction to that (as OpenSSL's plaintext decode_error is), not the cause */
-        s->fail_alert = a;
+        s->hs.fail_alert = a;
         settle(s, TLS_OUT_ABANDONED, TLS_CAUSE_NO_ALERT, TLS_C2S, peer->end_pkt);
     } else if (in_hs) {
         char det[256];
         snprintf(det, sizeof det,
                  "%s record of %u bytes in pkt %llu, %s, then the %s closed the connection",
-                 side(dir), d->cand_len, (unsigned long long)d->cand_pkt,
+                 wsa_side(dir), d->cand_len, (unsigned long long)d->cand_pkt,
                  dir == TLS_C2S ? "its first encrypted record (before its Finished)"
                                 : "after the client's Finished, before any application data",
-                 side(dir));
+                 wsa_side(dir));
         finding(s, dir, d->cand_pkt, F_TLS_ALERT_PROBABLE_ENCRYPTED, det);
-        s->fail_alert = a;
+        s->hs.fail_alert = a;
         settle(s, TLS_OUT_FAILED, TLS_CAUSE_PROBABLE_ALERT, dir, d->cand_pkt);
     }
 }
@@ -1321,6 +1304,8 @@ void tls_session_end_dir(struct tls_session *s, int dir, uint64_t pkt)
         return;
     d->ended = 1;
     d->end_pkt = pkt;
+    if (dir == TLS_C2S)
+        s->hs.client_end_pkt = pkt;
     d->end_order = ++s->ends;
     if (dir == TLS_S2C)
         not_tls_done(s);
@@ -1342,18 +1327,18 @@ void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt)
         if (d->ended && !d->stopped && !d->lost)
             resolve_candidate(s, dir);
     }
-    if (s->outcome == TLS_OUT_PENDING && s->dec && s->d[0].finished && s->d[1].finished &&
+    if (s->hs.outcome == TLS_OUT_PENDING && s->dec && s->d[0].finished && s->d[1].finished &&
         s->dec_records[0] && s->dec_records[1])
         completed(s, pkt); /* both Finished decrypted, and no alert after them */
-    if (s->outcome == TLS_OUT_PENDING) {
+    if (s->hs.outcome == TLS_OUT_PENDING) {
         int lost = s->d[0].lost || s->d[1].lost;
         int closer = -1;
         for (int i = 0; i < 2; i++)
             if (s->d[i].ended && (closer < 0 || s->d[i].end_order < s->d[closer].end_order))
                 closer = i;
         if (by_tcp && !lost && closer >= 0) {
-            if (s->fail_alert.pkt) /* only a closure alert was seen: the handshake was cancelled */
-                settle(s, TLS_OUT_FAILED, TLS_CAUSE_ALERT, s->fail_alert.dir, s->fail_alert.pkt);
+            if (s->hs.fail_alert.pkt) /* only a closure alert was seen: the handshake was cancelled */
+                settle(s, TLS_OUT_FAILED, TLS_CAUSE_ALERT, s->hs.fail_alert.dir, s->hs.fail_alert.pkt);
             else
                 settle(s, TLS_OUT_ABANDONED, TLS_CAUSE_NO_ALERT, closer, s->d[closer].end_pkt);
         } else {
@@ -1369,7 +1354,7 @@ void tls_session_init(struct tls_session *s, tls_event_fn cb, void *ctx)
     memset(s, 0, sizeof *s);
     s->cb = cb;
     s->cb_ctx = ctx;
-    s->fail_dir = -1;
+    s->hs.fail_dir = -1;
 }
 
 void tls_session_free(struct tls_session *s)
@@ -1396,8 +1381,8 @@ size_t tls_session_heap(const struct tls_session *s)
 int tls_looks_like_client_hello(const uint8_t *p, size_t len)
 {
     if (len < 3)
-        return len && (p[0] == REC_TYPE_HANDSHAKE || (p[0] & 0x80)) ? -1 : 0;
-    if (p[0] == REC_TYPE_HANDSHAKE && p[1] == 3 && p[2] <= 4)
+        return len && (p[0] == TLS_REC_HANDSHAKE || (p[0] & 0x80)) ? -1 : 0;
+    if (p[0] == TLS_REC_HANDSHAKE && p[1] == 3 && p[2] <= 4)
         return len < 6 ? -1 : p[5] == 1; /* handshake type client_hello */
     if ((p[0] & 0x80) && p[2] == 1)      /* SSLv2-compatible CLIENT-HELLO */
         return len < 4 ? -1 : p[3] == 3 || p[3] == 2;

@@ -19,76 +19,15 @@
 
 #include "finding.h"
 #include "tls_keylog.h"
-#include "x509.h"
-
-enum { TLS_C2S = 0, TLS_S2C = 1 };
+#include "tls_explain.h"
+#include "tls_facts.h"
 
 struct tls_seg {
     uint64_t pkt;
     double ts; /* capture time of that packet, seconds since 1970 */
 };
 
-enum tls_alert_kind {
-    TLS_AK_PLAIN,     /* level and description read from the record */
-    TLS_AK_ENCRYPTED, /* TLS <= 1.2 alert record after ChangeCipherSpec: description hidden */
-    TLS_AK_PROBABLE,  /* TLS 1.3 application_data record of alert size followed by FIN/RST */
-    TLS_AK_DECRYPTED, /* level and description read from a decrypted record */
-};
-
-struct tls_alert_rec {
-    int dir;
-    uint64_t pkt;
-    enum tls_alert_kind kind;
-    uint8_t level, desc; /* TLS_AK_PLAIN only */
-    uint16_t record_len;
-    int in_handshake;     /* sent before the handshake completed */
-    int after_peer_close; /* the peer had already closed its side (FIN/RST) */
-};
-
-#define TLS_MAX_VERSIONS 8
 #define TLS_MAX_MSGS 16
-
-struct tls_hello {
-    int seen;
-    uint64_t pkt;
-    uint16_t legacy_version;
-    uint16_t versions[TLS_MAX_VERSIONS]; /* supported_versions without GREASE (server: chosen) */
-    uint8_t n_versions, has_sv, has_sni, has_alpn, alpn_http11, fallback_scsv, hrr;
-    char sni[1024]; /* escaped (escape.h): a 255-byte name fits whatever its bytes */
-    char alpn[128]; /* offered list (client) or chosen protocol (server), comma separated */
-    uint16_t n_suites, suite;
-    uint8_t random[32];
-    uint8_t etm, early_data; /* encrypt_then_mac, early_data extensions present */
-    uint16_t suites13[8];    /* TLS 1.3 suites offered (client), for 0-RTT */
-    uint8_t n_suites13;
-};
-
-struct tls_cert {
-    int seen, decoded;
-    uint64_t pkt;
-    double ts;
-    unsigned chain_len;
-    struct x509_info leaf;
-    char sha256[65];      /* the leaf's SHA-256 fingerprint (of its DER), lowercase hex */
-    char top_issuer[256]; /* issuer of the last certificate sent */
-};
-
-enum tls_outcome {
-    TLS_OUT_PENDING,
-    TLS_OUT_COMPLETED,
-    TLS_OUT_FAILED,     /* an alert, a probable encrypted alert, or a non-TLS peer */
-    TLS_OUT_ABANDONED,  /* closed before completion without any alert */
-    TLS_OUT_INCOMPLETE, /* the capture ended (or lost bytes) before the outcome was visible */
-};
-
-enum tls_cause {
-    TLS_CAUSE_NONE,
-    TLS_CAUSE_ALERT,           /* fail_alert is a plaintext alert */
-    TLS_CAUSE_ENCRYPTED_ALERT, /* TLS <= 1.2, after ChangeCipherSpec */
-    TLS_CAUSE_PROBABLE_ALERT,  /* TLS 1.3 by position */
-    TLS_CAUSE_NO_ALERT,        /* abandoned: fail_dir closed first */
-    TLS_CAUSE_NOT_TLS,         /* the server answered with something that is not TLS */
-};
 
 struct tls_dir {
     uint8_t hdr[5], hdr_len;
@@ -131,17 +70,9 @@ struct tls_dec; /* tls_session.c: ciphers and record buffers, only with keys */
 
 struct tls_session {
     struct tls_dir d[2];
-    struct tls_hello ch, sh;
-    struct tls_cert cert;
-    uint16_t version; /* negotiated, 0 while unknown */
-    enum tls_outcome outcome;
-    enum tls_cause cause;
-    struct tls_alert_rec fail_alert;
-    int fail_dir;
-    uint64_t fail_pkt;
+    struct tls_facts hs; /* what the handshake showed (tls_facts.h) */
     uint64_t n_alerts, n_alerts_plain;
     uint8_t summary_sent, ended, hrr_seen;
-    char not_tls[40]; /* printable start of the server's non-TLS answer */
     unsigned ends;
     tls_event_fn cb;
     void *cb_ctx;
@@ -214,33 +145,5 @@ void tls_session_end(struct tls_session *s, int by_tcp, uint64_t pkt);
 void tls_session_free(struct tls_session *s);
 /* Heap bytes the session holds now (handshake reassembly buffers), for memory caps. */
 size_t tls_session_heap(const struct tls_session *s);
-
-const char *tls_version_name(uint16_t v, char *buf, size_t n);
-const char *tls_outcome_name(enum tls_outcome o);
-const char *tls_cause_name(const struct tls_session *s); /* short machine word */
-const char *tls_alert_kind_name(enum tls_alert_kind k);
-/* The failure explained: cause, evidence and fix, one paragraph. */
-void tls_explain_failure(const struct tls_session *s, char *out, size_t n);
-/* What in the server's certificate a verifying client rejects (expired or not yet valid, a
- * host name the SNI asked for that it does not name, self-signed): 0 when none shows. */
-int tls_cert_problem(const struct tls_session *s);
-/* A client that completed the handshake and closed without a request (clients that verify
- * the certificate after the handshake, as Node.js does): the probable cause and the fix. */
-void tls_explain_rejected_after(const struct tls_session *s, char *out, size_t n);
-/* "TLS 1.2, TLS 1.3" from a hello (client: offered; server: chosen) */
-void tls_hello_versions(const struct tls_hello *h, char *out, size_t n);
-/* Days the leaf certificate was expired at its capture time (>0), or 0 when valid or unknown;
- * negative when not yet valid (days before notBefore). */
-long tls_cert_days_expired(const struct tls_cert *c);
-/* A server's first bytes after a plain HTTP request: 1 (and the finding's detail) when they are
- * a TLS record, i.e. plain HTTP was sent to a TLS port; 0 otherwise. */
-int tls_plaintext_answer(const uint8_t *p, size_t len, char *detail, size_t n);
-/* A plain HTTP answer to an Upgrade request that says the port speaks TLS (nginx's 400 "The
- * plain HTTP request was sent to HTTPS port"): 1 and the finding's detail, else 0. The body
- * needs at most TLS_REFUSAL_BODY_MAX bytes to be judged. */
-#define TLS_REFUSAL_BODY_MAX 512
-int tls_refusal_says_tls(int status, const uint8_t *body, size_t len, char *detail, size_t n);
-/* Detail of http.no_response. */
-extern const char tls_no_response_detail[];
 
 #endif

@@ -162,10 +162,10 @@ int ws_looks_like_frames(const uint8_t *p, size_t len, int *masked, int *exact)
             return 0;
         if (r == WF_HEADER) {
             const struct ws_frame_hdr *h = &fp.hdr;
-            int op = h->opcode;
-            int known = op <= 2 || (op >= 8 && op <= 10);
-            if (!known || (h->rsv != 0 && h->rsv != 4) || h->nonminimal ||
-                (op >= 8 && (!h->fin || h->len > 125)) || h->len > 0x7FFFFFFF)
+            if (!ws_opcode_is_known(h->opcode) || (h->rsv != 0 && h->rsv != WS_RSV1) ||
+                h->nonminimal ||
+                (ws_opcode_is_control(h->opcode) && (!h->fin || h->len > WS_CONTROL_MAX)) ||
+                h->len > 0x7FFFFFFF)
                 return 0;
             if (frames == 0)
                 *masked = h->masked;

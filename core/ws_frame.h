@@ -23,6 +23,13 @@ enum ws_opcode {
     WS_OP_PONG = 0xA,
 };
 
+/* the RSV bits as ws_frame_hdr.rsv holds them (RFC 6455 §5.2) */
+#define WS_RSV1 4 /* permessage-deflate's "compressed" bit (RFC 7692 §6) */
+#define WS_RSV_ALL 7 /* RSV1 | RSV2 | RSV3 */
+
+/* the largest control frame payload (RFC 6455 §5.5) */
+#define WS_CONTROL_MAX 125
+
 struct ws_frame_hdr {
     uint8_t fin;    /* 0 or 1 */
     uint8_t rsv;    /* RSV1..3 as bits 2..0 (RSV1 = 4) */
@@ -75,6 +82,11 @@ int ws_looks_like_frames(const uint8_t *p, size_t len, int *masked, int *exact);
 static inline int ws_opcode_is_control(uint8_t op)
 {
     return (op & 0x8) != 0;
+}
+/* an opcode RFC 6455 §5.2 defines (the others are reserved: 0x3-0x7, 0xB-0xF) */
+static inline int ws_opcode_is_known(uint8_t op)
+{
+    return op <= WS_OP_BINARY || (op >= WS_OP_CLOSE && op <= WS_OP_PONG);
 }
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "finding.h"
+#include "ws_frame.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" /* RFC 6455 §1.3 */
 
@@ -302,6 +303,43 @@ static const char *pmd_params(const char *p, const char *end, const struct pmd_o
     return problem;
 }
 
+/* The extensions the server accepted: each must have been offered (RFC 6455 §9.1); the
+ * permessage-deflate parameters are judged against the offer (RFC 7692 §7); the RSV bits they
+ * define become allowed. */
+static void check_extensions(const struct ws_http_msg *req, const struct ws_http_msg *resp,
+                             struct ws_handshake_result *r)
+{
+    const char *p = resp->extensions.p, *end = p + resp->extensions.len;
+    int bad = 0;
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *stop = comma ? comma : end;
+        const char *semi = memchr(p, ';', (size_t)(stop - p));
+        struct ws_slice nm = trim(p, (size_t)((semi ? semi : stop) - p));
+        char name[64];
+        size_t n = nm.len < sizeof name - 1 ? nm.len : sizeof name - 1;
+        memcpy(name, nm.p, n);
+        name[n] = 0;
+        if (n) {
+            if (!req->extensions.p || !list_has(req->extensions, name))
+                bad = 1;
+            else if (g_ascii_strcasecmp(name, "permessage-deflate") == 0) {
+                struct pmd_offer offer;
+                pmd_offer_of(req->extensions, &offer);
+                r->pmd_problem = pmd_params(semi, stop, &offer, &r->pmd_params);
+                if (r->pmd_problem) /* a client fails here: not negotiated (PMD-06) */
+                    add(r, F_V_PMD_PARAMS);
+                else
+                    r->pmd = 1, r->rsv_allowed |= WS_RSV1; /* RFC 7692 §6 */
+            } else
+                r->rsv_allowed |= WS_RSV_ALL; /* an extension we do not know: RSV bits not judged */
+        }
+        p = comma ? comma + 1 : end;
+    }
+    if (bad)
+        add(r, F_V_EXTENSION_NOT_OFFERED);
+}
+
 void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg *resp,
                         struct ws_handshake_result *r)
 {
@@ -347,38 +385,8 @@ void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg 
     }
 
     r->extensions = resp->extensions;
-    if (resp->extensions.p) {
-        /* walk the accepted extension names: each must have been offered (RFC 6455 §9.1) */
-        const char *p = resp->extensions.p, *end = p + resp->extensions.len;
-        int bad = 0;
-        while (p < end) {
-            const char *comma = memchr(p, ',', (size_t)(end - p));
-            const char *stop = comma ? comma : end;
-            const char *semi = memchr(p, ';', (size_t)(stop - p));
-            struct ws_slice nm = trim(p, (size_t)((semi ? semi : stop) - p));
-            char name[64];
-            size_t n = nm.len < sizeof name - 1 ? nm.len : sizeof name - 1;
-            memcpy(name, nm.p, n);
-            name[n] = 0;
-            if (n) {
-                if (!req->extensions.p || !list_has(req->extensions, name))
-                    bad = 1;
-                else if (g_ascii_strcasecmp(name, "permessage-deflate") == 0) {
-                    struct pmd_offer offer;
-                    pmd_offer_of(req->extensions, &offer);
-                    r->pmd_problem = pmd_params(semi, stop, &offer, &r->pmd_params);
-                    if (r->pmd_problem) /* a client fails here: not negotiated (PMD-06) */
-                        add(r, F_V_PMD_PARAMS);
-                    else
-                        r->pmd = 1, r->rsv_allowed |= 4; /* RFC 7692 §6: RSV1 */
-                } else
-                    r->rsv_allowed |= 7; /* an extension we do not know: RSV bits not judged */
-            }
-            p = comma ? comma + 1 : end;
-        }
-        if (bad)
-            add(r, F_V_EXTENSION_NOT_OFFERED);
-    }
+    if (resp->extensions.p)
+        check_extensions(req, resp, r);
 }
 
 void ws_handshake_detail(int finding, const struct ws_http_msg *req, const struct ws_http_msg *resp,
@@ -393,5 +401,25 @@ void ws_handshake_detail(int finding, const struct ws_http_msg *req, const struc
         char want[29];
         ws_accept_for_key(req->key.p, req->key.len, want);
         snprintf(out, n, "expected %s", want);
+    }
+}
+
+int ws_upgrade_judge(struct ws_upgrade *u, const uint8_t *req, size_t req_len, const uint8_t *resp,
+                     size_t resp_len)
+{
+    ws_http_parse(req, req_len, 0, &u->req);
+    if (ws_http_parse(resp, resp_len, 1, &u->resp) < 0)
+        return -1;
+    ws_handshake_check(&u->req, &u->resp, &u->res);
+    return 0;
+}
+
+void ws_upgrade_findings(const struct ws_upgrade *u, ws_upgrade_finding_fn fn, void *ctx)
+{
+    for (unsigned i = 0; i < u->res.n_findings; i++) {
+        int id = u->res.findings[i];
+        char detail[160];
+        ws_handshake_detail(id, &u->req, &u->resp, &u->res, detail, sizeof detail);
+        fn(ctx, id, id == F_V_BAD_REQUEST || id == F_V_BAD_KEY, detail);
     }
 }

@@ -67,6 +67,20 @@ void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg 
  * permessage-deflate parameters); empty when the finding needs none. */
 void ws_handshake_detail(int finding, const struct ws_http_msg *req, const struct ws_http_msg *resp,
                          const struct ws_handshake_result *res, char *out, size_t n);
+/* An Upgrade exchange, parsed and judged together: what both front ends do once the response's
+ * header block is complete. */
+struct ws_upgrade {
+    struct ws_http_msg req, resp;
+    struct ws_handshake_result res;
+};
+/* Parse both header blocks and judge them. -1 (nothing judged) when the response is not an
+ * HTTP/1.x message. */
+int ws_upgrade_judge(struct ws_upgrade *u, const uint8_t *req, size_t req_len, const uint8_t *resp,
+                     size_t resp_len);
+/* Each finding of the judgement, in order, with its detail; in_request: the request's packet
+ * carries it (a malformed request or key), else the response's. */
+typedef void (*ws_upgrade_finding_fn)(void *ctx, int finding, int in_request, const char *detail);
+void ws_upgrade_findings(const struct ws_upgrade *u, ws_upgrade_finding_fn fn, void *ctx);
 /* base64(SHA-1(key ‖ GUID)) into out (29 bytes incl. NUL). key is trimmed of spaces first. */
 void ws_accept_for_key(const char *key, size_t key_len, char out[29]);
 

@@ -107,11 +107,6 @@ size_t ws_session_heap(const struct ws_session *s)
     return n;
 }
 
-const char *ws_dir_sender(int dir)
-{
-    return dir == WS_C2S ? "client" : "server";
-}
-
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
 {
     s->d[WS_C2S].off = s->d[WS_C2S].start_off = c2s_off;
@@ -120,12 +115,83 @@ void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off)
 
 /* ---- frames ---- */
 
+/* A control frame's header: short, unfragmented, not after this side's Close (§5.5) */
+static void check_control(struct ws_session *s, int dir, const struct ws_frame_hdr *h, uint64_t pkt)
+{
+    struct ws_dir *d = &s->d[dir];
+    char buf[160];
+    if (h->len > WS_CONTROL_MAX) {
+        snprintf(buf, sizeof buf, "%s with %llu bytes", ws_opcode_name(h->opcode),
+                 (unsigned long long)h->len);
+        emit_finding(s, dir, pkt, F_V_CONTROL_TOO_LONG, buf);
+    }
+    if (!h->fin)
+        emit_finding(s, dir, pkt, F_V_CONTROL_FRAGMENTED, ws_opcode_name(h->opcode));
+    if (d->close_sent) {
+        snprintf(buf, sizeof buf, "%s after this endpoint's Close", ws_opcode_name(h->opcode));
+        emit_finding(s, dir, pkt, F_W_CONTROL_AFTER_CLOSE, buf);
+    }
+    d->ctrl_len = 0;
+    d->ctrl_gap = 0;
+}
+
+/* The first frame of a data message: its record in the history (for the 1003 annotation),
+ * its UTF-8 check, hash and inflation set up. */
+static void start_message(struct ws_session *s, struct ws_dir *d, const struct ws_frame_hdr *h,
+                          uint64_t pkt)
+{
+    int compressed = s->pmd && (h->rsv & WS_RSV1);
+    struct ws_msg_rec *m = &d->hist[d->hist_count % WS_HISTORY];
+    utf8_init(&d->text);
+    d->preview_len = 0;
+    if (s->hash_messages) {
+        if (!d->sha1)
+            d->sha1 = g_checksum_new(G_CHECKSUM_SHA1);
+        else
+            g_checksum_reset(d->sha1);
+    }
+    d->infl_msg = compressed && !d->infl_dead;
+    /* text is checked as UTF-8, after inflation when compressed */
+    d->text_check = h->opcode == WS_OP_TEXT && (!compressed || d->infl_msg);
+    d->text_pkt = pkt;
+    m->hdr_end = d->frame_off + h->hdr_len;
+    m->pkt = pkt;
+    m->size = 0;
+    m->opcode = h->opcode;
+    m->complete = 0;
+    m->compressed = (uint8_t)compressed;
+    m->inflated = 0;
+    d->hist_count++;
+    d->msgs++;
+    d->in_msg = 1;
+}
+
+/* A data frame's header (text, binary, continuation, reserved non-control opcodes): not after
+ * this side's Close, and in a sequence of fragments that makes messages (§5.4) */
+static void check_data(struct ws_session *s, int dir, const struct ws_frame_hdr *h, uint64_t pkt)
+{
+    struct ws_dir *d = &s->d[dir];
+    char buf[160];
+    if (d->close_sent) /* RFC 6455 §5.5.1 */
+        emit_finding(s, dir, pkt, F_V_DATA_AFTER_CLOSE, ws_opcode_name(h->opcode));
+    if (h->opcode == WS_OP_CONT) {
+        if (!d->in_msg) /* RFC 6455 §5.4 */
+            emit_finding(s, dir, pkt, F_V_CONTINUATION_WITHOUT_START, "");
+        return;
+    }
+    if (d->in_msg) { /* RFC 6455 §5.4: fragments of messages MUST NOT be interleaved */
+        snprintf(buf, sizeof buf, "%s frame while a fragmented message is open",
+                 ws_opcode_name(h->opcode));
+        emit_finding(s, dir, pkt, F_V_INTERLEAVED_DATA, buf);
+    }
+    start_message(s, d, h, pkt);
+}
+
 static void check_header(struct ws_session *s, int dir)
 {
     struct ws_dir *d = &s->d[dir];
     const struct ws_frame_hdr *h = &d->fp.hdr;
     uint64_t pkt = d->frame_pkt;
-    int control = ws_opcode_is_control(h->opcode);
     char buf[160];
 
     if (dir == WS_C2S && !h->masked) /* RFC 6455 §5.1 */
@@ -135,14 +201,14 @@ static void check_header(struct ws_session *s, int dir)
 
     /* RFC 6455 §5.2; RFC 7692 §6: RSV1 only on the first frame of a data message */
     int allowed = s->rsv_allowed;
-    if (s->pmd && (control || h->opcode == WS_OP_CONT))
-        allowed &= ~4;
+    if (s->pmd && (ws_opcode_is_control(h->opcode) || h->opcode == WS_OP_CONT))
+        allowed &= ~WS_RSV1;
     if (h->rsv & ~allowed) {
         snprintf(buf, sizeof buf, "RSV bits %d%d%d on a %s frame", (h->rsv >> 2) & 1,
                  (h->rsv >> 1) & 1, h->rsv & 1, ws_opcode_name(h->opcode));
         emit_finding(s, dir, pkt, F_V_RSV_BITS, buf);
     }
-    if ((h->opcode >= 3 && h->opcode <= 7) || h->opcode >= 0xB) {
+    if (!ws_opcode_is_known(h->opcode)) {
         snprintf(buf, sizeof buf, "opcode 0x%x", h->opcode);
         emit_finding(s, dir, pkt, F_V_RESERVED_OPCODE, buf);
     }
@@ -151,61 +217,10 @@ static void check_header(struct ws_session *s, int dir)
                  h->hdr_len - (h->masked ? 4 : 0) == 4 ? 2 : 8);
         emit_finding(s, dir, pkt, F_V_NONMINIMAL_LENGTH, buf);
     }
-    if (control) {
-        if (h->len > 125) { /* RFC 6455 §5.5 */
-            snprintf(buf, sizeof buf, "%s with %llu bytes", ws_opcode_name(h->opcode),
-                     (unsigned long long)h->len);
-            emit_finding(s, dir, pkt, F_V_CONTROL_TOO_LONG, buf);
-        }
-        if (!h->fin)
-            emit_finding(s, dir, pkt, F_V_CONTROL_FRAGMENTED, ws_opcode_name(h->opcode));
-        if (d->close_sent) {
-            snprintf(buf, sizeof buf, "%s after this endpoint's Close", ws_opcode_name(h->opcode));
-            emit_finding(s, dir, pkt, F_W_CONTROL_AFTER_CLOSE, buf);
-        }
-        d->ctrl_len = 0;
-        d->ctrl_gap = 0;
-        return;
-    }
-
-    /* data frames: text, binary, continuation, and reserved non-control opcodes */
-    if (d->close_sent) /* RFC 6455 §5.5.1 */
-        emit_finding(s, dir, pkt, F_V_DATA_AFTER_CLOSE, ws_opcode_name(h->opcode));
-    if (h->opcode == WS_OP_CONT) {
-        if (!d->in_msg) { /* RFC 6455 §5.4 */
-            emit_finding(s, dir, pkt, F_V_CONTINUATION_WITHOUT_START, "");
-            return;
-        }
-    } else {
-        if (d->in_msg) { /* RFC 6455 §5.4: fragments of messages MUST NOT be interleaved */
-            snprintf(buf, sizeof buf, "%s frame while a fragmented message is open",
-                     ws_opcode_name(h->opcode));
-            emit_finding(s, dir, pkt, F_V_INTERLEAVED_DATA, buf);
-        }
-        struct ws_msg_rec *m = &d->hist[d->hist_count % WS_HISTORY];
-        utf8_init(&d->text);
-        d->preview_len = 0;
-        if (s->hash_messages) {
-            if (!d->sha1)
-                d->sha1 = g_checksum_new(G_CHECKSUM_SHA1);
-            else
-                g_checksum_reset(d->sha1);
-        }
-        d->infl_msg = s->pmd && (h->rsv & 4) && !d->infl_dead;
-        /* text is checked as UTF-8, after inflation when compressed */
-        d->text_check = h->opcode == WS_OP_TEXT && (!(s->pmd && (h->rsv & 4)) || d->infl_msg);
-        d->text_pkt = pkt;
-        m->hdr_end = d->frame_off + h->hdr_len;
-        m->pkt = pkt;
-        m->size = 0;
-        m->opcode = h->opcode;
-        m->complete = 0;
-        m->compressed = s->pmd && (h->rsv & 4);
-        m->inflated = 0;
-        d->hist_count++;
-        d->msgs++;
-        d->in_msg = 1;
-    }
+    if (ws_opcode_is_control(h->opcode))
+        check_control(s, dir, h, pkt);
+    else
+        check_data(s, dir, h, pkt);
 }
 
 static struct ws_msg_rec *current_msg(struct ws_dir *d)
@@ -279,7 +294,7 @@ static void inflate_failed(struct ws_session *s, int dir, int r, uint64_t pkt)
              r == WS_INFL_CAP     ? "a message inflates beyond 64 MiB (decompression bomb?)"
              : r == WS_INFL_ERROR ? "the compressed stream is corrupt"
                                   : "out of memory for the inflater",
-             ws_dir_sender(dir));
+             wsa_side(dir));
     emit_finding(s, dir, pkt, F_D_INFLATE_STOPPED, buf);
     d->infl_dead = 1;
     d->infl_msg = 0;
@@ -335,7 +350,7 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
 
     if (h->len == 1) { /* RFC 6455 §5.5.1: a body starts with a 2-byte code */
         frame_finding(s, dir, F_CLOSE_BAD_PAYLOAD, "close payload of 1 byte");
-    } else if (h->len > 125) {
+    } else if (h->len > WS_CONTROL_MAX) {
         snprintf(buf, sizeof buf, "close payload of %llu bytes (max 125)",
                  (unsigned long long)h->len);
         frame_finding(s, dir, F_CLOSE_BAD_PAYLOAD, buf);
@@ -344,7 +359,7 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
         struct utf8_state u;
         utf8_init(&u);
         if (utf8_feed(&u, ev->reason, ev->reason_len) < 0 ||
-            (h->len <= 125 && utf8_finish(&u) != 0)) { /* RFC 6455 §5.5.1, §8.1 */
+            (h->len <= WS_CONTROL_MAX && utf8_finish(&u) != 0)) { /* RFC 6455 §5.5.1, §8.1 */
             snprintf(buf, sizeof buf, "close reason is not valid UTF-8 (byte %llu of the reason)",
                      (unsigned long long)(u.failed ? u.bad_at : ev->reason_len));
             frame_finding(s, dir, F_CLOSE_BAD_PAYLOAD, buf);
@@ -352,7 +367,7 @@ static void on_close(struct ws_session *s, int dir, struct ws_event *ev)
         const struct ws_close_info *ci = ev->code_info;
         if (ci->finding >= 0) {
             snprintf(buf, sizeof buf, "code %u (%s) sent by the %s", ev->code, ci->name,
-                     ws_dir_sender(dir));
+                     wsa_side(dir));
             frame_finding(s, dir, (enum wsa_finding_id)ci->finding, buf);
         }
         if (ev->code == 1003 && !d->close_sent) {
@@ -422,6 +437,48 @@ static void ping_pong(struct ws_session *s, int dir)
     peer->pings = 0;
 }
 
+/* The last frame of a data message ended: the message is complete, inflated to its end,
+ * reported (WS_EV_MESSAGE), and its text checked to its last byte. */
+static void message_end(struct ws_session *s, int dir, uint64_t pkt_end)
+{
+    struct ws_dir *d = &s->d[dir];
+    struct ws_msg_rec *m = current_msg(d);
+    if (m)
+        m->complete = 1;
+    if (m && d->infl_msg)
+        inflate_end(s, dir);
+    if (m) {
+        int hashed = d->sha1 && (!m->compressed || !d->infl_dead);
+        struct ws_message msg = {m->opcode,
+                                 m->pkt,
+                                 m->size,
+                                 m->compressed,
+                                 m->compressed && !d->infl_dead,
+                                 1,
+                                 m->inflated,
+                                 d->preview,
+                                 d->preview_len,
+                                 hashed ? g_checksum_get_string(d->sha1) : NULL};
+        struct ws_event mev;
+        memset(&mev, 0, sizeof mev);
+        mev.type = WS_EV_MESSAGE;
+        mev.dir = dir;
+        mev.pkt = m->pkt;
+        mev.pkt_end = pkt_end;
+        mev.msg = &msg;
+        s->cb(s->cb_ctx, &mev);
+    }
+    if (m && d->text_check && utf8_finish(&d->text) != 0) {
+        char buf[160];
+        snprintf(buf, sizeof buf,
+                 "the text message that started in packet %llu ends inside a UTF-8 sequence",
+                 (unsigned long long)d->text_pkt);
+        emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
+    }
+    d->text_check = 0;
+    d->in_msg = 0;
+}
+
 static void frame_end(struct ws_session *s, int dir, int complete)
 {
     struct ws_dir *d = &s->d[dir];
@@ -449,43 +506,8 @@ static void frame_end(struct ws_session *s, int dir, int complete)
         ping_pong(s, dir);
     if (!ws_opcode_is_control(h->opcode) && current_msg(d))
         current_msg(d)->pkt_end = ev.pkt_end;
-    if (!ws_opcode_is_control(h->opcode) && h->fin && complete) {
-        struct ws_msg_rec *m = current_msg(d);
-        if (m)
-            m->complete = 1;
-        if (m && d->infl_msg)
-            inflate_end(s, dir);
-        if (m) {
-            int hashed = d->sha1 && (!m->compressed || !d->infl_dead);
-            struct ws_message msg = {m->opcode,
-                                     m->pkt,
-                                     m->size,
-                                     m->compressed,
-                                     m->compressed && !d->infl_dead,
-                                     1,
-                                     m->inflated,
-                                     d->preview,
-                                     d->preview_len,
-                                     hashed ? g_checksum_get_string(d->sha1) : NULL};
-            struct ws_event mev;
-            memset(&mev, 0, sizeof mev);
-            mev.type = WS_EV_MESSAGE;
-            mev.dir = dir;
-            mev.pkt = m->pkt;
-            mev.pkt_end = ev.pkt_end;
-            mev.msg = &msg;
-            s->cb(s->cb_ctx, &mev);
-        }
-        if (m && d->text_check && utf8_finish(&d->text) != 0) {
-            char buf[160];
-            snprintf(buf, sizeof buf,
-                     "the text message that started in packet %llu ends inside a UTF-8 sequence",
-                     (unsigned long long)d->text_pkt);
-            emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
-        }
-        d->text_check = 0;
-        d->in_msg = 0;
-    }
+    if (!ws_opcode_is_control(h->opcode) && h->fin && complete)
+        message_end(s, dir, ev.pkt_end);
 }
 
 static void stop_dir(struct ws_session *s, int dir, uint64_t pkt, const char *why)
@@ -498,6 +520,38 @@ static void stop_dir(struct ws_session *s, int dir, uint64_t pkt, const char *wh
     flush_held(s, dir, 0); /* the open frame will never end */
     d->frame_started = 0;
     send_finding(s, dir, pkt, pkt, F_D_DIRECTION_STOPPED, why);
+}
+
+/* A piece of a frame's payload: a control frame's is kept (unmasked, up to 125 bytes) for when
+ * it ends; a data message's is counted, previewed, inflated and checked as UTF-8 as it comes. */
+static void payload_chunk(struct ws_session *s, int dir, const uint8_t *chunk, size_t chunk_len)
+{
+    struct ws_dir *d = &s->d[dir];
+    const struct ws_frame_hdr *h = &d->fp.hdr;
+    uint64_t pos = d->fp.done - chunk_len; /* the chunk's offset in the payload */
+    if (ws_opcode_is_control(h->opcode)) {
+        for (size_t i = 0; i < chunk_len && pos + i < sizeof d->ctrl; i++)
+            d->ctrl[pos + i] = (uint8_t)(chunk[i] ^ h->mask[(pos + i) & 3]);
+        uint64_t kept = d->fp.done < sizeof d->ctrl ? d->fp.done : sizeof d->ctrl;
+        d->ctrl_len = (uint8_t)kept;
+        return;
+    }
+    struct ws_msg_rec *m = current_msg(d);
+    if (!m)
+        return;
+    m->size += chunk_len;
+    if (!m->compressed)
+        keep_preview(d, chunk, chunk_len, h->mask, pos);
+    if (d->infl_msg) {
+        inflate_chunk(s, dir, chunk, chunk_len, pos);
+    } else if (d->text_check &&
+               utf8_feed_masked(&d->text, chunk, chunk_len, h->mask, pos) < 0) {
+        char buf[160];
+        d->text_check = 0;
+        snprintf(buf, sizeof buf, "byte %llu of the text message that started in packet %llu",
+                 (unsigned long long)d->text.bad_at, (unsigned long long)d->text_pkt);
+        emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
+    }
 }
 
 static void feed_bytes(struct ws_session *s, int dir, const uint8_t *data, size_t len,
@@ -557,35 +611,7 @@ static void feed_bytes(struct ws_session *s, int dir, const uint8_t *data, size_
         if (r == WF_HEADER) {
             check_header(s, dir);
         } else if (r == WF_PAYLOAD) {
-            const struct ws_frame_hdr *h = &d->fp.hdr;
-            if (ws_opcode_is_control(h->opcode)) {
-                /* keep the unmasked control payload (≤125 bytes are kept) */
-                uint64_t pos = d->fp.done - chunk_len;
-                for (size_t i = 0; i < chunk_len && pos + i < sizeof d->ctrl; i++)
-                    d->ctrl[pos + i] = (uint8_t)(chunk[i] ^ h->mask[(pos + i) & 3]);
-                uint64_t kept = d->fp.done < sizeof d->ctrl ? d->fp.done : sizeof d->ctrl;
-                d->ctrl_len = (uint8_t)kept;
-            } else {
-                struct ws_msg_rec *m = current_msg(d);
-                if (m)
-                    m->size += chunk_len;
-                if (m && !m->compressed)
-                    keep_preview(d, chunk, chunk_len, h->mask, d->fp.done - chunk_len);
-                if (m && d->infl_msg) {
-                    inflate_chunk(s, dir, chunk, chunk_len, d->fp.done - chunk_len);
-                } else if (m && d->text_check) {
-                    if (utf8_feed_masked(&d->text, chunk, chunk_len, h->mask,
-                                         d->fp.done - chunk_len) < 0) {
-                        char buf[160];
-                        d->text_check = 0;
-                        snprintf(buf, sizeof buf,
-                                 "byte %llu of the text message that started in packet %llu",
-                                 (unsigned long long)d->text.bad_at,
-                                 (unsigned long long)d->text_pkt);
-                        emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
-                    }
-                }
-            }
+            payload_chunk(s, dir, chunk, chunk_len);
         } else if (r == WF_FRAME_END) {
             frame_end(s, dir, 1);
         }
@@ -716,10 +742,10 @@ static void in_flight(const struct ws_session *s, int dir, char *out, size_t n)
     out[0] = 0;
     if (d->cut_left)
         snprintf(out, n, "; the %s's %s frame of %llu bytes was cut short, %llu bytes missing",
-                 ws_dir_sender(dir), ws_opcode_name(d->fp.hdr.opcode),
+                 wsa_side(dir), ws_opcode_name(d->fp.hdr.opcode),
                  (unsigned long long)d->fp.hdr.len, (unsigned long long)d->cut_left);
     else if (m && !m->complete && d->in_msg)
-        snprintf(out, n, "; the %s was sending a %s message, %llu bytes sent", ws_dir_sender(dir),
+        snprintf(out, n, "; the %s was sending a %s message, %llu bytes sent", wsa_side(dir),
                  ws_opcode_name(m->opcode), (unsigned long long)m->size);
 }
 
@@ -748,7 +774,7 @@ static void report_status(struct ws_session *s, int by_tcp, uint64_t pkt)
         char buf[480], f0[160], f1[160];
         in_flight(s, WS_C2S, f0, sizeof f0);
         in_flight(s, WS_S2C, f1, sizeof f1);
-        snprintf(buf, sizeof buf, "the %s %s the connection%s%s%s", ws_dir_sender(s->first_end),
+        snprintf(buf, sizeof buf, "the %s %s the connection%s%s%s", wsa_side(s->first_end),
                  st.how == WS_END_RST ? "reset (RST)" : "closed (FIN)",
                  s->d[0].close_sent || s->d[1].close_sent ? " before the closing handshake ended"
                                                           : " without a Close frame",
@@ -796,6 +822,15 @@ const char *ws_unsup_status_name(int status)
         return "reply";
     }
     return "?";
+}
+
+void ws_session_init_upgraded(struct ws_session *s, const struct ws_handshake_result *res,
+                              ws_event_fn cb, void *ctx, uint64_t c2s_off, uint64_t s2c_off)
+{
+    ws_session_init(s, res->rsv_allowed, res->pmd, cb, ctx);
+    if (res->pmd)
+        ws_session_set_pmd(s, &res->pmd_params);
+    ws_session_start(s, c2s_off, s2c_off);
 }
 
 void ws_session_init_midstream(struct ws_session *s, ws_event_fn cb, void *ctx)

@@ -196,13 +196,10 @@ struct ws_session {
     int first_end;         /* direction whose TCP end came first (FIN/RST), or -1 */
 };
 
-/* "client" for WS_C2S, "server" for WS_S2C: who sent the bytes of a direction */
-const char *ws_dir_sender(int dir);
 /* "observed", "none_observed", "unknown" or "reply": the 1003 annotation's status, as the JSON
  * Lines and Wireshark's wsaudit.unsupported.status name it */
 const char *ws_unsup_status_name(int status);
 
-#define WS_RSV_ALL 7 /* RSV1 | RSV2 | RSV3, as ws_frame_hdr.rsv holds them */
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx);
 /* The negotiated permessage-deflate parameters (default: 15-bit windows, context takeover). */
 void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p);
@@ -214,6 +211,10 @@ void ws_session_free(struct ws_session *s);
 size_t ws_session_heap(const struct ws_session *s);
 /* Stream offsets at which WebSocket data starts in each direction. */
 void ws_session_start(struct ws_session *s, uint64_t c2s_off, uint64_t s2c_off);
+/* A session for an upgrade that succeeded (res->upgraded): the RSV bits and permessage-deflate
+ * parameters it negotiated, frames starting at these stream offsets. */
+void ws_session_init_upgraded(struct ws_session *s, const struct ws_handshake_result *res,
+                              ws_event_fn cb, void *ctx, uint64_t c2s_off, uint64_t s2c_off);
 /* A session for frames found without their handshake (mid-stream, or Wireshark's Decode As):
  * the extensions are unknown, so every RSV bit is allowed and nothing is inflated; started at
  * offset 0 both ways. */

@@ -31,6 +31,12 @@ static void add_finding(struct wa_conn *c, int id, const char *detail, uint32_t 
     add_item(c->frame, &it);
 }
 
+static void handshake_finding(void *ctx, int id, int in_request, const char *detail)
+{
+    struct wa_conn *c = ctx;
+    add_finding(c, id, detail, in_request ? c->req_frame : c->resp_frame);
+}
+
 static void on_ws_event(void *ctx, const struct ws_event *ev)
 {
     struct wa_conn *c = ctx;
@@ -94,15 +100,15 @@ static void on_tls_event(void *ctx, const struct tls_event *ev)
     } else {
         char v[64], b[24];
         const struct tls_session *s = ev->s;
-        tls_hello_versions(&s->ch, v, sizeof v);
+        tls_hello_versions(&s->hs.ch, v, sizeof v);
         it.kind = WA_TLS;
-        it.tls_outcome = (uint8_t)s->outcome;
+        it.tls_outcome = (uint8_t)s->hs.outcome;
         it.text = wmem_strdup_printf(
             wmem_file_scope(), "client offers %s%s%s%s; server chose %s; handshake %s",
-            s->ch.has_sv ? "" : "up to ", v, s->ch.has_sni ? ", SNI " : "",
-            s->ch.has_sni ? s->ch.sni : "",
-            s->sh.seen ? tls_version_name(s->version, b, sizeof b) : "(no ServerHello)",
-            tls_outcome_name(s->outcome));
+            s->hs.ch.has_sv ? "" : "up to ", v, s->hs.ch.has_sni ? ", SNI " : "",
+            s->hs.ch.has_sni ? s->hs.ch.sni : "",
+            s->hs.sh.seen ? tls_version_name(s->hs.version, b, sizeof b) : "(no ServerHello)",
+            tls_outcome_name(s->hs.outcome));
     }
     add_item(c->frame, &it);
 }
@@ -175,27 +181,19 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
                 c->kind = CK_WEBSOCKET;
             }
         } else if (c->req && !c->ws_started && !is_client(c, pinfo)) {
-            struct ws_http_msg req, resp;
-            struct ws_handshake_result res;
-            ws_http_parse(c->req, c->req_len, 0, &req);
-            if (ws_http_parse(p, hend, 1, &resp) < 0)
+            struct ws_upgrade u;
+            if (ws_upgrade_judge(&u, c->req, c->req_len, p, hend) < 0)
                 continue;
-            ws_handshake_check(&req, &resp, &res);
-            for (unsigned k = 0; k < res.n_findings; k++) {
-                char detail[160];
-                int id = res.findings[k];
-                ws_handshake_detail(id, &req, &resp, &res, detail, sizeof detail);
-                add_finding(c, id, detail,
-                            id == F_V_BAD_REQUEST || id == F_V_BAD_KEY ? c->req_frame : pinfo->num);
-            }
-            if (!res.upgraded) {
+            c->resp_frame = pinfo->num;
+            ws_upgrade_findings(&u, handshake_finding, c);
+            if (!u.res.upgraded) {
                 /* the refusal's body (Wireshark's http.file_data) may say the port speaks TLS */
                 GPtrArray *body = finfos(tree, &f_http_body);
                 field_info *b = body && body->len ? g_ptr_array_index(body, 0) : NULL;
                 char detail[256];
                 if (b && b->ds_tvb && b->length > 0) {
                     guint blen = MIN((guint)b->length, TLS_REFUSAL_BODY_MAX);
-                    if (tls_refusal_says_tls(resp.status, tvb_get_ptr(b->ds_tvb, b->start, (gint)blen),
+                    if (tls_refusal_says_tls(u.resp.status, tvb_get_ptr(b->ds_tvb, b->start, (gint)blen),
                                              blen, detail, sizeof detail))
                         add_finding(c, F_TLS_PLAINTEXT_TO_TLS, detail, pinfo->num);
                 }
@@ -204,12 +202,10 @@ static void http_items(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
                 continue;
             }
             c->ws_started = 1;
-            ws_session_init(&c->ws, res.rsv_allowed, res.pmd, on_ws_event, c);
-            if (res.pmd)
-                ws_session_set_pmd(&c->ws, &res.pmd_params);
-            ws_session_start(&c->ws, c->req_end,
-                             c->kind == CK_TLS ? 0
-                                          : end_offset(c, pinfo, tree, fi) - ((size_t)fi->length - hend));
+            ws_session_init_upgraded(&c->ws, &u.res, on_ws_event, c, c->req_end,
+                                     c->kind == CK_TLS ? 0
+                                                       : end_offset(c, pinfo, tree, fi) -
+                                                             ((size_t)fi->length - hend));
         }
     }
 }
@@ -314,7 +310,7 @@ static void tls_records(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
             continue;
         const guint8 *p = tvb_get_ptr(fi->ds_tvb, fi->start, fi->length);
         guint type = p[0], len = (guint)(p[3] << 8 | p[4]);
-        if (next_alert < nalerts && type == 21 && len == 2) {
+        if (next_alert < nalerts && type == TLS_REC_ALERT && len == 2) {
             next_alert++; /* a plaintext alert: the core reads it itself */
         } else if (next_alert < nalerts &&
                    ((type == 23 && (len == 19 || len == 11)) || (type == 21 && len != 2))) {

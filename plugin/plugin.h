@@ -89,7 +89,7 @@ struct wa_conn {
     enum conn_kind kind;
     uint8_t *req;
     size_t req_len;
-    uint32_t req_frame;
+    uint32_t req_frame, resp_frame; /* the Upgrade request, and its answer */
     uint64_t req_end;
     int ws_started;
     struct ws_session ws;

@@ -308,7 +308,7 @@ static void status_tree(proto_tree *t, tvbuff_t *tvb, const struct wa_item *it)
     proto_tree *st = proto_item_add_subtree(si, ett_finding);
     for (int side = 0; side < 2; side++) {
         int hf = side ? hf_server_saw : hf_client_saw;
-        const char *who = side ? "server" : "client";
+        const char *who = wsa_side(side);
         if (it->saw[side] >= 0) {
             const struct ws_close_info *ci = ws_close_lookup((uint16_t)it->saw[side]);
             gen(proto_tree_add_uint_format_value(st, hf, tvb, 0, 0, (guint32)it->saw[side],
@@ -322,10 +322,80 @@ static void status_tree(proto_tree *t, tvbuff_t *tvb, const struct wa_item *it)
     gen(proto_tree_add_boolean(st, hf_closing_handshake, tvb, 0, 0, it->handshake_complete));
     if (it->ended_by >= 0) {
         gen(proto_tree_add_string(st, hf_ended_by, tvb, 0, 0,
-                              it->ended_by == WS_C2S ? "client" : "server"));
+                              wsa_side(it->ended_by)));
         gen(proto_tree_add_uint(st, hf_ended_frame, tvb, 0, 0, it->ref_frame));
     }
     gen(proto_tree_add_string(st, hf_end_how, tvb, 0, 0, how[it->how < 3 ? it->how : 0]));
+}
+
+/* A Close frame's code; its own bytes are highlighted when the Close is in this packet (the
+ * index-th Close of the packet in Wireshark's tree). */
+static void show_close(proto_tree *t, proto_tree *tree, tvbuff_t *tvb, const struct wa_item *it,
+                       guint index)
+{
+    const struct ws_close_info *ci = ws_close_lookup(it->code);
+    tvbuff_t *ds = NULL;
+    gint at = 0;
+    if (close_code_bytes(tree, index, &ds, &at))
+        proto_tree_add_uint_format_value(t, hf_close_code, ds, at, 2, it->code, "%u (%s)", it->code,
+                                         ci->name);
+    else
+        gen(proto_tree_add_uint_format_value(t, hf_close_code, tvb, 0, 0, it->code, "%u (%s)",
+                                             it->code, ci->name));
+    gen(proto_tree_add_string(t, hf_close_class, tvb, 0, 0, ws_close_class_name(ci->cls)));
+    if (ci->finding == F_CLOSE_RESERVED_CODE || ci->finding == F_CLOSE_INVALID_CODE)
+        gen(proto_tree_add_boolean(t, hf_close_illegal, tvb, 0, 0, TRUE));
+    if (it->text)
+        add_text(t, hf_close_reason, tvb, it->text);
+}
+
+static void show_alert(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const struct wa_item *it)
+{
+    int readable = it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED;
+    const char *name = readable ? tls_alert_lookup(it->alert_desc)->name
+                                : val_to_str_const(it->alert_kind, alert_kind_vals, "?");
+    proto_item *ai;
+    if (readable)
+        ai = gen(proto_tree_add_uint_format_value(t, hf_tls_alert, tvb, 0, 0, it->alert_desc,
+                                                  "%s (%u)", name, it->alert_desc));
+    else
+        ai = gen(proto_tree_add_string(t, hf_tls_alert_kind, tvb, 0, 0, name));
+    proto_item_append_text(ai, " from the %s", wsa_side(it->alert_sender));
+    gen(proto_tree_add_string(t, hf_tls_alert_sender, tvb, 0, 0,
+                              wsa_side(it->alert_sender)));
+    if (it->ref_frame != pinfo->num)
+        gen(proto_tree_add_uint(t, hf_ref_frame, tvb, 0, 0, it->ref_frame));
+    col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: TLS alert %s]", name);
+}
+
+/* A finding, with the 1003 annotation's offending message or the packet it refers to. */
+static void show_finding(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const struct wa_item *it,
+                         int close_code)
+{
+    const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)it->finding);
+    proto_tree *ft;
+    finding_tree(t, tvb, pinfo, it, close_code, &ft);
+    if (it->unsup_status) {
+        /* the message, when one was found (also for "unknown": the last one seen) */
+        if (it->unsup_status == WS_UNSUP_OBSERVED + 1 ||
+            (it->unsup_status == WS_UNSUP_UNKNOWN + 1 && it->ref_frame)) {
+            gen(proto_tree_add_uint_format_value(
+                ft, hf_unsup_opcode, tvb, 0, 0, it->opcode, "%s (%u)",
+                val_to_str_const(it->opcode, ws_opcode_vals, "Reserved"), it->opcode));
+            gen(proto_tree_add_uint(ft, hf_unsup_frame, tvb, 0, 0, it->ref_frame));
+        }
+        /* (unsup_status is the core's status + 1, 0 meaning none) */
+        gen(proto_tree_add_string(ft, hf_unsup_status, tvb, 0, 0,
+                                  ws_unsup_status_name(it->unsup_status - 1)));
+    } else if (it->ref_frame && it->ref_frame != pinfo->num) {
+        gen(proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame));
+    }
+    if (it->ref_end > it->ref_frame && it->unsup_status != WS_UNSUP_REPLY + 1)
+        /* a frame (or the 1003's offending message) spread over packets: where it ended */
+        gen(proto_tree_add_uint(ft, hf_ref_end, tvb, 0, 0, it->ref_end));
+    if (it->finding == F_TLS_HANDSHAKE_FAILURE)
+        gen(proto_tree_add_boolean(ft, hf_tls_failed, tvb, 0, 0, TRUE));
+    col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: %s]", fi->id);
 }
 
 static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -342,72 +412,27 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     int close_code = -1; /* the code of this packet's Close, for the findings about it */
     for (guint i = 0; i < n; i++) {
         const struct wa_item *it = wmem_array_index(a, i);
-        if (it->kind == WA_CLOSE && it->has_code) {
-            const struct ws_close_info *ci = ws_close_lookup(it->code);
-            close_code = it->code;
-            /* the code's own bytes are highlighted when the Close is in this packet */
-            tvbuff_t *ds = NULL;
-            gint at = 0;
-            if (close_code_bytes(tree, closes_seen++, &ds, &at))
-                proto_tree_add_uint_format_value(t, hf_close_code, ds, at, 2, it->code, "%u (%s)",
-                                                 it->code, ci->name);
-            else
-                gen(proto_tree_add_uint_format_value(t, hf_close_code, tvb, 0, 0, it->code,
-                                                     "%u (%s)", it->code, ci->name));
-            gen(proto_tree_add_string(t, hf_close_class, tvb, 0, 0, ws_close_class_name(ci->cls)));
-            if (ci->finding == F_CLOSE_RESERVED_CODE || ci->finding == F_CLOSE_INVALID_CODE)
-                gen(proto_tree_add_boolean(t, hf_close_illegal, tvb, 0, 0, TRUE));
-            if (it->text)
-                add_text(t, hf_close_reason, tvb, it->text);
-        } else if (it->kind == WA_ALERT) {
-            proto_item *ai;
-            if (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
-                ai = gen(proto_tree_add_uint_format_value(
-                    t, hf_tls_alert, tvb, 0, 0, it->alert_desc, "%s (%u)",
-                    tls_alert_lookup(it->alert_desc)->name, it->alert_desc));
-            else
-                ai = gen(proto_tree_add_string(t, hf_tls_alert_kind, tvb, 0, 0,
-                                           val_to_str_const(it->alert_kind, alert_kind_vals, "?")));
-            proto_item_append_text(ai, " from the %s", it->alert_sender ? "server" : "client");
-            gen(proto_tree_add_string(t, hf_tls_alert_sender, tvb, 0, 0,
-                                  it->alert_sender ? "server" : "client"));
-            if (it->ref_frame != pinfo->num)
-                gen(proto_tree_add_uint(t, hf_ref_frame, tvb, 0, 0, it->ref_frame));
-            col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: TLS alert %s]",
-                            (it->alert_kind == TLS_AK_PLAIN || it->alert_kind == TLS_AK_DECRYPTED)
-                                ? tls_alert_lookup(it->alert_desc)->name
-                                : val_to_str_const(it->alert_kind, alert_kind_vals, "?"));
-        } else if (it->kind == WA_STATUS) {
+        switch (it->kind) {
+        case WA_CLOSE:
+            if (it->has_code) {
+                close_code = it->code;
+                show_close(t, tree, tvb, it, closes_seen++);
+            }
+            break;
+        case WA_ALERT:
+            show_alert(t, tvb, pinfo, it);
+            break;
+        case WA_STATUS:
             status_tree(t, tvb, it);
-        } else if (it->kind == WA_TLS) {
+            break;
+        case WA_TLS:
             add_text(t, hf_tls_summary, tvb, it->text);
             gen(proto_tree_add_string(t, hf_tls_outcome, tvb, 0, 0,
-                                  tls_outcome_name((enum tls_outcome)it->tls_outcome)));
-        } else if (it->kind == WA_FINDING) {
-            const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)it->finding);
-            proto_tree *ft;
-            finding_tree(t, tvb, pinfo, it, close_code, &ft);
-            if (it->unsup_status) {
-                /* the message, when one was found (also for "unknown": the last one seen) */
-                if (it->unsup_status == WS_UNSUP_OBSERVED + 1 ||
-                    (it->unsup_status == WS_UNSUP_UNKNOWN + 1 && it->ref_frame)) {
-                    gen(proto_tree_add_uint_format_value(
-                        ft, hf_unsup_opcode, tvb, 0, 0, it->opcode, "%s (%u)",
-                        val_to_str_const(it->opcode, ws_opcode_vals, "Reserved"), it->opcode));
-                    gen(proto_tree_add_uint(ft, hf_unsup_frame, tvb, 0, 0, it->ref_frame));
-                }
-                /* (unsup_status is the core's status + 1, 0 meaning none) */
-                gen(proto_tree_add_string(ft, hf_unsup_status, tvb, 0, 0,
-                                          ws_unsup_status_name(it->unsup_status - 1)));
-            } else if (it->ref_frame && it->ref_frame != pinfo->num) {
-                gen(proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame));
-            }
-            if (it->ref_end > it->ref_frame && it->unsup_status != WS_UNSUP_REPLY + 1)
-                /* a frame (or the 1003's offending message) spread over packets: where it ended */
-                gen(proto_tree_add_uint(ft, hf_ref_end, tvb, 0, 0, it->ref_end));
-            if (it->finding == F_TLS_HANDSHAKE_FAILURE)
-                gen(proto_tree_add_boolean(ft, hf_tls_failed, tvb, 0, 0, TRUE));
-            col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: %s]", fi->id);
+                                      tls_outcome_name((enum tls_outcome)it->tls_outcome)));
+            break;
+        case WA_FINDING:
+            show_finding(t, tvb, pinfo, it, close_code);
+            break;
         }
     }
     tap_queue_packet(wsaudit_tap, pinfo, a);
@@ -461,6 +486,43 @@ static tap_packet_status st_packet(stats_tree *st, packet_info *pinfo, epan_diss
 
 /* ---- registration ---- */
 
+/* One expert info per finding, named wsaudit.finding.<id>, in the finding's expert group. */
+static void register_experts(void)
+{
+    /* Wireshark keeps pointers to these: static */
+    static ei_register_info ei[F_FINDING_COUNT];
+    static char names[F_FINDING_COUNT][80];
+    /* findings only the analyzer's own capture reading, TCP reassembly and HTTP/2 check can
+     * raise (Wireshark reports those conditions with its own expert infos): not registered, so
+     * they do not show in the filter completion as if the plugin could raise them */
+    static const enum wsa_finding_id analyzer_only[] = {
+        F_V_EARLY_DATA,    F_D_HANDSHAKE_TOO_LARGE, F_D_STREAM_GAP,        F_D_STREAM_MEMCAP,
+        F_W_STREAM_OVERLAP_CONFLICT, F_D_CAPTURE_TRUNCATED, F_D_PACKET_MALFORMED,
+        F_D_IP_FRAGMENT,   F_W_IP_FRAGMENT_OVERLAP, F_D_FLOW_MEMCAP,       F_TLS_INNER_HTTP2};
+    int nei = 0;
+    for (int i = 0; i < F_FINDING_COUNT; i++) {
+        const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)i);
+        int skip = 0;
+        for (size_t k = 0; k < array_length(analyzer_only); k++)
+            skip |= analyzer_only[k] == (enum wsa_finding_id)i;
+        ei_findings[i] = (expert_field)EI_INIT;
+        if (skip)
+            continue;
+        static const int sev[] = {PI_NOTE, PI_WARN, PI_ERROR, PI_WARN};
+        /* one scheme: fields are wsaudit.<what>.<attribute>; a finding is the wsaudit.finding
+         * field, and its expert info wsaudit.finding.<its id> */
+        snprintf(names[i], sizeof names[i], "wsaudit.finding.%s", fi->id);
+        ei_register_info r = {&ei_findings[i],
+                              {names[i], expert_group((enum wsa_finding_id)i), sev[fi->severity],
+                               fi->title, EXPFILL}};
+        ei[nei++] = r;
+    }
+    expert_module_t *em = expert_register_protocol(proto_wsaudit);
+    expert_register_field_array(em, ei, nei);
+}
+
+/* The hf table is the list of filter fields, one entry each, as Wireshark registers them:
+ * long because the list is. */
 static void proto_register_wsaudit(void)
 {
     static hf_register_info hf[] = {
@@ -569,39 +631,11 @@ static void proto_register_wsaudit(void)
           "The packet the finding or alert is about, when it is not this one", HFILL}},
     };
     static gint *ett[] = {&ett_wsaudit, &ett_finding, &ett_text};
-    static ei_register_info ei[F_FINDING_COUNT];
-    static char names[F_FINDING_COUNT][80];
 
     proto_wsaudit = proto_register_protocol("wsaudit verdicts", "wsaudit", "wsaudit");
     proto_register_field_array(proto_wsaudit, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
-    /* findings only the analyzer's own capture reading, TCP reassembly and HTTP/2 check can
-     * raise (Wireshark reports those conditions with its own expert infos): not registered, so
-     * they do not show in the filter completion as if the plugin could raise them */
-    static const enum wsa_finding_id analyzer_only[] = {
-        F_V_EARLY_DATA,    F_D_HANDSHAKE_TOO_LARGE, F_D_STREAM_GAP,        F_D_STREAM_MEMCAP,
-        F_W_STREAM_OVERLAP_CONFLICT, F_D_CAPTURE_TRUNCATED, F_D_PACKET_MALFORMED,
-        F_D_IP_FRAGMENT,   F_W_IP_FRAGMENT_OVERLAP, F_D_FLOW_MEMCAP,       F_TLS_INNER_HTTP2};
-    int nei = 0;
-    for (int i = 0; i < F_FINDING_COUNT; i++) {
-        const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)i);
-        int skip = 0;
-        for (size_t k = 0; k < array_length(analyzer_only); k++)
-            skip |= analyzer_only[k] == (enum wsa_finding_id)i;
-        ei_findings[i] = (expert_field)EI_INIT;
-        if (skip)
-            continue;
-        static const int sev[] = {PI_NOTE, PI_WARN, PI_ERROR, PI_WARN};
-        /* one scheme: fields are wsaudit.<what>.<attribute>; a finding is the wsaudit.finding
-         * field, and its expert info wsaudit.finding.<its id> */
-        snprintf(names[i], sizeof names[i], "wsaudit.finding.%s", fi->id);
-        ei_register_info r = {&ei_findings[i],
-                              {names[i], expert_group((enum wsa_finding_id)i), sev[fi->severity],
-                               fi->title, EXPFILL}};
-        ei[nei++] = r;
-    }
-    expert_module_t *em = expert_register_protocol(proto_wsaudit);
-    expert_register_field_array(em, ei, nei);
+    register_experts();
     wsaudit_tap = register_tap("wsaudit");
     register_init_routine(init_maps);
     register_cleanup_routine(cleanup_maps);

@@ -59,7 +59,7 @@ static void sink(void *ctx, const struct tls_event *ev)
         r.alert_kind = (uint8_t)ev->alert->kind;
     } else if (ev->type == TLS_EV_SUMMARY) {
         char text[1024];
-        tls_explain_failure(ev->s, text, sizeof text);
+        tls_explain_failure(&ev->s->hs, text, sizeof text);
         r.text_hash = check_text(text);
     }
     if (log->n < MAX_EVENTS)

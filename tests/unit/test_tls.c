@@ -247,8 +247,8 @@ static void log_event(void *ctx, const struct tls_event *ev)
         const struct tls_session *s = ev->s;
         char v[24];
         g_string_append_printf(log, "summary outcome=%s cause=%s version=%s sni=%s alpn=%s\n",
-                               tls_outcome_name(s->outcome), tls_cause_name(s),
-                               tls_version_name(s->version, v, sizeof v), s->ch.sni, s->ch.alpn);
+                               tls_outcome_name(s->hs.outcome), tls_cause_name(&s->hs),
+                               tls_version_name(s->hs.version, v, sizeof v), s->hs.ch.sni, s->hs.ch.alpn);
     }
 }
 
