@@ -79,7 +79,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 /* what the analysis calls once the inputs and outputs are open */
 static const char *const allowed[] = {
     "read", "readv", "pread64", "preadv", "write", "writev", "pwrite64", "lseek", "close",
-    "fstat", "newfstatat", "statx", "fstatfs",
+    "fstat", "newfstatat", "statx", "fstatfs", "fadvise64",
     "mmap", "munmap", "mremap", "mprotect", "brk", "madvise",
     "futex", "set_robust_list", "get_robust_list", "rseq", "sched_yield", "sched_getaffinity",
     "exit", "exit_group", "getpid", "gettid", "tgkill", "getuid", "geteuid", "getgid", "getegid",

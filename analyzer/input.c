@@ -126,6 +126,13 @@ static int shared_close(void *ctx)
     return 0;
 }
 
+int input_open_fd(const char *path, int *owned)
+{
+    int fd = preopened_fd(path);
+    *owned = fd < 0;
+    return fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
+}
+
 FILE *input_fopen(const char *path)
 {
     int fd = preopened_fd(path);

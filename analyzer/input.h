@@ -19,6 +19,9 @@ int input_preopen(const char *const *paths, int n);
 /* Forget the files opened by input_preopen (closing them). */
 void input_preopen_close(void);
 /* A new reading FILE on path: on the file input_preopen opened, else fopen. */
+/* A read-only descriptor of path: the one opened before confinement (*owned = 0, leave it
+ * open) or a new one (*owned = 1, the caller closes it); -1 when it cannot be opened. */
+int input_open_fd(const char *path, int *owned);
 FILE *input_fopen(const char *path);
 
 /* the compression of the first bytes of a stream: "gzip", "zstd", "xz", "bzip2", "lz4" or

@@ -152,6 +152,8 @@ static void usage(FILE *f)
           "                            (default nobody; -Z root stays root)\n"
           "      --no-sandbox          do not close the system call filter (seccomp) that\n"
           "                            confines the analysis once the files are open\n"
+          "      --reader=libpcap      read pcap files with libpcap, not the zero-copy\n"
+          "                            reader (for comparisons; the output is the same)\n"
           "  -V, --version             print the version\n"
           "  -h, --help                this text\n"
           "\n"
@@ -180,6 +182,7 @@ enum long_option {
     OPT_FILES_FROM,
     OPT_EVIDENCE_LEVEL,
     OPT_EVIDENCE_ID,
+    OPT_READER,
 };
 
 /* The key log an option names: --keylog FILE, -o tls.keylog_file:FILE as tshark takes it,
@@ -528,6 +531,7 @@ static int parse_options(int argc, char **argv, struct cli *o)
                                              {"write-evidence", required_argument, NULL, 'w'},
                                              {"evidence-level", required_argument, NULL, OPT_EVIDENCE_LEVEL},
                                              {"evidence-id", required_argument, NULL, OPT_EVIDENCE_ID},
+                                             {"reader", required_argument, NULL, OPT_READER},
                                              {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "F:f:qVhj:o:r:Z:w:", longopts, NULL)) != -1) {
@@ -541,6 +545,13 @@ static int parse_options(int argc, char **argv, struct cli *o)
             break;
         case OPT_MERGE:
             o->merge = 1;
+            break;
+        case OPT_READER:
+            if (strcmp(optarg, "libpcap") != 0 && strcmp(optarg, "fast") != 0) {
+                fprintf(stderr, "wsaudit: --reader takes libpcap or fast\n");
+                return 2;
+            }
+            wsaudit_libpcap_only = strcmp(optarg, "libpcap") == 0;
             break;
         case 'w':
             o->ev_out = optarg;

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "evidence.h"
+#include "fastpcap.h"
 #include "flow.h"
 #include "ip_defrag.h"
 #include "keys.h"
@@ -40,7 +42,11 @@ struct source {
     struct input *in; /* the decompressing reader behind p, or NULL */
     struct pcap_pkthdr hdr;
     const char *keys_path; /* a pcapng file whose own TLS secrets are read, or NULL */
+    struct fastpcap fp;    /* the zero-copy reader, while fast is set; p then only backs it */
+    int fast, dlt;
 };
+
+int wsaudit_libpcap_only;
 
 static int is_pcapng(const char *path)
 {
@@ -130,11 +136,9 @@ static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr
                        const u_char **data, int *dlt, char *err, size_t n)
 {
     if (!s->ng) {
-        struct pcap_pkthdr *ph;
-        int r = pcap_next_ex(s->p, &ph, data);
+        int r = fastpcap_next_or_libpcap(&s->fp, &s->fast, s->p, h, data);
         if (r == 1) {
-            *h = ph;
-            *dlt = pcap_datalink(s->p);
+            *dlt = s->dlt;
             return 1;
         }
         if (r == PCAP_ERROR_BREAK)
@@ -165,6 +169,8 @@ static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr
 
 static void source_close(struct source *s)
 {
+    if (s->fast)
+        fastpcap_close(&s->fp);
     if (s->p)
         pcap_close(s->p);
     pcapng_close(s->ng);
@@ -199,7 +205,7 @@ static int source_open(struct source *s, const char *path, int *dlt, int *digits
         const uint8_t *head = input_head(s->in, &hl);
         *digits = ts_digits_of(head, hl);
         s->is_stdin = std;
-        *dlt = pcap_datalink(s->p);
+        *dlt = s->dlt = pcap_datalink(s->p);
         return 0;
     }
     /* through input_fopen: the file may have been opened before confinement */
@@ -214,7 +220,12 @@ static int source_open(struct source *s, const char *path, int *dlt, int *digits
     *digits = file_ts_digits(path);
     if (s->p) {
         s->path = path;
-        *dlt = pcap_datalink(s->p);
+        *dlt = s->dlt = pcap_datalink(s->p);
+        /* libpcap has checked the file header; packets come from the mapped file */
+        if (!wsaudit_libpcap_only) {
+            int owned, fd = input_open_fd(path, &owned);
+            s->fast = fastpcap_open(&s->fp, fd, owned) == 0;
+        }
         return 0;
     }
     /* a pcapng file libpcap cannot open may still be one ours reads */
@@ -254,6 +265,7 @@ int run_pcap(struct analyzer *an, struct report *rep, pcap_t *p, const char *nam
              const char *filter)
 {
     struct source src = {p, NULL, NULL, NULL, 0, NULL, {{0, 0}, 0, 0}};
+    src.dlt = pcap_datalink(p);
     return run_source(an, rep, &src, name, filter, pcap_datalink(p));
 }
 

@@ -17,6 +17,10 @@ extern volatile sig_atomic_t wsaudit_stop_requested;
  * does not signal conditions, so waits that must notice it are timed. */
 void wait_a_while(pthread_cond_t *cv, pthread_mutex_t *mu, long ms);
 
+/* Read every file with libpcap, not the zero-copy reader (fastpcap.h): --reader=libpcap, for
+ * checks and benchmarks against libpcap. */
+extern int wsaudit_libpcap_only;
+
 /* Open path ("-" = stdin) and analyse it; 0 when read to the end. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter);
 /* Analyse the files as one capture (--merge): packets in time order, flows carried from one
