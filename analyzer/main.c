@@ -100,6 +100,7 @@ static void confine_test_hook(void)
 }
 #endif
 
+/* --help: as long as the text it prints */
 static void usage(FILE *f)
 {
     fputs("usage: wsaudit [options] FILE...       analyze pcap/pcapng files ('-' = stdin)\n"

@@ -42,20 +42,31 @@ int report_locate(const struct report *r, uint64_t pkt, const char **file, uint6
     return 1;
 }
 
+/* "2026-12-03T01:02:03.123456Z": the date and time of day are formatted once per second of
+ * capture time, the fraction by hand (this runs for every frame record) */
 const char *report_ts(struct report *r, uint64_t ns)
 {
     if (ns == r->ts_cached_ns && r->ts_digits == r->ts_cached_digits && r->ts_cached[0])
         return r->ts_cached;
     time_t sec = (time_t)(ns / 1000000000u);
     unsigned frac = (unsigned)(ns % 1000000000u);
-    struct tm tm;
-    char date[32];
-    if (!gmtime_r(&sec, &tm) || !strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm))
-        snprintf(date, sizeof date, "1970-01-01T00:00:00");
-    if (r->ts_digits == 9)
-        snprintf(r->ts_cached, sizeof r->ts_cached, "%s.%09uZ", date, frac);
-    else
-        snprintf(r->ts_cached, sizeof r->ts_cached, "%s.%06uZ", date, frac / 1000u);
+    if (!r->ts_cached[0] || (int64_t)sec != r->ts_date_sec) {
+        struct tm tm;
+        if (!gmtime_r(&sec, &tm) || strftime(r->ts_cached, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+            memcpy(r->ts_cached, "1970-01-01T00:00:00", 20);
+        r->ts_date_sec = (int64_t)sec;
+    }
+    int digits = r->ts_digits == 9 ? 9 : 6;
+    if (digits == 6)
+        frac /= 1000u;
+    char *p = r->ts_cached + 19;
+    *p++ = '.';
+    for (int i = digits - 1; i >= 0; i--) {
+        p[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    p[digits] = 'Z';
+    p[digits + 1] = 0;
     r->ts_cached_ns = ns;
     r->ts_cached_digits = r->ts_digits;
     return r->ts_cached;

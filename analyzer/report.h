@@ -89,6 +89,7 @@ struct report {
     uint64_t ts_cached_ns;
     int ts_cached_digits;
     char ts_cached[48];
+    int64_t ts_date_sec; /* the second whose date and time of day ts_cached begins with */
     struct merge_map *merge; /* set while a merged capture is analysed */
     struct evidence *ev;       /* -w: the analysis notes flows and findings here */
     struct evidence *ev_write; /* -w, second pass: packets go here, not to the analyzer */

@@ -275,7 +275,8 @@ static void infl_sink(void *ctx, const uint8_t *out, size_t n)
     struct ws_msg_rec *m = current_msg(d);
     if (m)
         m->inflated += n;
-    keep_preview(d, out, n, nomask, 0);
+    if (ic->s->hash_messages)
+        keep_preview(d, out, n, nomask, 0);
     text_bytes(ic->s, ic->dir, out, n);
 }
 
@@ -540,7 +541,7 @@ static void payload_chunk(struct ws_session *s, int dir, const uint8_t *chunk, s
     if (!m)
         return;
     m->size += chunk_len;
-    if (!m->compressed)
+    if (!m->compressed && s->hash_messages) /* messages are reported: preview and hash */
         keep_preview(d, chunk, chunk_len, h->mask, pos);
     if (d->infl_msg) {
         inflate_chunk(s, dir, chunk, chunk_len, pos);

@@ -203,7 +203,8 @@ const char *ws_unsup_status_name(int status);
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx);
 /* The negotiated permessage-deflate parameters (default: 15-bit windows, context takeover). */
 void ws_session_set_pmd(struct ws_session *s, const struct ws_pmd_params *p);
-/* Hash every data message (SHA-1 after unmasking and inflation) for WS_EV_MESSAGE. */
+/* Report data messages in full: WS_EV_MESSAGE then carries each one's preview and SHA-1 (after
+ * unmasking and inflation); without this they are neither kept nor computed (the hot path). */
 void ws_session_hash_messages(struct ws_session *s, int on);
 /* Release the inflaters and hash states (the only allocations). */
 void ws_session_free(struct ws_session *s);

@@ -7,11 +7,15 @@ usage: bench.py [--build DIR] [--dir CACHE] [--sizes 100,1000] [--runs N] [--no-
 
 One command: `python3 tests/bench/bench.py` (it runs `bash tests/dev.sh build` first when the
 tools are not built yet).
-For each size (MB) it generates, once (cached in CACHE), a WebSocket-heavy capture and a mixed
-one (most bytes other TCP) with build/tests/gen_capture, then measures on each:
+For each size (MB) it generates, once (cached in CACHE), a WebSocket-heavy capture, one with
+small frames only (gen_capture --small) and a mixed one (most bytes other TCP) with
+build/tests/gen_capture, then measures on each:
   floor        build/tests/pcap_floor: a bare libpcap read loop (the floor for any libpcap tool)
+  wsaudit-q    wsaudit -q -F jsonl (connections, messages' ends, findings; no frame records)
+  wsaudit-q/lp the same with --reader=libpcap (what the zero-copy reader gains)
   wsaudit-text wsaudit, text output with every frame, to /dev/null
   wsaudit-jsonl wsaudit -F jsonl, every frame, to /dev/null
+  wsaudit-jsonl/lp the same with --reader=libpcap
   tshark       tshark -r F -Y websocket.opcode==8 -T fields -e frame.number -e
                websocket.payload.close.status_code (the close frames)
   tshark+plugin the same with the wsaudit plugin loaded (--plugin)
@@ -146,14 +150,15 @@ def main():
     os.chmod(a.dir, 0o755)
     penv, pprefix = plugin_env(a.build) if a.plugin else (None, None)
 
-    print(f"{'capture':<22} {'tool':<14} {'time s':>8} {'MB/s':>8} {'kpkt/s':>8} "
+    print(f"{'capture':<22} {'tool':<16} {'time s':>8} {'MB/s':>8} {'kpkt/s':>8} "
           f"{'RSS MiB':>8} {'vs floor':>9} {'closes':>8}")
     for size in [int(x) for x in a.sizes.split(",")]:
-        for kind in ("ws", "mixed"):
+        for kind in ("ws", "small", "mixed"):
             cap = os.path.join(a.dir, f"bench-{kind}-{size}MB.pcap")
             meta = cap + ".meta"
             if not os.path.exists(meta):
-                args = [gen] + (["--mixed"] if kind == "mixed" else []) + [str(size), cap]
+                args = [gen] + ({"mixed": ["--mixed"], "small": ["--small"]}.get(kind, [])) + \
+                    [str(size), cap]
                 with open(meta, "w") as f:
                     subprocess.run(args, stdout=f, check=True)
                 os.chmod(cap, 0o644)
@@ -165,12 +170,16 @@ def main():
 
             def show(tool, wall, rss, closes=""):
                 ratio = results["floor"][0] / wall if "floor" in results else 1.0
-                print(f"{name:<22} {tool:<14} {wall:8.3f} {mb / wall:8.0f} {pk / wall / 1e3:8.0f} "
+                print(f"{name:<22} {tool:<16} {wall:8.3f} {mb / wall:8.0f} {pk / wall / 1e3:8.0f} "
                       f"{rss / 1024:8.1f} {ratio * 100:8.0f}% {closes:>8}")
 
             w, r, _ = timed([floor, cap], a.runs)
             results["floor"] = (w, r)
             show("floor", w, r)
+            w, r, _ = timed([wsaudit, "-q", "-F", "jsonl", cap], a.runs)
+            show("wsaudit-q", w, r)
+            w, r, _ = timed([wsaudit, "-q", "-F", "jsonl", "--reader=libpcap", cap], a.runs)
+            show("wsaudit-q/lp", w, r)
             w, r, out = timed([wsaudit, "-F", "text", cap], a.runs)
             results["text"] = (w, r)
             show("wsaudit-text", w, r)
@@ -183,6 +192,8 @@ def main():
             ws_closes = int(last.split('"closes":')[1].split(",")[0])
             results["jsonl"] = (w, r)
             show("wsaudit-jsonl", w, r, str(ws_closes))
+            w, r, _ = timed([wsaudit, "-F", "jsonl", "--reader=libpcap", cap], a.runs)
+            show("wsaudit-jsonl/lp", w, r)
             gen_closes = int(info["close_frames"])
             if ws_closes != gen_closes:
                 print(f"  !! wsaudit counted {ws_closes} close frames, the generator wrote "

@@ -2,14 +2,16 @@
 /*
  * gen_capture - deterministic generator of benchmark captures (pcap, Ethernet, IPv4, TCP).
  *
- *   gen_capture [--mixed] [--seed N] [--tls KEYLOG] [--conns N] SIZE_MB OUT.pcap
+ *   gen_capture [--mixed | --small] [--seed N] [--tls KEYLOG] [--conns N] SIZE_MB OUT.pcap
  *
  * WebSocket-heavy (default): thousands of connections, 64 open at a time and interleaved, each
  * with a valid HTTP Upgrade (correct Sec-WebSocket-Accept), masked client and unmasked server
  * frames of small and large sizes cut into segments, pings and pongs, fragmented messages, and a
  * close handshake: mostly 1000/1001, some 1003 (after a binary message) and some 1015 (illegal on
  * the wire); plus TLS connections that fail with an alert. --mixed: most bytes are other TCP
- * traffic (bulk transfers that are neither WebSocket nor TLS).
+ * traffic (bulk transfers that are neither WebSocket nor TLS). --small: WebSocket-heavy with
+ * small frames only (no medium or large messages): the most frames, and the most per-frame
+ * work, per megabyte.
  *
  * --tls KEYLOG: every WebSocket connection runs inside TLS 1.3 (AES-128-GCM): a ClientHello and a
  * ServerHello in plaintext, the server's encrypted EncryptedExtensions and Finished, the client's
@@ -36,6 +38,7 @@
 #define MSS 1460
 
 static FILE *out, *keylog;
+static int small_frames; /* --small */
 static uint64_t tls_rng = 0x243F6A8885A308D3ull; /* TLS randoms and secrets: not rnd() */
 static uint64_t written, closes, packets;
 static uint64_t ts_us = 1700000000ull * 1000000ull;
@@ -451,6 +454,8 @@ static int conn_step(struct conn *c)
     if (c->type == 0 && c->msgs_left > 0) {
         c->msgs_left--;
         uint32_t r = rnd() % 100;
+        if (small_frames && r >= 55 && r < 85)
+            r = 0; /* --small: small text instead of medium and large messages */
         if (r < 55) { /* small text, echoed */
             size_t n = rnd_range(8, 200);
             ws_send(c, 0, 1, 1, n);
@@ -525,6 +530,8 @@ int main(int argc, char **argv)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--mixed") == 0)
             mixed = 1;
+        else if (strcmp(argv[i], "--small") == 0)
+            small_frames = 1;
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc)
@@ -538,7 +545,7 @@ int main(int argc, char **argv)
         }
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: gen_capture [--mixed] [--seed N] [--tls KEYLOG] SIZE_MB OUT.pcap\n");
+        fprintf(stderr, "usage: gen_capture [--mixed | --small] [--seed N] [--tls KEYLOG] SIZE_MB OUT.pcap\n");
         return 2;
     }
     uint64_t target = strtoull(argv[i], NULL, 10) * 1000000ull;

@@ -82,6 +82,9 @@ struct step {
     uint64_t ack; /* peer stream offset acknowledged */
 };
 
+/* messages reported in full (ws_session_hash_messages): previews kept, as with --payload */
+static int report_messages = 1;
+
 /* split: 0 = whole steps; 1 = byte by byte; >1 = each step cut at that position */
 static char *run_steps_pmd(const struct step *st, size_t n, size_t split, int pmd)
 {
@@ -92,6 +95,7 @@ static char *run_steps_pmd(const struct step *st, size_t n, size_t split, int pm
         struct ws_pmd_params p = {0, 0, 15, 15};
         ws_session_set_pmd(&s, &p);
     }
+    ws_session_hash_messages(&s, report_messages);
     ws_session_start(&s, 0, 0);
     for (size_t i = 0; i < n; i++) {
         struct ws_seg_ctx seg = {st[i].pkt, st[i].ack_valid, st[i].ack, st[i].pkt};
@@ -429,6 +433,13 @@ static void permessage_deflate_inflates_and_checks(void **state)
     char *ev = run_invariant_pmd(good, 3, 1);
     assert_non_null(strstr(ev, "message s2c op=1 pkt=1 size=")); /* then inflated and preview */
     assert_non_null(strstr(ev, "inflated=17 preview=hello hello hello\n"));
+    /* messages not asked for (no --payload): no preview is kept, the rest is the same */
+    report_messages = 0;
+    char *quiet = run_invariant_pmd(good, 3, 1);
+    report_messages = 1;
+    assert_non_null(strstr(quiet, "inflated=17 preview=\n"));
+    assert_non_null(strstr(quiet, "ws.violation.invalid_utf8 pkt=2"));
+    g_free(quiet);
     assert_non_null(strstr(ev, "message s2c op=2 pkt=3 size=4 inflated=2"));
     assert_null(strstr(ev, "invalid_utf8 pkt=1"));
     assert_non_null(strstr(ev, "ws.violation.invalid_utf8 pkt=2"));
