@@ -82,9 +82,15 @@ static int preopened_fd(const char *path)
 }
 
 /* a FILE reading a shared descriptor at its own offset */
+/* large reads: glibc gives a cookie stream 8 KiB unless handed a buffer (setvbuf's size is
+ * ignored without one), and that was one pread per 8 KiB */
+#define SHARED_BUF (256u << 10)
+
 struct shared_file {
     int fd;
     off_t off;
+    char buf[]; /* SHARED_BUF bytes, the stream's buffer (freed with it in shared_close); none
+                 * when memory is short: the stream then reads as before, in smaller pieces */
 };
 
 static ssize_t shared_read(void *ctx, char *buf, size_t n)
@@ -138,7 +144,12 @@ FILE *input_fopen(const char *path)
     int fd = preopened_fd(path);
     if (fd < 0)
         return fopen(path, "rb");
-    struct shared_file *sf = malloc(sizeof *sf);
+    int big = 1;
+    struct shared_file *sf = malloc(sizeof *sf + SHARED_BUF);
+    if (!sf) {
+        big = 0;
+        sf = malloc(sizeof *sf);
+    }
     if (!sf)
         return NULL;
     sf->fd = fd;
@@ -149,7 +160,8 @@ FILE *input_fopen(const char *path)
         free(sf);
         return NULL;
     }
-    setvbuf(f, NULL, _IOFBF, 1 << 16);
+    if (big)
+        setvbuf(f, sf->buf, _IOFBF, SHARED_BUF);
     return f;
 }
 

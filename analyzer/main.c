@@ -767,9 +767,11 @@ static void run_inputs(const struct cli *cli, const char **files, int nfiles,
 /* The report on standard output, as the options ask; -1 when it cannot be set up. */
 static int start_report(const struct cli *cli, struct report *rep)
 {
-    /* a pipe or a file gets large writes; a terminal keeps line buffering */
+    /* a pipe or a file gets large writes; a terminal keeps line buffering. The buffer is
+     * handed over: without one glibc ignores the size and writes 4 KiB at a time */
+    static char outbuf[1 << 20];
     if (!isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     report_init(rep, cli->fmt, stdout);
     if (oom_init(rep) != 0)
         return -1;

@@ -253,8 +253,26 @@ int pcapng_next(struct pcapng_reader *r, struct pcapng_packet *p, char *err, siz
         } else {
             timestamp(i, t, p);
         }
+        p->plain = type == PCAPNG_EPB && !i->base2 && (i->exp == 6 || i->exp == 9) &&
+                   i->offset == 0 && caplen <= len && (!i->snaplen || caplen <= i->snaplen);
         return 1;
     }
+}
+
+/* Skip n bytes: read through the stream's buffer when they are few (a seek would throw the
+ * buffer away, and with it the next blocks: one read call per packet), else seek. */
+static int skip(struct pcapng_reader *r, uint32_t n)
+{
+    uint8_t scratch[4096];
+    if (n > (1u << 20))
+        return fseek(r->f, (long)n, SEEK_CUR);
+    while (n) {
+        size_t k = n < sizeof scratch ? n : sizeof scratch;
+        if (fread(scratch, 1, k, r->f) != k)
+            return -1;
+        n -= (uint32_t)k;
+    }
+    return 0;
 }
 
 int pcapng_scan_secrets(FILE *f, pcapng_secrets_fn cb, void *ctx, char *err, size_t n)
@@ -276,7 +294,7 @@ int pcapng_scan_secrets(FILE *f, pcapng_secrets_fn cb, void *ctx, char *err, siz
         }
         uint32_t type = rd32(r, hdr), total = rd32(r, hdr + 4);
         if (type != PCAPNG_DSB) { /* only Decryption Secrets Blocks are read: skip the rest */
-            if (total < 12 || total % 4 || fseek(r->f, (long)total - 8, SEEK_CUR) != 0)
+            if (total < 12 || total % 4 || skip(r, total - 8) != 0)
                 break;
             r->pos = at + total;
             continue;

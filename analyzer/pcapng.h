@@ -23,6 +23,10 @@ struct pcapng_packet {
     uint32_t nsec;
     const uint8_t *data;   /* valid until the next call */
     uint64_t block_offset; /* where its block starts in the file */
+    /* an Enhanced Packet Block read as libpcap reads it, for certain: micro- or nanosecond
+     * times without an offset, caplen within len and the interface's snapshot length (the
+     * fast path of run.c hands any other packet to libpcap) */
+    int plain;
 };
 
 struct pcapng_reader;

@@ -44,6 +44,8 @@ struct source {
     const char *keys_path; /* a pcapng file whose own TLS secrets are read, or NULL */
     struct fastpcap fp;    /* the zero-copy reader, while fast is set; p then only backs it */
     int fast, dlt;
+    int ng_fast;       /* a pcapng file libpcap opened, read by ours while it vouches */
+    uint64_t ng_count; /* packets ours handed out meanwhile */
 };
 
 int wsaudit_libpcap_only;
@@ -132,9 +134,49 @@ static int source_fallback(struct source *s, uint64_t done, char *err, size_t n)
 }
 
 /* 1: a packet (header, bytes, link type); 0: the end; -1: an error, described in err */
+/* The pcapng fast path: our reader's packets while each is one it reads exactly as libpcap
+ * does (pcapng_packet.plain); at the first other one, or an error, libpcap reads on from there
+ * (moved past the packets handed out: it has read only the file's first blocks). 1, 0 (the
+ * end), or -1: libpcap's turn. */
+static int source_next_ng_fast(struct source *s, const struct pcap_pkthdr **h, const u_char **data,
+                               int *dlt)
+{
+    struct pcapng_packet pk;
+    char e[256];
+    int r = pcapng_next(s->ng, &pk, e, sizeof e);
+    if (r == 0)
+        return 0;
+    if (r == 1 && pk.plain) {
+        s->hdr.ts.tv_sec = (time_t)pk.sec;
+        s->hdr.ts.tv_usec = (suseconds_t)pk.nsec;
+        s->hdr.caplen = pk.caplen;
+        s->hdr.len = pk.len;
+        *h = &s->hdr;
+        *data = pk.data;
+        *dlt = pk.dlt;
+        s->ng_count++;
+        return 1;
+    }
+    s->ng_fast = 0;
+    pcapng_close(s->ng);
+    s->ng = NULL;
+    fclose(s->ng_file);
+    s->ng_file = NULL;
+    struct pcap_pkthdr *ph;
+    for (uint64_t i = 0; i < s->ng_count; i++)
+        if (pcap_next_ex(s->p, &ph, data) != 1)
+            break;
+    return -1;
+}
+
 static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr **h,
                        const u_char **data, int *dlt, char *err, size_t n)
 {
+    if (s->ng_fast) {
+        int r = source_next_ng_fast(s, h, data, dlt);
+        if (r >= 0)
+            return r;
+    }
     if (!s->ng) {
         int r = fastpcap_next_or_libpcap(&s->fp, &s->fast, s->p, h, data);
         if (r == 1) {
@@ -181,6 +223,22 @@ static void source_close(struct source *s)
 static int run_source(struct analyzer *an, struct report *rep, struct source *src,
                       const char *name, const char *filter, int first_dlt);
 
+/* A pcapng file libpcap opened: read it with ours while ours vouches. */
+static void source_ng_fast(struct source *s, const char *path)
+{
+    char e[256];
+    s->ng_file = input_fopen(path);
+    if (!s->ng_file)
+        return;
+    s->ng = pcapng_open(s->ng_file, e, sizeof e);
+    if (s->ng) {
+        s->ng_fast = 1;
+        return;
+    }
+    fclose(s->ng_file);
+    s->ng_file = NULL;
+}
+
 /* Open path ("-": stdin) for reading packets: libpcap, through input.c when it is stdin or
  * compressed, or our pcapng reader for a pcapng file libpcap refuses. *dlt is the first link
  * type (-1: our reader, which knows it per packet), *digits the time precision. 0 when open;
@@ -225,6 +283,8 @@ static int source_open(struct source *s, const char *path, int *dlt, int *digits
         if (!wsaudit_libpcap_only) {
             int owned, fd = input_open_fd(path, &owned);
             s->fast = fastpcap_open(&s->fp, fd, owned) == 0;
+            if (!s->fast && is_pcapng(path))
+                source_ng_fast(s, path);
         }
         return 0;
     }

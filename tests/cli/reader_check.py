@@ -10,8 +10,12 @@ usage: reader_check.py WSAUDIT READER_DIFF CAPTURES_DIR
    a record header, packet data), a record longer than the snapshot length, a record whose
    captured length exceeds its original length, times past 2^31 seconds and fractions of a
    second out of range, another pcap version, a link type libpcap rewrites, pcapng.
-2. wsaudit -F jsonl with the zero-copy reader against --reader=libpcap on the same files: the
+2. wsaudit -F jsonl with the fast readers against --reader=libpcap on the same files: the
    standard output, the standard error and the exit status must be byte for byte the same.
+   This also covers pcapng files libpcap opens, which wsaudit reads with its own pcapng reader
+   while each packet is one it reads exactly as libpcap does: every capture is also written as
+   pcapng (microsecond and nanosecond resolution) and as pcapng that hands over to libpcap part
+   way (a millisecond interface, if_tsoffset, a Simple Packet Block, caplen > len, a cut block).
 """
 import glob
 import os
@@ -97,6 +101,57 @@ def variants(path):
     return out
 
 
+def pcapng_block(btype, body):
+    pad = (-len(body)) % 4
+    n = 12 + len(body) + pad
+    return struct.pack("<II", btype, n) + body + b"\0" * pad + struct.pack("<I", n)
+
+
+def pcapng_variants(path):
+    """the capture written as pcapng, plainly and with the things libpcap must read instead"""
+    data = open(path, "rb").read()
+    if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
+                        b"\xa1\xb2\x3c\x4d"):
+        return []
+    e, nsec, hdr, recs = records(data)
+    lt = struct.unpack(e + "I", hdr[20:24])[0] & 0xFFFF
+    snap = struct.unpack(e + "I", hdr[16:20])[0]
+    shb = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+    def idb(res=None, offset=None):
+        opts = b""
+        if res is not None:
+            opts += struct.pack("<HH", 9, 1) + bytes([res]) + b"\0\0\0"
+        if offset is not None:
+            opts += struct.pack("<HHq", 14, 8, offset)
+        if opts:
+            opts += struct.pack("<HH", 0, 0)
+        return pcapng_block(1, struct.pack("<HHI", lt, 0, snap) + opts)
+
+    def epb(sec, frac, cap, ln, b, units):
+        t = sec * units + (frac * units // (1000000000 if nsec else 1000000))
+        return pcapng_block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xFFFFFFFF, cap, ln) + b)
+
+    out = []
+    for name, res, units in (("ng-usec", None, 10**6), ("ng-nsec", 9, 10**9)):
+        out.append((name, shb + idb(res) + b"".join(epb(*r, units) for r in recs)))
+    k = len(recs) // 2
+    body = [epb(*r, 10**6) for r in recs]
+    out.append(("ng-msec", shb + idb(3) + b"".join(epb(*r, 10**3) for r in recs)))
+    out.append(("ng-offset", shb + idb(None, 100) + b"".join(body)))
+    if recs:
+        spb = pcapng_block(3, struct.pack("<I", recs[k][3]) + recs[k][4])
+        out.append(("ng-spb", shb + idb() + b"".join(body[:k] + [spb] + body[k + 1:])))
+        r = list(recs[k])
+        r[3] = max(0, r[2] - 1)
+        out.append(("ng-len-lt-cap",
+                    shb + idb() + b"".join(body[:k] + [epb(*r, 10**6)] + body[k + 1:])))
+        whole = shb + idb() + b"".join(body)
+        cut = len(shb) + len(idb()) + sum(len(b) for b in body[:k]) + 10
+        out.append(("ng-cut", whole[:cut]))
+    return out
+
+
 def run_wsaudit(path, libpcap):
     cmd = [wsaudit, "-F", "jsonl", "--no-sandbox"] + (["--reader=libpcap"] if libpcap else [])
     p = subprocess.run(cmd + [path], capture_output=True)
@@ -110,7 +165,7 @@ files = []
 for p in inputs:
     files.append(p)
     base = os.path.basename(p)
-    for name, b in variants(p):
+    for name, b in variants(p) + pcapng_variants(p):
         v = os.path.join(tmp, f"{base}.{name}")
         with open(v, "wb") as f:
             f.write(b)
