@@ -89,30 +89,58 @@ static void slice(FILE *f, const char *key, struct ws_slice s)
 
 /* "type", "ts" (when the record was made, or ts_ns: a connection's start), "file", "conn",
  * "pkt" */
+static const char *json_file(struct report *r, const char *file, size_t *len);
+
+/* The fields every record starts with, built in memory and written with one call (this runs
+ * for every record but the frames, which have their own). */
 static void head(struct report *r, const char *type, const char *file, const struct conn_view *c,
                  uint64_t pkt, const uint64_t *ts_ns)
 {
     FILE *f = r->out;
-    fprintf(f, "{\"type\":\"%s\"", type);
-    if (ts_ns)
-        fprintf(f, ",\"ts\":\"%s\"", report_ts(r, *ts_ns));
+    struct lb l;
+    l.n = 0;
+    LB_LIT(&l, "{\"type\":\"");
+    lb_str(&l, type);
+    LB_LIT(&l, "\"");
+    if (ts_ns) {
+        LB_LIT(&l, ",\"ts\":\"");
+        lb_str(&l, report_ts(r, *ts_ns));
+        LB_LIT(&l, "\"");
+    }
     /* merged files (--merge): the file this record's packet came from, and its number there */
     const char *in_file;
     uint64_t file_pkt;
     int located = report_locate(r, pkt, &in_file, &file_pkt);
-    fputs(",\"file\":", f);
-    str(f, located ? in_file : c ? c->file : file);
-    if (c)
-        fprintf(f, ",\"conn\":%" PRIu64, c->id);
-    fprintf(f, ",\"pkt\":%" PRIu64, pkt);
-    if (located)
-        fprintf(f, ",\"file_pkt\":%" PRIu64, file_pkt);
+    const char *name = located ? in_file : c ? c->file : file;
+    size_t flen;
+    const char *fj = json_file(r, name, &flen);
+    LB_LIT(&l, ",\"file\":");
+    if (fj && flen <= 300) {
+        lb_mem(&l, fj, flen);
+    } else { /* a long name: written as it is escaped */
+        lb_write(&l, f);
+        l.n = 0;
+        str(f, name);
+    }
+    if (c) {
+        LB_LIT(&l, ",\"conn\":");
+        lb_u(&l, c->id);
+    }
+    LB_LIT(&l, ",\"pkt\":");
+    lb_u(&l, pkt);
+    if (located) {
+        LB_LIT(&l, ",\"file_pkt\":");
+        lb_u(&l, file_pkt);
+    }
     /* the join key on connection-level records and findings (not on the bulk frame lines) */
     if (c && c->community_id[0] &&
         (!strcmp(type, "conn") || !strcmp(type, "tls") || !strcmp(type, "status") ||
-         !strcmp(type, "end") ||
-         !strcmp(type, "finding")))
-        fprintf(f, ",\"community_id\":\"%s\"", c->community_id);
+         !strcmp(type, "end") || !strcmp(type, "finding"))) {
+        LB_LIT(&l, ",\"community_id\":\"");
+        lb_mem(&l, c->community_id, strnlen(c->community_id, sizeof c->community_id));
+        LB_LIT(&l, "\"");
+    }
+    lb_write(&l, f);
 }
 
 /* a connection's endpoints: "client"/"server" as "addr:port", and each part on its own */

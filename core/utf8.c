@@ -2,6 +2,8 @@
 /* utf8.c - streaming UTF-8 validation; see utf8.h. The byte ranges follow RFC 3629 §4. */
 #include "utf8.h"
 
+#include <string.h>
+
 void utf8_init(struct utf8_state *s)
 {
     s->need = 0;
@@ -46,12 +48,36 @@ static inline int step(struct utf8_state *s, uint8_t b)
     return 0;
 }
 
+/* Between sequences, eight bytes at a time while they are all ASCII (the common text): the mask
+ * repeats every four bytes, so one 64-bit word of it unmasks eight. */
+static size_t ascii_run(const uint8_t *p, size_t n, const uint8_t key[4], uint64_t pos)
+{
+    uint8_t km[8];
+    for (int k = 0; k < 8; k++)
+        km[k] = key[(pos + (uint64_t)k) & 3];
+    uint64_t m, w;
+    memcpy(&m, km, 8);
+    size_t i = 0;
+    while (n - i >= 8) {
+        memcpy(&w, p + i, 8);
+        if ((w ^ m) & 0x8080808080808080ull)
+            break;
+        i += 8;
+    }
+    return i;
+}
+
 int utf8_feed_masked(struct utf8_state *s, const uint8_t *p, size_t n, const uint8_t key[4],
                      uint64_t pos)
 {
     if (s->failed)
         return -1;
     for (size_t i = 0; i < n; i++) {
+        if (!s->need && n - i >= 8) {
+            i += ascii_run(p + i, n - i, key, pos + i);
+            if (i == n)
+                break;
+        }
         uint8_t b = (uint8_t)(p[i] ^ key[(pos + i) & 3]);
         if (step(s, b) < 0) {
             s->failed = 1;
