@@ -845,8 +845,25 @@ static int wsaudit_main(int argc, char **argv)
 
 /* Output that could not be written (a full disk, /dev/full) is an error, also for explain,
  * --help and --version: a pipeline must not take a cut report for a whole one. */
+/* GLib before 2.76 takes small blocks from its slice allocator, which aborts when memory runs
+ * out instead of failing as malloc does (and the out-of-memory report needs a failure it can
+ * catch: oom.c). It reads its setting once, before main, from G_SLICE: so when that is not set,
+ * wsaudit sets it and runs itself again, once. Without /proc it goes on as it is. */
+static void slices_from_malloc(char **argv)
+{
+#if !GLIB_CHECK_VERSION(2, 76, 0)
+    if (getenv("G_SLICE"))
+        return;
+    setenv("G_SLICE", "always-malloc", 1);
+    execv("/proc/self/exe", argv);
+#else
+    (void)argv;
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    slices_from_malloc(argv);
     int status = wsaudit_main(argc, argv);
     errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
