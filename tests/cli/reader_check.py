@@ -61,13 +61,21 @@ def build(e, nsec, hdr, recs, snaplen=None, version=None, linktype=None):
     return b"".join(out)
 
 
-def variants(path):
-    """files made from one capture, each (name, bytes)"""
+def load_pcap(path):
+    """the whole file and records(data) when it is a plain pcap file, else None"""
     data = open(path, "rb").read()
     if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
                         b"\xa1\xb2\x3c\x4d"):
+        return None
+    return (data,) + records(data)
+
+
+def variants(path):
+    """files made from one capture, each (name, bytes)"""
+    loaded = load_pcap(path)
+    if not loaded:
         return []
-    e, nsec, hdr, recs = records(data)
+    data, e, nsec, hdr, recs = loaded
     other = ">" if e == "<" else "<"
     out = [("swapped", build(other, nsec, hdr, recs))]
     ns = [[s, f * 1000 if not nsec else f, c, ln, b] for s, f, c, ln, b in recs]
@@ -109,11 +117,10 @@ def pcapng_block(btype, body):
 
 def pcapng_variants(path):
     """the capture written as pcapng, plainly and with the things libpcap must read instead"""
-    data = open(path, "rb").read()
-    if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
-                        b"\xa1\xb2\x3c\x4d"):
+    loaded = load_pcap(path)
+    if not loaded:
         return []
-    e, nsec, hdr, recs = records(data)
+    _, e, nsec, hdr, recs = loaded
     lt = struct.unpack(e + "I", hdr[20:24])[0] & 0xFFFF
     snap = struct.unpack(e + "I", hdr[16:20])[0]
     shb = pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
