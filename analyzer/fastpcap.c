@@ -152,6 +152,18 @@ void fastpcap_close(struct fastpcap *r)
     r->fd = -1;
 }
 
+int fastpcap_libpcap_skip(pcap_t *p, uint64_t n)
+{
+    struct pcap_pkthdr *ph;
+    const u_char *data;
+    for (uint64_t i = 0; i < n; i++) {
+        int k = pcap_next_ex(p, &ph, &data);
+        if (k != 1)
+            return k;
+    }
+    return 1;
+}
+
 int fastpcap_next_or_libpcap(struct fastpcap *r, int *fast, pcap_t *p,
                              const struct pcap_pkthdr **h, const uint8_t **data)
 {
@@ -164,11 +176,9 @@ int fastpcap_next_or_libpcap(struct fastpcap *r, int *fast, pcap_t *p,
             return PCAP_ERROR_BREAK;
         *fast = 0;
         fastpcap_close(r);
-        for (uint64_t i = 0; i < r->count; i++) {
-            int k = pcap_next_ex(p, &ph, data);
-            if (k != 1)
-                return k; /* cannot happen: these packets were read once already */
-        }
+        int k = fastpcap_libpcap_skip(p, r->count);
+        if (k != 1)
+            return k; /* cannot happen: these packets were read once already */
     }
     int k = pcap_next_ex(p, &ph, data);
     *h = ph;

@@ -40,6 +40,9 @@ int fastpcap_open(struct fastpcap *r, int fd, int owned);
  * this reader does not vouch for: r->count packets were handed out, libpcap reads on. */
 int fastpcap_next(struct fastpcap *r, const struct pcap_pkthdr **h, const uint8_t **data);
 void fastpcap_close(struct fastpcap *r);
+/* Move libpcap past the first n packets of its file, for a reader that hands over to it there:
+ * 1, or pcap_next_ex's result when it could not. */
+int fastpcap_libpcap_skip(pcap_t *p, uint64_t n);
 /* The next packet of a file read by r while *fast is set and it vouches, then by libpcap p,
  * opened on the same file with nanosecond times and read no further than its header: libpcap
  * is first moved past the packets r handed out. pcap_next_ex's result: 1, PCAP_ERROR_BREAK at

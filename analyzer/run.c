@@ -134,6 +134,20 @@ static int source_fallback(struct source *s, uint64_t done, char *err, size_t n)
 }
 
 /* 1: a packet (header, bytes, link type); 0: the end; -1: an error, described in err */
+/* A packet of our pcapng reader as libpcap hands packets out; 1 */
+static int ng_packet(struct source *s, const struct pcapng_packet *pk, const struct pcap_pkthdr **h,
+                     const u_char **data, int *dlt)
+{
+    s->hdr.ts.tv_sec = (time_t)pk->sec;
+    s->hdr.ts.tv_usec = (suseconds_t)pk->nsec; /* nanoseconds, as libpcap gives them here */
+    s->hdr.caplen = pk->caplen;
+    s->hdr.len = pk->len;
+    *h = &s->hdr;
+    *data = pk->data;
+    *dlt = pk->dlt;
+    return 1;
+}
+
 /* The pcapng fast path: our reader's packets while each is one it reads exactly as libpcap
  * does (pcapng_packet.plain); at the first other one, or an error, libpcap reads on from there
  * (moved past the packets handed out: it has read only the file's first blocks). 1, 0 (the
@@ -147,25 +161,15 @@ static int source_next_ng_fast(struct source *s, const struct pcap_pkthdr **h, c
     if (r == 0)
         return 0;
     if (r == 1 && pk.plain) {
-        s->hdr.ts.tv_sec = (time_t)pk.sec;
-        s->hdr.ts.tv_usec = (suseconds_t)pk.nsec;
-        s->hdr.caplen = pk.caplen;
-        s->hdr.len = pk.len;
-        *h = &s->hdr;
-        *data = pk.data;
-        *dlt = pk.dlt;
         s->ng_count++;
-        return 1;
+        return ng_packet(s, &pk, h, data, dlt);
     }
     s->ng_fast = 0;
     pcapng_close(s->ng);
     s->ng = NULL;
     fclose(s->ng_file);
     s->ng_file = NULL;
-    struct pcap_pkthdr *ph;
-    for (uint64_t i = 0; i < s->ng_count; i++)
-        if (pcap_next_ex(s->p, &ph, data) != 1)
-            break;
+    fastpcap_libpcap_skip(s->p, s->ng_count);
     return -1;
 }
 
@@ -197,16 +201,7 @@ static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr
     }
     struct pcapng_packet pk;
     int r = pcapng_next(s->ng, &pk, err, n);
-    if (r != 1)
-        return r;
-    s->hdr.ts.tv_sec = (time_t)pk.sec;
-    s->hdr.ts.tv_usec = (suseconds_t)pk.nsec; /* nanoseconds, as libpcap gives them here */
-    s->hdr.caplen = pk.caplen;
-    s->hdr.len = pk.len;
-    *h = &s->hdr;
-    *data = pk.data;
-    *dlt = pk.dlt;
-    return 1;
+    return r == 1 ? ng_packet(s, &pk, h, data, dlt) : r;
 }
 
 static void source_close(struct source *s)
