@@ -194,6 +194,26 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
     [F_TLS_INNER_HTTP2] = {"tls.http2", WSA_SEV_NOTE,
                            "HTTP/2 (ALPN h2) inside TLS: decrypted but not decoded further",
                            "RFC 7540 §3.3"},
+    [F_H2_CONNECT_BEFORE_SETTING] = {"h2.ws.connect_before_setting", WSA_SEV_ERROR,
+                                     "Extended CONNECT sent before the server allowed it "
+                                     "(SETTINGS_ENABLE_CONNECT_PROTOCOL = 1)",
+                                     "RFC 8441 §3, §4"},
+    [F_H2_CONNECT_PSEUDO] = {"h2.ws.connect_pseudo_headers", WSA_SEV_ERROR,
+                             "Extended CONNECT without :scheme or :path", "RFC 8441 §4"},
+    [F_H2_WS_KEY] = {"h2.ws.sec_websocket_key", WSA_SEV_WARNING,
+                     "Sec-WebSocket-Key sent over HTTP/2: extended CONNECT does not use it",
+                     "RFC 8441 §5"},
+    [F_H2_RESET_MID_MESSAGE] = {"h2.ws.stream_reset", WSA_SEV_WARNING,
+                                "WebSocket stream reset (RST_STREAM) in the middle of a message: "
+                                "the applications report close status 1006",
+                                "RFC 8441 §5; RFC 6455 §7.1.5"},
+    [F_H2_END_WITHOUT_CLOSE] = {"h2.ws.end_stream_without_close", WSA_SEV_WARNING,
+                                "WebSocket stream ended (END_STREAM) without a Close frame",
+                                "RFC 8441 §5; RFC 6455 §7.1.1"},
+    [F_D_H2_STOPPED] = {"h2.stopped", WSA_SEV_DEGRADED,
+                        "HTTP/2 framing or header compression lost; this direction (or these "
+                        "streams) is no longer decoded",
+                        "RFC 9113 §4; RFC 7541"},
 };
 
 const struct wsa_finding_info *wsa_finding_info(enum wsa_finding_id id)

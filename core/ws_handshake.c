@@ -372,7 +372,12 @@ void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg 
     }
     if (resp->n_accept > 1 || resp->n_protocol > 1)
         add(r, F_W_HANDSHAKE_DUPLICATE_HEADER);
+    ws_handshake_negotiated(req, resp, r);
+}
 
+void ws_handshake_negotiated(const struct ws_http_msg *req, const struct ws_http_msg *resp,
+                             struct ws_handshake_result *r)
+{
     r->protocol = resp->protocol;
     if (resp->protocol.p) {
         char name[128];

@@ -63,6 +63,11 @@ struct ws_handshake_result {
 /* Judge a request/response pair (RFC 6455 §4.1, §4.2, §9.1). */
 void ws_handshake_check(const struct ws_http_msg *req, const struct ws_http_msg *resp,
                         struct ws_handshake_result *out);
+/* What an accepted exchange negotiated, HTTP/1.1 or HTTP/2 (RFC 8441 §4 keeps RFC 6455's
+ * headers): the subprotocol and the extensions the server chose, each judged against the offer
+ * (permessage-deflate parameters, RSV bits); sets r->protocol, extensions, pmd, rsv_allowed. */
+void ws_handshake_negotiated(const struct ws_http_msg *req, const struct ws_http_msg *resp,
+                             struct ws_handshake_result *r);
 /* The detail line of one handshake finding (status, expected accept, what is wrong with the
  * permessage-deflate parameters); empty when the finding needs none. */
 void ws_handshake_detail(int finding, const struct ws_http_msg *req, const struct ws_http_msg *resp,

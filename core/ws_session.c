@@ -775,8 +775,11 @@ static void report_status(struct ws_session *s, int by_tcp, uint64_t pkt)
         char buf[480], f0[160], f1[160];
         in_flight(s, WS_C2S, f0, sizeof f0);
         in_flight(s, WS_S2C, f1, sizeof f1);
-        snprintf(buf, sizeof buf, "the %s %s the connection%s%s%s", wsa_side(s->first_end),
-                 st.how == WS_END_RST ? "reset (RST)" : "closed (FIN)",
+        snprintf(buf, sizeof buf, "the %s %s%s%s%s", wsa_side(s->first_end),
+                 s->over_h2 ? (st.how == WS_END_RST ? "reset (RST_STREAM) the HTTP/2 stream"
+                                                    : "ended (END_STREAM) the HTTP/2 stream")
+                 : st.how == WS_END_RST ? "reset (RST) the connection"
+                                        : "closed (FIN) the connection",
                  s->d[0].close_sent || s->d[1].close_sent ? " before the closing handshake ended"
                                                           : " without a Close frame",
                  f0, f1);

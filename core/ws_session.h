@@ -194,6 +194,7 @@ struct ws_session {
     void *cb_ctx;
     struct ws_seg_ctx seg; /* the segment being fed */
     int first_end;         /* direction whose TCP end came first (FIN/RST), or -1 */
+    int over_h2; /* an HTTP/2 stream (RFC 8441): its ends are END_STREAM and RST_STREAM */
 };
 
 /* "observed", "none_observed", "unknown" or "reply": the 1003 annotation's status, as the JSON
