@@ -106,7 +106,7 @@ static void keep_field(struct h2_conn *c, size_t *n, const nghttp2_nv *nv, size_
 static int inflate_block(struct h2_conn *c, int dir, const uint8_t *in, size_t inlen,
                          uint64_t pkt, size_t *nfields)
 {
-    static size_t offs[2 * H2_FIELDS_MAX];
+    size_t *offs = c->offs;
     if (!c->strings)
         c->strings = g_byte_array_new();
     g_byte_array_set_size(c->strings, 0);
@@ -181,12 +181,18 @@ static int fragment_of(const struct h2_dir *d, const uint8_t *p, size_t n, size_
     return 0;
 }
 
+/* the open frame's payload (never NULL: an empty GByteArray may have no data) */
+static const uint8_t *held(const struct h2_dir *d)
+{
+    return d->hold->len ? d->hold->data : (const uint8_t *)"";
+}
+
 static void header_frame(struct h2_conn *c, int dir, struct h2_event *ev)
 {
     struct h2_dir *d = &c->d[dir];
     size_t off, len;
     uint32_t promised = 0;
-    if (fragment_of(d, d->hold->data, d->hold->len, &off, &len, &promised) < 0) {
+    if (fragment_of(d, held(d), d->hold->len, &off, &len, &promised) < 0) {
         stop(c, dir, ev->pkt_end, "a HEADERS or PUSH_PROMISE frame's padding or priority is "
                                   "longer than the frame (RFC 9113 §6.2)");
         return;
@@ -195,14 +201,14 @@ static void header_frame(struct h2_conn *c, int dir, struct h2_event *ev)
     ev->block_type = d->ftype;
     ev->block_flags = d->flags;
     if (d->flags & H2_END_HEADERS) {
-        emit_block(c, dir, ev, d->hold->data + off, len);
+        emit_block(c, dir, ev, held(d) + off, len);
         return;
     }
     c->cb(c->ctx, ev); /* the frame; its block is told with the CONTINUATION that ends it */
     if (!d->block)
         d->block = g_byte_array_new();
     g_byte_array_set_size(d->block, 0);
-    g_byte_array_append(d->block, d->hold->data + off, (guint)len);
+    g_byte_array_append(d->block, held(d) + off, (guint)len);
     d->block_stream = d->stream;
     d->block_type = d->ftype;
     d->block_flags = d->flags;
@@ -216,7 +222,7 @@ static void continuation(struct h2_conn *c, int dir, struct h2_event *ev)
         stop(c, dir, ev->pkt_end, "a header block larger than 256 KiB: not followed");
         return;
     }
-    g_byte_array_append(d->block, d->hold->data, d->hold->len);
+    g_byte_array_append(d->block, held(d), d->hold->len);
     if (!(d->flags & H2_END_HEADERS)) {
         c->cb(c->ctx, ev);
         return;
@@ -228,7 +234,7 @@ static void continuation(struct h2_conn *c, int dir, struct h2_event *ev)
     ev->promised = d->block_promised;
     GByteArray *b = d->block;
     d->block = NULL;
-    emit_block(c, dir, ev, b->data, b->len);
+    emit_block(c, dir, ev, b->len ? b->data : (const uint8_t *)"", b->len);
     g_byte_array_free(b, TRUE);
 }
 
@@ -357,7 +363,7 @@ static size_t take_preface(struct h2_conn *c, int dir, const uint8_t *p, size_t 
     struct h2_dir *d = &c->d[dir];
     size_t at = H2_PREFACE_LEN - d->preface_left;
     size_t k = len < d->preface_left ? len : d->preface_left;
-    if (memcmp(p, H2_PREFACE + at, k) != 0) {
+    if (memcmp(p, &H2_PREFACE[at], k) != 0) {
         stop(c, dir, pkt, "the client's first bytes are not the HTTP/2 connection preface "
                           "(RFC 9113 §3.4)");
         return len;

@@ -116,6 +116,7 @@ struct h2_conn {
     h2_event_fn cb;
     void *ctx;
     struct h2_field fields[H2_FIELDS_MAX];
+    size_t offs[2 * H2_FIELDS_MAX]; /* where each name and value starts in strings */
     GByteArray *strings; /* the decoded names and values of one block */
 };
 

@@ -9,6 +9,8 @@ TCP connection of the captures with tshark and writes, per connection:
   ws/         the bytes after the HTTP Upgrade in each direction as chunks, after an options byte
               (bit 0: permessage-deflate when the response accepted it)
   handshake/  the Upgrade request, a NUL, the response
+  h2/         an HTTP/2 conversation as chunks (direction 0: the side that sent the preface),
+              after an options byte 0; from prior-knowledge and "Upgrade: h2c" connections
   pcap/       the small capture files themselves
 Usage: make_seeds.py CAPTURES_DIR OUT_DIR
 """
@@ -51,6 +53,29 @@ def conversations(path):
     return convs
 
 
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def h2_conversation(segs):
+    """the HTTP/2 part of a conversation, direction 0 being the preface's sender, or None"""
+    for k, (d, data) in enumerate(segs):
+        at = data.find(PREFACE)
+        if at < 0:
+            continue
+        out = []
+        for j, (d2, data2) in enumerate(segs):
+            if j < k and d2 == d:
+                continue  # the client's HTTP/1.1 upgrade request
+            if j < k and data2.startswith(b"HTTP/1.1 101"):
+                data2 = data2[data2.find(b"\r\n\r\n") + 4:]  # the server's 101
+            if j == k:
+                data2 = data2[at:]
+            if data2:
+                out.append((0 if d2 == d else 1, data2))
+        return out
+    return None
+
+
 def write(out_dir, kind, data, seen):
     if not data or data in seen:
         return
@@ -75,6 +100,10 @@ def main():
             if segs[0][1][:1] == b"\x16":
                 write(out_dir, "tls", chunks(segs), seen)
                 continue
+            h2 = h2_conversation(segs)
+            if h2:
+                write(out_dir, "h2", b"\0" + chunks(h2), seen)
+                continue
             head, done, after = {0: b"", 1: b""}, {0: False, 1: False}, []
             for d, data in segs:
                 if done[d]:
@@ -92,7 +121,7 @@ def main():
                 pmd = 1 if b"permessage-deflate" in head[1] else 0
                 if after and head[1].startswith(b"HTTP/1.1 101"):
                     write(out_dir, "ws", bytes([pmd]) + chunks(after), seen)
-    for kind in ("pcap", "tls", "ws", "handshake"):
+    for kind in ("pcap", "tls", "ws", "handshake", "h2"):
         d = os.path.join(out_dir, kind)
         print(kind, len(os.listdir(d)) if os.path.isdir(d) else 0)
 

@@ -12,14 +12,14 @@
 # under build-fuzz/artifacts/TARGET/ and make the script exit 1; add each, once fixed, to
 # tests/fuzz/regress/ (replayed by every build).
 #
-# Targets: pcap ws tls handshake utf8 inflate keylog. -j runs that many targets at once
+# Targets: pcap ws tls handshake utf8 inflate keylog h2. -j runs that many targets at once
 # (default 1); -w TARGET=N fuzzes one target with N worker processes (libFuzzer -fork=N), the
 # way to spend several cores on fuzz_pcap, whose executions cost the most.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${WSAUDIT_FUZZ_BUILD:-$root/build-fuzz}
 corpus_root=$root/tests/fuzz/corpus
-all_targets="pcap ws tls handshake utf8 inflate keylog"
+all_targets="pcap ws tls handshake utf8 inflate keylog h2"
 default_time=600
 declare -A time_of workers_of
 parallel=1
