@@ -14,6 +14,7 @@
 #include "../core/ws_frame.h"
 #include "../core/ws_handshake.h"
 #include "community_id.h"
+#include "conn_h2.h"
 #include "oom.h"
 #include "flow.h"
 
@@ -42,6 +43,8 @@ struct wsconn {
     struct flow *inner;
     const struct reasm_meta *tls_meta;
     uint64_t body_pkt; /* FS_HTTP_BODY: the packet of the refusal's body */
+    struct h2link *h2;   /* FS_H2 */
+    uint8_t h2c_upgrade; /* FS_HTTP_RESP: the request asked for "Upgrade: h2c" */
     uint64_t sev[4];   /* this connection's findings per severity */
 };
 
@@ -146,6 +149,8 @@ void conn_account(struct flow *f)
         n += sizeof *c->tls + tls_session_heap(c->tls);
     if (f->state == FS_WS)
         n += ws_session_heap(&c->sess);
+    if (c->h2)
+        n += h2link_heap(c->h2);
     c->an->state_used += n - c->charged;
     c->charged = n;
     if (c->inner)
@@ -197,6 +202,8 @@ void conn_free(struct flow *f)
     }
     if (f->state == FS_WS)
         ws_session_free(&c->sess);
+    h2link_free(c->h2);
+    c->h2 = NULL;
     if (c->inner) {
         conn_free(c->inner);
         free(c->inner);
@@ -289,12 +296,49 @@ static void handshake_finding(void *ctx, int id, int in_request, const char *det
                    (enum wsa_finding_id)id, detail);
 }
 
+/* The answer to "Upgrade: h2c": a 101 makes the flow HTTP/2 from the byte after it (the client's
+ * preface, kept while we waited, then the server's first frames); anything else is plain HTTP,
+ * not followed. */
+static void h2c_answered(struct wsconn *c, const uint8_t *rest, size_t rest_len,
+                         const struct reasm_meta *m)
+{
+    struct flow *f = c->f;
+    struct ws_http_msg resp;
+    if (ws_http_parse(c->resp->data, c->resp->len, 1, &resp) < 0 || resp.status != 101) {
+        ignore_flow(f);
+        return;
+    }
+    c->h2 = h2link_new(c->an, &c->view, f->outer ? f->outer->ws->tls : NULL, 0);
+    f->state = FS_H2;
+    g_byte_array_free(c->req, TRUE);
+    g_byte_array_free(c->resp, TRUE);
+    c->req = c->resp = NULL;
+    if (c->early) {
+        size_t pos = 0;
+        for (guint i = 0; i < c->early_chunks->len; i++) {
+            struct early_chunk *ec = &g_array_index(c->early_chunks, struct early_chunk, i);
+            h2link_feed(c->h2, 0, c->early->data + pos, ec->len, ec->meta.pkt, ec->cur_pkt);
+            pos += ec->len;
+        }
+        g_byte_array_free(c->early, TRUE);
+        g_array_free(c->early_chunks, TRUE);
+        c->early = NULL;
+        c->early_chunks = NULL;
+    }
+    if (rest_len)
+        h2link_feed(c->h2, 1, rest, rest_len, m->pkt, f->cur_pkt);
+}
+
 static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_len,
                            const struct reasm_meta *m)
 {
     struct analyzer *an = c->an;
     struct flow *f = c->f;
     struct ws_upgrade u;
+    if (c->h2c_upgrade) {
+        h2c_answered(c, rest, rest_len, m);
+        return;
+    }
 
     if (ws_upgrade_judge(&u, c->req->data, c->req->len, c->resp->data, c->resp->len) < 0) {
         report_finding(an->rep, &c->view, an->file, c->resp_pkt, F_V_BAD_REQUEST,
@@ -455,11 +499,38 @@ static int start_midstream(struct analyzer *an, struct flow *f, int side, const 
  * bytes could change the answer (never when final: the other side spoke, the stream ended or
  * the buffer is full). A flow that is neither HTTP nor TLS (FB_OTHER) is followed only when the
  * capture started in its middle and its bytes are WebSocket frames (start_midstream). */
-enum first_bytes { FB_WAIT, FB_TLS, FB_HTTP, FB_OTHER };
+enum first_bytes { FB_WAIT, FB_TLS, FB_HTTP, FB_H2, FB_OTHER };
 
-static enum first_bytes classify(const struct flow *f, const uint8_t *p, size_t n, uint64_t off,
-                                 int final)
+/* A server's first HTTP/2 frame: SETTINGS on stream 0 (RFC 9113 §3.4), which a server may send
+ * before the client's preface arrives; -1 while too short to say. */
+static int h2_server_start(const uint8_t *p, size_t n)
 {
+    static const uint8_t settings[6] = {H2_SETTINGS, 0, 0, 0, 0, 0}; /* type, flags, stream */
+    /* a length of at most 16384 (the initial SETTINGS_MAX_FRAME_SIZE), a multiple of 6 */
+    if (n == 0 || p[0] != 0 || (n >= 2 && p[1] > 0x40))
+        return 0;
+    if (n >= 3) {
+        uint32_t len = (uint32_t)p[1] << 8 | p[2];
+        if (len % 6 || len > 16384)
+            return 0;
+    }
+    size_t k = n < 9 ? n : 9;
+    if (k > 3 && memcmp(p + 3, settings, k - 3) != 0)
+        return 0;
+    return n >= 9 ? 1 : -1;
+}
+
+static enum first_bytes classify(const struct flow *f, int side, const uint8_t *p, size_t n,
+                                 uint64_t off, int final)
+{
+    int pre = off == 0 ? h2_looks_like_preface(p, n) : 0;
+    if (pre == 1)
+        return FB_H2; /* prior-knowledge HTTP/2 (RFC 9113 §3.3) */
+    if (pre == -1 && !final)
+        return FB_WAIT;
+    /* the server's SETTINGS first: wait for the client's preface */
+    if (off == 0 && side == 1 && !final && h2_server_start(p, n) != 0)
+        return FB_WAIT;
     int h = ws_http_looks_like_request(p, n), t = tls_looks_like_client_hello(p, n);
     if (!final && n < DETECT_MAX && h != 1 && t != 1) {
         int masked, exact;
@@ -480,6 +551,14 @@ static int decide(struct analyzer *an, struct flow *f, enum first_bytes kind, in
 {
     struct wsconn *c;
     switch (kind) {
+    case FB_H2:
+        c = conn_new(an, f, side, 0);
+        g_byte_array_free(c->req, TRUE);
+        g_byte_array_free(c->resp, TRUE);
+        c->req = c->resp = NULL;
+        c->h2 = h2link_new(an, &c->view, f->outer ? f->outer->ws->tls : NULL, 0);
+        f->state = FS_H2;
+        return 1;
     case FB_TLS:
     case FB_HTTP:
         c = conn_new(an, f, side, kind == FB_TLS);
@@ -519,7 +598,7 @@ static void detect_flush_as(struct analyzer *an, struct flow *f, enum first_byte
         return;
     f->det = NULL; /* nothing is buffered again while replaying */
     if (kind == FB_WAIT)
-        kind = classify(f, d->data, d->len, 0, 1);
+        kind = classify(f, d->side, d->data, d->len, 0, 1);
     uint64_t saved = f->cur_pkt;
     f->cur_pkt = d->chunk[0].cur_pkt;
     if (decide(an, f, kind, d->side, d->data, d->len, &d->chunk[0].meta)) {
@@ -546,13 +625,34 @@ static void detect_bytes(struct analyzer *an, struct flow *f, int side, const ui
                          size_t len, uint64_t off, const struct reasm_meta *meta)
 {
     struct detect_buf *d = f->det;
+    if (d && side != d->side && off == 0 && h2_looks_like_preface(data, len) != 0 &&
+        h2_server_start(d->data, d->len) != 0) {
+        /* HTTP/2 whose server spoke first: the client is the side that sends the preface */
+        struct detect_buf *kept = d;
+        f->det = NULL;
+        if (decide(an, f, FB_H2, side, data, len, meta)) {
+            size_t pos = 0;
+            uint64_t saved = f->cur_pkt;
+            for (size_t i = 0; i < kept->nchunks && f->state == FS_H2; i++) {
+                f->cur_pkt = kept->chunk[i].cur_pkt;
+                deliver_decided(an, f, kept->side, kept->data + pos, kept->chunk[i].len, pos,
+                                &kept->chunk[i].meta);
+                pos += kept->chunk[i].len;
+            }
+            f->cur_pkt = saved;
+            deliver_decided(an, f, side, data, len, off, meta);
+        }
+        f->det = kept;
+        conn_detect_free(an, f);
+        return;
+    }
     if (d && (side != d->side || off != d->len)) {
         detect_flush(an, f); /* the other side spoke first: decide with what we have */
         deliver_decided(an, f, side, data, len, off, meta);
         return;
     }
     if (!d) {
-        enum first_bytes kind = classify(f, data, len, off, off != 0);
+        enum first_bytes kind = classify(f, side, data, len, off, off != 0);
         if (kind != FB_WAIT) {
             if (decide(an, f, kind, side, data, len, meta))
                 deliver_decided(an, f, side, data, len, off, meta);
@@ -570,7 +670,7 @@ static void detect_bytes(struct analyzer *an, struct flow *f, int side, const ui
     d->chunk[d->nchunks].meta = *meta;
     d->nchunks++;
     d->len += k;
-    enum first_bytes kind = classify(f, d->data, d->len, 0, d->nchunks >= DETECT_MAX);
+    enum first_bytes kind = classify(f, d->side, d->data, d->len, 0, d->nchunks >= DETECT_MAX);
     if (kind == FB_WAIT)
         return; /* wait for more */
     detect_flush_as(an, f, kind);
@@ -642,6 +742,31 @@ static void websocket_bytes(struct analyzer *an, struct flow *f, int side, const
     return;
 }
 
+/* HTTP/2 frames, to the HTTP/2 connection */
+static void h2_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
+                     size_t len, uint64_t off, const struct reasm_meta *meta)
+{
+    (void)an;
+    (void)off;
+    h2link_feed(f->ws->h2, side == f->client_side ? 0 : 1, data, len, meta->pkt, f->cur_pkt);
+}
+
+/* "h2c" among the Upgrade header's tokens */
+static int upgrade_asks_h2c(struct ws_slice up)
+{
+    const char *p = up.p, *end = up.p + up.len;
+    while (p && p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+            p++;
+        const char *t = p;
+        while (p < end && *p != ',' && *p != ' ' && *p != '\t')
+            p++;
+        if (p - t == 3 && g_ascii_strncasecmp(t, "h2c", 3) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* the HTTP request, up to the end of its header block */
 static void request_bytes(struct analyzer *an, struct flow *f, int side, const uint8_t *data,
                           size_t len, uint64_t off, const struct reasm_meta *meta)
@@ -672,7 +797,10 @@ static void request_bytes(struct analyzer *an, struct flow *f, int side, const u
         return;
     }
     struct ws_http_msg req;
-    if (ws_http_parse(c->req->data, c->req->len, 0, &req) < 0 || !req.upgrade_is_websocket) {
+    int parsed = ws_http_parse(c->req->data, c->req->len, 0, &req);
+    if (parsed == 0 && !req.upgrade_is_websocket && upgrade_asks_h2c(req.upgrade))
+        c->h2c_upgrade = 1; /* HTTP/2 may follow (RFC 7540 §3.2): its answer decides */
+    else if (parsed < 0 || !req.upgrade_is_websocket) {
         /* plain HTTP: only the server's first bytes are looked at (a TLS port?) */
         f->state = FS_HTTP_PLAIN;
         g_byte_array_free(c->req, TRUE);
@@ -729,6 +857,7 @@ static const state_fn state_handler[] = {
     [FS_HTTP_REQ] = request_bytes,      [FS_HTTP_RESP] = response_bytes,
     [FS_HTTP_PLAIN] = plain_answer_bytes, [FS_HTTP_BODY] = refusal_body_bytes,
     [FS_WS] = websocket_bytes,          [FS_TLS] = tls_bytes,
+    [FS_H2] = h2_bytes,
     [FS_DONE] = NULL,
 };
 
@@ -747,7 +876,7 @@ void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint6
     struct wsconn *c = f->ws;
     char detail[160];
     if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP &&
-        f->state != FS_TLS)
+        f->state != FS_TLS && f->state != FS_H2)
         return; /* flows we do not follow lose nothing we report on */
     snprintf(detail, sizeof detail, "%llu bytes missing from the %s stream at offset %llu%s",
              (unsigned long long)len, wsa_side(side != f->client_side),
@@ -761,6 +890,8 @@ void conn_gap(struct analyzer *an, struct flow *f, int side, uint64_t off, uint6
         ws_session_gap(&c->sess, ws_dir(f, side), len, pkt);
     else if (f->state == FS_TLS)
         tls_session_gap(c->tls, side == f->client_side ? TLS_C2S : TLS_S2C, len, pkt);
+    else if (f->state == FS_H2)
+        h2link_gap(c->h2, side == f->client_side ? 0 : 1, pkt);
     else
         ignore_flow(f); /* a handshake with a hole cannot be judged */
 }
@@ -769,7 +900,7 @@ void conn_conflict(struct analyzer *an, struct flow *f, int side, uint64_t off, 
 {
     char detail[128];
     if (f->state != FS_WS && f->state != FS_HTTP_REQ && f->state != FS_HTTP_RESP &&
-        f->state != FS_TLS)
+        f->state != FS_TLS && f->state != FS_H2)
         return;
     snprintf(detail, sizeof detail, "%s stream offset %llu; the first copy was used",
              wsa_side(side != f->client_side), (unsigned long long)off);
@@ -787,6 +918,12 @@ void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
                                : tcp->fin_done[side]   ? WS_END_FIN
                                                        : WS_END_UNSEEN,
                                pkt);
+    else if (f->state == FS_H2)
+        h2link_side_end(c->h2, side == f->client_side ? 0 : 1,
+                        tcp->rst                ? WS_END_RST
+                        : tcp->fin_done[side]   ? WS_END_FIN
+                                                : WS_END_UNSEEN,
+                        pkt);
     else if (f->state == FS_TLS) {
         if (c->inner)
             conn_side_end(an, c->inner, side, pkt);
@@ -806,6 +943,16 @@ void conn_side_end(struct analyzer *an, struct flow *f, int side, uint64_t pkt)
                        tls_no_response_detail);
         ignore_flow(f);
     }
+}
+
+/* why the TCP flow ended, as end records say it */
+static const char *end_how(const struct flow *f)
+{
+    static const char *const why[] = {"fin", "idle_timeout", "capture_end", "flow_limit",
+                                      "memcap"};
+    if (f->end_reason == FLOW_END_TCP)
+        return f->rst ? "rst" : "fin";
+    return why[f->end_reason < 5 ? f->end_reason : 0];
 }
 
 /* The connection's end record: the TCP flow's counts, the WebSocket session's (the decrypted
@@ -849,18 +996,20 @@ static void report_conn_end(struct analyzer *an, struct flow *f, uint64_t pkt)
     }
     if (c->tls)
         e.tls = tls_outcome_name(c->tls->hs.outcome);
-    static const char *const why[] = {"fin", "idle_timeout", "capture_end", "flow_limit",
-                                      "memcap"};
-    e.how = why[f->end_reason < 5 ? f->end_reason : 0];
-    if (f->end_reason == FLOW_END_TCP)
-        e.how = wf && ws_session_closing_handshake(&wf->ws->sess) ? "close_handshake"
-                : f->rst                                   ? "rst"
-                                                           : "fin";
+    const struct flow *hf = f->state == FS_H2                          ? f
+                            : c->inner && c->inner->state == FS_H2 ? c->inner
+                                                                   : NULL;
+    e.h2_streams = hf ? (int64_t)h2link_ws_streams(hf->ws->h2) : -1;
+    e.how = wf && f->end_reason == FLOW_END_TCP && ws_session_closing_handshake(&wf->ws->sess)
+                ? "close_handshake"
+                : end_how(f);
     report_end(an->rep, &v, &e);
 }
 
 void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
 {
+    if (f->state == FS_H2)
+        h2link_end(f->ws->h2, by_tcp, pkt, end_how(f->outer ? f->outer : f));
     if (f->state == FS_WS)
         ws_session_end(&f->ws->sess, by_tcp, pkt);
     else if (f->state == FS_TLS) {
@@ -868,7 +1017,7 @@ void conn_finish(struct analyzer *an, struct flow *f, int by_tcp, uint64_t pkt)
             conn_finish(an, f->ws->inner, by_tcp, pkt);
         tls_session_end(f->ws->tls, by_tcp, pkt);
     }
-    if ((f->state == FS_WS || f->state == FS_TLS) && !f->outer)
+    if ((f->state == FS_WS || f->state == FS_TLS || f->state == FS_H2) && !f->outer)
         report_conn_end(an, f, pkt);
 }
 
@@ -891,27 +1040,9 @@ static struct flow *inner_flow(struct wsconn *c)
     return f;
 }
 
-static int is_h2(const struct tls_session *t)
-{
-    return strcmp(t->hs.sh.alpn, "h2") == 0;
-}
-
 static void tls_app_data(struct wsconn *c, const struct tls_event *ev)
 {
     struct flow *o = c->f;
-    if (is_h2(c->tls)) {
-        if (!c->inner && (c->inner = inner_flow(c)) != NULL) {
-            c->inner->state = FS_IGNORE; /* HTTP/2 is not decoded (RFC 8441 later) */
-            char name[160], detail[320];
-            conn_flow_name(o, name, sizeof name);
-            snprintf(detail, sizeof detail,
-                     "%s: the server chose ALPN h2; WebSocket over HTTP/2 (RFC 8441) is not "
-                     "decoded, so no WebSocket finding is made for this connection",
-                     name);
-            report_finding(c->an->rep, &c->view, c->an->file, ev->pkt, F_TLS_INNER_HTTP2, detail);
-        }
-        return;
-    }
     struct flow *f = inner_flow(c);
     if (!f || f->state == FS_IGNORE || f->state == FS_DONE)
         return;
@@ -935,6 +1066,8 @@ static void tls_app_gap(struct wsconn *c, const struct tls_event *ev)
     int side = ev->dir == TLS_C2S ? c->f->client_side : !c->f->client_side;
     if (f->state == FS_WS)
         ws_session_gap(&f->ws->sess, ws_dir(f, side), ev->len, ev->pkt);
+    else if (f->state == FS_H2)
+        h2link_gap(f->ws->h2, side == f->client_side ? 0 : 1, ev->pkt);
     else if (f->state == FS_HTTP_REQ || f->state == FS_HTTP_RESP || f->state == FS_DETECT)
         ignore_flow(f); /* a handshake with a hole cannot be judged */
 }

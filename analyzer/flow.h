@@ -37,6 +37,7 @@ enum flow_state {
     FS_HTTP_BODY,  /* the body of a 400 refusal: does it say the port speaks TLS? */
     FS_WS,
     FS_TLS,
+    FS_H2, /* HTTP/2: its extended CONNECT streams carry WebSockets (RFC 8441) */
     FS_IGNORE,
     FS_DONE
 };

@@ -117,6 +117,8 @@ static void usage(FILE *f)
           "                            handshake is not in the capture (mid-stream)\n"
           "      --payload             one line per message with a preview of its first 64\n"
           "                            bytes (unmasked, inflated), escaped\n"
+          "      --h2-frames           one line per HTTP/2 frame of the connections that carry\n"
+          "                            WebSockets over HTTP/2 (type, stream, flags, length)\n"
           "      --time                text output: each line starts with the capture time\n"
           "                            (UTC, ISO 8601) at which it was made\n"
           "      --community-id-seed N the seed of the Community ID (0-65535, default 0)\n"
@@ -171,6 +173,7 @@ enum long_option {
     OPT_FLOW_TIMEOUT,
     OPT_STREAM_BUFFER,
     OPT_PAYLOAD,
+    OPT_H2_FRAMES,
     OPT_WS_PORT,
     OPT_MEMCAP,
     OPT_KEYLOG,
@@ -336,6 +339,7 @@ struct job_opts {
     size_t keylog_cap;
     int ev_level, ev_nids; /* -w: what counts */
     const char *const *ev_ids;
+    int show_h2; /* --h2-frames */
 };
 
 struct job {
@@ -388,6 +392,7 @@ static void *worker(void *arg)
             oom_watch(&j->rep);
             j->rep.show_frames = pl->o->show_frames;
             j->rep.show_payload = pl->o->show_payload;
+            j->rep.show_h2_frames = pl->o->show_h2;
             j->rep.fail_on = pl->o->fail_on;
             j->rep.show_time = pl->o->show_time;
             setup_analyzer(&an, &j->rep, pl->o);
@@ -487,7 +492,7 @@ static void write_evidence(struct report *rep, struct evidence *ev, FILE *f,
 struct cli {
     enum report_format fmt;
     const char *filter;
-    int show_frames, fail_on, show_payload, show_time;
+    int show_frames, fail_on, show_payload, show_time, show_h2;
     uint16_t ws_port, cid_seed;
     double max_flows, flow_timeout, stream_kib, memcap_mib;
     long jobs;
@@ -519,6 +524,7 @@ static int parse_options(int argc, char **argv, struct cli *o)
                                              {"stream-buffer", required_argument, NULL, OPT_STREAM_BUFFER},
                                              {"jobs", required_argument, NULL, 'j'},
                                              {"payload", no_argument, NULL, OPT_PAYLOAD},
+                                             {"h2-frames", no_argument, NULL, OPT_H2_FRAMES},
                                              {"ws-port", required_argument, NULL, OPT_WS_PORT},
                                              {"memcap", required_argument, NULL, OPT_MEMCAP},
                                              {"keylog", required_argument, NULL, OPT_KEYLOG},
@@ -626,6 +632,9 @@ static int parse_options(int argc, char **argv, struct cli *o)
             break;
         case OPT_PAYLOAD:
             o->show_payload = 1;
+            break;
+        case OPT_H2_FRAMES:
+            o->show_h2 = 1;
             break;
         case OPT_TIME:
             o->show_time = 1;
@@ -777,6 +786,7 @@ static int start_report(const struct cli *cli, struct report *rep)
         return -1;
     rep->show_frames = cli->show_frames;
     rep->show_payload = cli->show_payload;
+    rep->show_h2_frames = cli->show_h2;
     rep->show_time = cli->show_time;
     rep->fail_on = cli->fail_on;
     return 0;
@@ -814,6 +824,7 @@ static int wsaudit_main(int argc, char **argv)
         return 2;
     }
     o.keys = keys;
+    o.show_h2 = cli.show_h2;
     FILE *ev_file = NULL;
     if (cli.ev_out && open_evidence(&cli, &o, &rep, &ev_file) != 0) {
         tls_keylog_free(keys);

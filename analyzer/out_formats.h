@@ -20,6 +20,7 @@ struct out_format {
     void (*end)(struct report *r, const struct conn_view *c, const struct end_view *e);
     void (*evidence)(struct report *r, const char *file, uint64_t packets, uint64_t conns,
                      const char *level, const char *const *ids, int nids);
+    void (*h2_frame)(struct report *r, const struct conn_view *c, const struct h2_event *ev);
 };
 
 extern const struct out_format out_text_format;

@@ -125,6 +125,10 @@ static void head(struct report *r, const char *type, const char *file, const str
     if (c) {
         LB_LIT(&l, ",\"conn\":");
         lb_u(&l, c->id);
+        if (c->stream) { /* a WebSocket over HTTP/2: its stream */
+            LB_LIT(&l, ",\"stream\":");
+            lb_u(&l, c->stream);
+        }
     }
     LB_LIT(&l, ",\"pkt\":");
     lb_u(&l, pkt);
@@ -190,8 +194,14 @@ static void j_conn(struct report *r, const struct conn_view *c, const struct han
     slice(f, "host", h->req->host);
     slice(f, "offered_protocols", h->req->protocol);
     slice(f, "offered_extensions", h->req->extensions);
-    fprintf(f, ",\"status\":%d,\"websocket\":%s,\"accept_ok\":%s", h->resp->status,
-            h->res->upgraded ? "true" : "false", h->res->accept_ok ? "true" : "false");
+    if (h->resp->status) /* 0: an HTTP/2 stream reset instead of an answer */
+        fprintf(f, ",\"status\":%d", h->resp->status);
+    else
+        fputs(",\"status\":null", f);
+    fprintf(f, ",\"websocket\":%s,\"accept_ok\":%s", h->res->upgraded ? "true" : "false",
+            c->stream ? "null" /* HTTP/2 has no Sec-WebSocket-Accept (RFC 8441 §5) */
+            : h->res->accept_ok ? "true"
+                                : "false");
     slice(f, "subprotocol", h->res->protocol);
     slice(f, "extensions", h->res->extensions);
     fprintf(f, ",\"permessage_deflate\":%s", h->res->pmd ? "true" : "false");
@@ -253,6 +263,10 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
     lb_mem(&l, fj, flen);
     LB_LIT(&l, ",\"conn\":");
     lb_u(&l, c->id);
+    if (c->stream) {
+        LB_LIT(&l, ",\"stream\":");
+        lb_u(&l, c->stream);
+    }
     LB_LIT(&l, ",\"pkt\":");
     lb_u(&l, ev->pkt);
     LB_LIT(&l, ",\"pkt_end\":");
@@ -747,6 +761,8 @@ static void j_end(struct report *r, const struct conn_view *c, const struct end_
         fprintf(f, ",\"first_close\":%s",
                 e->first_close < 0 ? "null" : e->first_close ? "\"server\"" : "\"client\"");
     }
+    if (e->h2_streams >= 0) /* HTTP/2: how many WebSocket streams it carried */
+        fprintf(f, ",\"http2\":true,\"websocket_streams\":%" PRId64, e->h2_streams);
     if (e->tls)
         fprintf(f, ",\"tls\":\"%s\"", e->tls);
     else
@@ -780,6 +796,16 @@ static void j_evidence(struct report *r, const char *file, uint64_t packets, uin
     fputs(nids ? "]}\n" : "}\n", f);
 }
 
+static void j_h2_frame(struct report *r, const struct conn_view *c, const struct h2_event *ev)
+{
+    head(r, "h2_frame", NULL, c, ev->pkt, &r->now_ns);
+    fprintf(r->out,
+            ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"stream\":%" PRIu32
+            ",\"frame\":\"%s\",\"frame_type\":%u,\"flags\":%u,\"len\":%" PRIu32 "}\n",
+            ev->pkt_end, ev->dir == WS_C2S ? "c2s" : "s2c", ev->stream,
+            h2_frame_type_name(ev->ftype), ev->ftype, ev->flags, ev->len);
+}
+
 const struct out_format out_jsonl_format = {j_file,    j_conn,  j_ws_event, j_tls_event,
                                             j_finding, j_error, j_summary,  j_keylog,
-                                            j_end,     j_evidence};
+                                            j_end,     j_evidence, j_h2_frame};

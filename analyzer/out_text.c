@@ -34,24 +34,42 @@ static void slice(FILE *f, const char *label, struct ws_slice s)
     out_text_escaped(f, (const uint8_t *)s.p, s.len);
 }
 
+/* "#7", or "#7/s3" for HTTP/2 stream 3 of connection 7; valid until the next call in this
+ * thread */
+static const char *cid(const struct conn_view *c)
+{
+    static _Thread_local char b[48]; /* -j: writers run in several threads */
+    if (c->stream)
+        snprintf(b, sizeof b, "#%" PRIu64 "/s%u", c->id, c->stream);
+    else
+        snprintf(b, sizeof b, "#%" PRIu64, c->id);
+    return b;
+}
+
 static void t_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h,
                    uint64_t pkt)
 {
     FILE *f = r->out;
     if (!h) {
-        fprintf(f, "#%" PRIu64 " websocket (mid-stream, no handshake) %s -> %s  pkt %" PRIu64 "\n",
-                c->id, c->client, c->server, pkt);
+        fprintf(f, "%s websocket (mid-stream, no handshake) %s -> %s  pkt %" PRIu64 "\n",
+                cid(c), c->client, c->server, pkt);
         return;
     }
-    fprintf(f, "#%" PRIu64 " %s %s -> %s  pkt %" PRIu64 "/%" PRIu64 " ", c->id,
-            h->res->upgraded ? (c->tls ? "websocket (wss, decrypted)" : "websocket")
+    fprintf(f, "%s %s %s -> %s  pkt %" PRIu64 "/%" PRIu64 " ", cid(c),
+            h->res->upgraded ? (c->stream ? (c->tls ? "websocket (h2, wss, decrypted)"
+                                                         : "websocket (h2)")
+                                         : c->tls ? "websocket (wss, decrypted)"
+                                                  : "websocket")
                              : "upgrade-refused",
             c->client, c->server, h->req_pkt,
             h->resp_pkt);
     out_text_escaped(f, (const uint8_t *)h->req->method.p, h->req->method.len);
     fputc(' ', f);
     out_text_escaped(f, (const uint8_t *)h->req->target.p, h->req->target.len);
-    fprintf(f, " -> %d", h->resp->status);
+    if (h->resp->status)
+        fprintf(f, " -> %d", h->resp->status);
+    else
+        fputs(" -> no answer (the stream was reset)", f);
     slice(f, "host", h->req->host);
     slice(f, "subprotocol", h->res->protocol);
     slice(f, "extensions", h->res->extensions);
@@ -63,7 +81,7 @@ static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt, uin
 {
     const struct wsa_finding_info *fi = wsa_finding_info(id);
     if (c)
-        fprintf(f, "#%" PRIu64 " ", c->id);
+        fprintf(f, "%s ", cid(c));
     fprintf(f, "pkt %" PRIu64, pkt);
     if (pkt_end > pkt)
         fprintf(f, "-%" PRIu64, pkt_end);
@@ -78,7 +96,7 @@ static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt, uin
 static void t_status(FILE *f, const struct conn_view *c, const struct ws_event *ev)
 {
     const struct ws_status *st = ev->status;
-    fprintf(f, "#%" PRIu64 " pkt %" PRIu64 "  status:", c->id, ev->pkt);
+    fprintf(f, "%s pkt %" PRIu64 "  status:", cid(c), ev->pkt);
     for (int side = 0; side < 2; side++) {
         int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
         fprintf(f, "%s %s saw ", side ? "," : "", wsa_side(side));
@@ -89,7 +107,10 @@ static void t_status(FILE *f, const struct conn_view *c, const struct ws_event *
     }
     if (st->ended_dir >= 0)
         fprintf(f, "; the %s %s in pkt %" PRIu64, wsa_side(st->ended_dir),
-                st->how == WS_END_RST ? "reset the connection" : "closed the connection",
+                c->stream ? (st->how == WS_END_RST ? "reset the stream (RST_STREAM)"
+                                                   : "ended the stream (END_STREAM)")
+                : st->how == WS_END_RST ? "reset the connection"
+                                        : "closed the connection",
                 st->ended_pkt);
     fputc('\n', f);
 }
@@ -97,7 +118,7 @@ static void t_status(FILE *f, const struct conn_view *c, const struct ws_event *
 static void t_message(FILE *f, const struct conn_view *c, const struct ws_event *ev)
 {
     const struct ws_message *m = ev->msg;
-    fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
+    fprintf(f, "%s pkt %" PRIu64, cid(c), ev->pkt);
     if (ev->pkt_end != ev->pkt)
         fprintf(f, "-%" PRIu64, ev->pkt_end);
     fprintf(f, "  %s message %s %" PRIu64 " bytes", ev->dir == WS_C2S ? "c->s" : "s->c",
@@ -119,6 +140,10 @@ static void t_frame(FILE *f, const struct conn_view *c, const struct ws_event *e
     l.n = 0;
     LB_LIT(&l, "#");
     lb_u(&l, c->id);
+    if (c->stream) {
+        LB_LIT(&l, "/s");
+        lb_u(&l, c->stream);
+    }
     LB_LIT(&l, " pkt ");
     lb_u(&l, ev->pkt);
     if (ev->pkt_end != ev->pkt) {
@@ -154,7 +179,7 @@ static void t_frame(FILE *f, const struct conn_view *c, const struct ws_event *e
 static void t_close(FILE *f, const struct conn_view *c, const struct ws_event *ev)
 {
     const struct ws_frame_hdr *h = ev->hdr;
-    fprintf(f, "#%" PRIu64 " pkt %" PRIu64, c->id, ev->pkt);
+    fprintf(f, "%s pkt %" PRIu64, cid(c), ev->pkt);
     if (ev->pkt_end != ev->pkt)
         fprintf(f, "-%" PRIu64, ev->pkt_end);
     fprintf(f, "  %s %-6s fin=%u rsv=%u%u%u %s len=%" PRIu64 "%s",
@@ -197,7 +222,7 @@ static void t_tls_summary(struct report *r, const struct conn_view *c, const str
 {
     FILE *f = r->out;
     char v[96], b[24];
-    fprintf(f, "#%" PRIu64 " tls %s -> %s  pkt %" PRIu64, c->id, c->client, c->server, s->hs.ch.pkt);
+    fprintf(f, "%s tls %s -> %s  pkt %" PRIu64, cid(c), c->client, c->server, s->hs.ch.pkt);
     if (s->hs.ch.seen) {
         tls_hello_versions(&s->hs.ch, v, sizeof v);
         fprintf(f, "  client offers %s%s", s->hs.ch.has_sv ? "" : "up to ", v);
@@ -226,9 +251,9 @@ static void t_tls_summary(struct report *r, const struct conn_view *c, const str
         if (r->show_time)
             fprintf(f, "%s ", report_ts(r, r->now_ns));
         fprintf(f,
-                "#%" PRIu64 " pkt %" PRIu64
+                "%s pkt %" PRIu64
                 "  certificate subject=\"%s\" issuer=\"%s\" valid %s .. %s",
-                c->id, s->hs.cert.pkt, s->hs.cert.leaf.subject, s->hs.cert.leaf.issuer, nb, na);
+                cid(c), s->hs.cert.pkt, s->hs.cert.leaf.subject, s->hs.cert.leaf.issuer, nb, na);
         if (s->hs.cert.leaf.san_dns[0])
             fprintf(f, " dns=%s", s->hs.cert.leaf.san_dns);
         fprintf(f, " chain=%u", s->hs.cert.chain_len);
@@ -252,7 +277,7 @@ static void t_tls_event(struct report *r, const struct conn_view *c, const struc
         return;
     }
     const struct tls_alert_rec *a = ev->alert;
-    fprintf(f, "#%" PRIu64 " pkt %" PRIu64 "  alert %s ", c->id, a->pkt,
+    fprintf(f, "%s pkt %" PRIu64 "  alert %s ", cid(c), a->pkt,
             a->dir == TLS_C2S ? "c->s" : "s->c");
     if (a->kind == TLS_AK_PLAIN || a->kind == TLS_AK_DECRYPTED) {
         const struct tls_alert_info *ai = tls_alert_lookup(a->desc);
@@ -330,13 +355,15 @@ static void t_end(struct report *r, const struct conn_view *c, const struct end_
     FILE *f = r->out;
     uint64_t dur = e->end_ns > c->start_ns ? e->end_ns - c->start_ns : 0;
     fprintf(f,
-            "#%" PRIu64 " pkt %" PRIu64 "  end: %s after %" PRIu64 ".%06" PRIu64 " s; client %" PRIu64
+            "%s pkt %" PRIu64 "  end: %s after %" PRIu64 ".%06" PRIu64 " s; client %" PRIu64
             " pkts %" PRIu64 " B, server %" PRIu64 " pkts %" PRIu64 " B",
-            c->id, e->pkt, e->how, dur / 1000000000u, dur % 1000000000u / 1000u, e->pkts[0],
+            cid(c), e->pkt, e->how, dur / 1000000000u, dur % 1000000000u / 1000u, e->pkts[0],
             e->bytes[0], e->pkts[1], e->bytes[1]);
     if (e->websocket)
         fprintf(f, "; frames %" PRIu64 "/%" PRIu64 ", messages %" PRIu64 "/%" PRIu64, e->frames[0],
                 e->frames[1], e->msgs[0], e->msgs[1]);
+    if (e->h2_streams >= 0)
+        fprintf(f, "; HTTP/2 with %" PRId64 " WebSocket stream(s)", e->h2_streams);
     if (c->by_severity)
         fprintf(f, "; findings %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " note, %" PRIu64
                    " degraded",
@@ -357,6 +384,16 @@ static void t_evidence(struct report *r, const char *file, uint64_t packets, uin
     fputs(")\n", r->out);
 }
 
+static void t_h2_frame(struct report *r, const struct conn_view *c, const struct h2_event *ev)
+{
+    fprintf(r->out, "%s pkt %" PRIu64, cid(c), ev->pkt);
+    if (ev->pkt_end != ev->pkt)
+        fprintf(r->out, "-%" PRIu64, ev->pkt_end);
+    fprintf(r->out, "  %s h2 %s stream %" PRIu32 " len %" PRIu32 " flags 0x%02x\n",
+            ev->dir == WS_C2S ? "c->s" : "s->c", h2_frame_type_name(ev->ftype), ev->stream,
+            ev->len, ev->flags);
+}
+
 const struct out_format out_text_format = {t_file,    t_conn,  t_ws_event, t_tls_event,
                                            t_finding, t_error, t_summary,  t_keylog,
-                                           t_end, t_evidence};
+                                           t_end, t_evidence, t_h2_frame};

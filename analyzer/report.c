@@ -129,6 +129,12 @@ void report_ws_event(struct report *r, const struct conn_view *c, const struct w
     formats[r->fmt]->ws_event(r, c, ev);
 }
 
+void report_h2_frame(struct report *r, const struct conn_view *c, const struct h2_event *ev)
+{
+    text_time(r, r->now_ns);
+    formats[r->fmt]->h2_frame(r, c, ev);
+}
+
 void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev)
 {
     /* -w: a TLS connection's secrets, for the evidence file (pcapng carries them, so Wireshark

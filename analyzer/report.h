@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "../core/finding.h"
+#include "../core/h2_frame.h"
 #include "../core/tls_session.h"
 #include "../core/ws_handshake.h"
 #include "../core/ws_session.h"
@@ -27,6 +28,7 @@ struct conn_view {
     uint64_t start_ns;     /* capture time of the flow's first packet, ns since the epoch */
     uint64_t *by_severity; /* the connection's findings per severity (its own storage) */
     uint8_t tls; /* decrypted from TLS (wss://) */
+    uint32_t stream; /* the HTTP/2 stream (RFC 8441) of a WebSocket over HTTP/2; 0 otherwise */
 };
 
 /* A connection's end (like a Zeek conn.log line): [0] the client's side, [1] the server's */
@@ -40,6 +42,7 @@ struct end_view {
     int first_close;        /* 0 client, 1 server, -1 nobody */
     const char *tls;        /* TLS handshake outcome, NULL when not TLS */
     const char *how;        /* close_handshake, fin, rst, idle_timeout, capture_end, ... */
+    int64_t h2_streams;     /* an HTTP/2 connection: the WebSocket streams it carried; else -1 */
 };
 
 struct handshake_view {
@@ -65,6 +68,7 @@ struct report {
     FILE *out;
     int show_frames;
     int show_payload; /* --payload: one record per message with a preview */
+    int show_h2_frames; /* --h2-frames: one record per HTTP/2 frame */
     int fail_on; /* severity at or above which findings make the exit status 1 */
     /* counts */
     uint64_t files, packets, tcp_packets, flows, ws_conns, frames, closes;
@@ -112,6 +116,8 @@ void report_conn(struct report *r, const struct conn_view *c, const struct hands
 void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev);
 void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev);
 void report_end(struct report *r, const struct conn_view *c, const struct end_view *e);
+/* --h2-frames: an HTTP/2 frame of a connection (its stream is the frame's) */
+void report_h2_frame(struct report *r, const struct conn_view *c, const struct h2_event *ev);
 /* A finding outside the WebSocket layer (stream, capture); c may be NULL. */
 void report_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                     enum wsa_finding_id id, const char *detail);

@@ -191,9 +191,6 @@ static const struct wsa_finding_info findings[F_FINDING_COUNT] = {
                           "Connection ended without a closing handshake: the applications report "
                           "close status 1006",
                           "RFC 6455 §7.1.5, §7.4.1"},
-    [F_TLS_INNER_HTTP2] = {"tls.http2", WSA_SEV_NOTE,
-                           "HTTP/2 (ALPN h2) inside TLS: decrypted but not decoded further",
-                           "RFC 7540 §3.3"},
     [F_H2_CONNECT_BEFORE_SETTING] = {"h2.ws.connect_before_setting", WSA_SEV_ERROR,
                                      "Extended CONNECT sent before the server allowed it "
                                      "(SETTINGS_ENABLE_CONNECT_PROTOCOL = 1)",

@@ -42,6 +42,7 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
     struct wa_conn *c = ctx;
     if (ev->type == WS_EV_CLOSE) {
         struct wa_item it = {0};
+        it.h2_stream = c->h2_cur;
         it.kind = WA_CLOSE;
         it.has_code = (uint8_t)ev->has_code;
         it.code = ev->code;
@@ -56,6 +57,7 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         add_item(c->frame, &it);
     } else if (ev->type == WS_EV_STATUS) {
         struct wa_item it = {0};
+        it.h2_stream = c->h2_cur;
         it.kind = WA_STATUS;
         it.saw[0] = ev->status->seen[WS_S2C]; /* the client received the server's Close */
         it.saw[1] = ev->status->seen[WS_C2S];
@@ -66,6 +68,7 @@ static void on_ws_event(void *ctx, const struct ws_event *ev)
         add_item(c->frame, &it);
     } else if (ev->type == WS_EV_FINDING) {
         struct wa_item it = {0};
+        it.h2_stream = c->h2_cur;
         it.kind = WA_FINDING;
         it.finding = ev->finding;
         it.ref_frame = (uint32_t)ev->pkt;
@@ -350,6 +353,166 @@ static void server_first_bytes(struct wa_conn *c, packet_info *pinfo)
     }
 }
 
+/* ---- WebSocket over HTTP/2 (RFC 8441): Wireshark's HTTP/2 frames to the core's h2_ws ---- */
+
+static void on_h2_event(void *ctx, const struct h2ws_event *ev)
+{
+    struct wa_conn *c = ctx;
+    uint32_t sid = ev->st ? ev->st->id : 0;
+    struct wa_item it = {0};
+    it.h2_stream = sid;
+    switch (ev->type) {
+    case H2WS_EV_WS:
+        c->h2_cur = sid;
+        on_ws_event(c, ev->ws);
+        c->h2_cur = 0;
+        return;
+    case H2WS_EV_FINDING:
+        it.kind = WA_FINDING;
+        it.finding = ev->finding;
+        it.ref_frame = (uint32_t)ev->pkt;
+        it.text = wmem_strdup(wmem_file_scope(), ev->detail ? ev->detail : "");
+        break;
+    case H2WS_EV_OPEN: {
+        const struct ws_http_msg *q = &ev->st->req;
+        it.kind = WA_H2_OPEN;
+        it.ref_frame = (uint32_t)ev->st->req_pkt;
+        it.text = wmem_strdup_printf(wmem_file_scope(), "CONNECT %.*s (:protocol %.*s) -> %s%d",
+                                     (int)q->target.len, q->target.p ? q->target.p : "",
+                                     (int)q->upgrade.len, q->upgrade.p ? q->upgrade.p : "",
+                                     ev->st->resp.status ? "" : "reset ",
+                                     ev->st->resp.status);
+        break;
+    }
+    case H2WS_EV_END:
+        return;
+    }
+    add_item(c->frame, &it);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The fields of the next decoded header block: Wireshark puts each block's
+ * http2.header.name/value items on a data source of its own, in order */
+static size_t h2_block_fields(GPtrArray *hn, GPtrArray *hv, guint *next, struct h2_field *out,
+                              size_t max)
+{
+    size_t n = 0;
+    if (!hn || !hv || *next >= hn->len || *next >= hv->len)
+        return 0;
+    tvbuff_t *ds = ((field_info *)g_ptr_array_index(hn, *next))->ds_tvb;
+    for (; *next < hn->len && *next < hv->len; (*next)++) {
+        field_info *a = g_ptr_array_index(hn, *next), *b = g_ptr_array_index(hv, *next);
+        if (a->ds_tvb != ds)
+            break;
+        if (n >= max)
+            continue;
+        out[n].name = fvalue_get_string(&a->value);
+        out[n].value = fvalue_get_string(&b->value);
+        out[n].nlen = strlen(out[n].name);
+        out[n].vlen = strlen(out[n].value);
+        n++;
+    }
+    return n;
+}
+
+static void h2_setup(struct wa_conn *c, packet_info *pinfo)
+{
+    c->h2 = wmem_new0(wmem_file_scope(), struct h2ws);
+    h2ws_init(c->h2, on_h2_event, c, 0);
+    if (c->kind == CK_UNDECIDED)
+        c->kind = CK_H2;
+    if (!c->client_port) { /* the HTTP/2 client opened the TCP connection */
+        if (c->init_known) {
+            copy_address_wmem(wmem_file_scope(), &c->client, &c->init_addr);
+            c->client_port = c->init_port;
+        } else {
+            copy_address_wmem(wmem_file_scope(), &c->client, &pinfo->src);
+            c->client_port = pinfo->srcport;
+        }
+    }
+}
+
+/* a header block complete in this frame: a request or an answer (server pushes are not) */
+static void h2_block(struct wa_conn *c, int dir, uint8_t type, uint8_t flags, uint32_t sid,
+                     GPtrArray *hn, GPtrArray *hv, guint *next, uint32_t num)
+{
+    struct h2_field f[64];
+    size_t n = h2_block_fields(hn, hv, next, f, G_N_ELEMENTS(f));
+    if (type != H2_HEADERS)
+        return;
+    h2ws_headers(c->h2, dir, sid, f, n, num);
+    if (flags & H2_END_STREAM)
+        h2ws_end_stream(c->h2, dir, sid, num);
+}
+
+static void h2_frame(struct wa_conn *c, int dir, proto_tree *tree, field_info *fi,
+                     packet_info *pinfo, GPtrArray *hn, GPtrArray *hv, guint *next)
+{
+    const uint8_t *p = tvb_get_ptr(fi->ds_tvb, fi->start, fi->length);
+    uint32_t len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+    uint8_t type = p[3], flags = p[4];
+    uint32_t sid = be32(p + 5) & 0x7fffffffu;
+    const uint8_t *pl = p + H2_FRAME_HEADER;
+    if ((gint)len + H2_FRAME_HEADER > fi->length)
+        return;
+    if (type == H2_SETTINGS && !(flags & H2_ACK)) {
+        for (uint32_t i = 0; i + 6 <= len; i += 6)
+            if ((pl[i] << 8 | pl[i + 1]) == H2_SET_ENABLE_CONNECT_PROTOCOL)
+                h2ws_settings(c->h2, dir, be32(pl + i + 2) > 1 ? 2 : (int)be32(pl + i + 2),
+                              pinfo->num);
+    } else if ((type == H2_HEADERS || type == H2_PUSH_PROMISE) && (flags & H2_END_HEADERS)) {
+        h2_block(c, dir, type, flags, sid, hn, hv, next, pinfo->num);
+    } else if (type == H2_HEADERS || type == H2_PUSH_PROMISE) {
+        c->h2_block_stream[dir] = sid;
+        c->h2_block_flags[dir] = flags;
+        c->h2_block_type[dir] = type;
+    } else if (type == H2_CONTINUATION && (flags & H2_END_HEADERS)) {
+        h2_block(c, dir, c->h2_block_type[dir], c->h2_block_flags[dir], c->h2_block_stream[dir],
+                 hn, hv, next, pinfo->num);
+    } else if (type == H2_DATA) {
+        uint32_t off = 0, pad = 0;
+        if (flags & H2_PADDED) {
+            pad = len ? pl[0] : 0;
+            off = 1;
+        }
+        if (off + pad > len)
+            return;
+        struct ws_seg_ctx seg = {first_packet(tree, fi->ds_tvb, fi->start, pinfo->num), 0, 0,
+                                 pinfo->num};
+        h2ws_data(c->h2, dir, sid, pl + off, len - off - pad, &seg);
+        if (flags & H2_END_STREAM)
+            h2ws_end_stream(c->h2, dir, sid, pinfo->num);
+    } else if (type == H2_RST_STREAM && len >= 4) {
+        h2ws_reset(c->h2, dir, sid, be32(pl), pinfo->num);
+    }
+}
+
+/* The HTTP/2 frames Wireshark dissected in this packet (each http2.stream item covers one
+ * frame: its 9-byte header and payload), in order */
+static void h2_frames(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
+{
+    GPtrArray *a = finfos(tree, &f_h2_frame);
+    if (!a || c->ended)
+        return;
+    if (!c->h2)
+        h2_setup(c, pinfo);
+    GPtrArray *hn = finfos(tree, &f_h2_hname), *hv = finfos(tree, &f_h2_hvalue);
+    guint next = 0;
+    int dir = is_client(c, pinfo) ? WS_C2S : WS_S2C;
+    for (guint i = 0; i < a->len; i++) {
+        field_info *fi = g_ptr_array_index(a, i);
+        if (!fi->ds_tvb || fi->length < H2_FRAME_HEADER ||
+            tvb_captured_length_remaining(fi->ds_tvb, fi->start) < fi->length ||
+            h2_looks_like_preface(tvb_get_ptr(fi->ds_tvb, fi->start, 4), 4))
+            continue; /* the client's preface has an item of its own */
+        h2_frame(c, dir, tree, fi, pinfo, hn, hv, &next);
+    }
+}
+
 /* The receiver acknowledged bytes that were never captured: that direction cannot be followed
  * any more (Wireshark's own reassembly does not fill the hole either). */
 static void lost_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
@@ -367,6 +530,8 @@ static void lost_bytes(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
         len = ack_off - c->seen_end[peer];
     if (c->kind == CK_WEBSOCKET && c->ws_started)
         ws_session_gap(&c->ws, lost_dir ? WS_S2C : WS_C2S, len, pinfo->num);
+    if (c->h2)
+        h2ws_gap(c->h2, lost_dir ? WS_S2C : WS_C2S, pinfo->num);
     else if (c->kind == CK_TLS)
         tls_session_gap(&c->tls, lost_dir ? TLS_S2C : TLS_C2S, len, pinfo->num);
 }
@@ -390,6 +555,9 @@ static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
             if (c->ws_started)
                 ws_session_end_dir_how(&c->ws, s == 0 ? WS_C2S : WS_S2C,
                                        rst ? WS_END_RST : WS_END_FIN, pinfo->num);
+            if (c->h2)
+                h2ws_tcp_end_dir(c->h2, s == 0 ? WS_C2S : WS_S2C, rst ? WS_END_RST : WS_END_FIN,
+                                 pinfo->num);
             if (c->kind == CK_TLS)
                 tls_session_end_dir(&c->tls, s == 0 ? TLS_C2S : TLS_S2C, pinfo->num);
         }
@@ -399,6 +567,11 @@ static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
         if (c->ws_started) {
             ws_session_end(&c->ws, 1, pinfo->num);
             ws_session_free(&c->ws);
+        }
+        if (c->h2) {
+            h2ws_end(c->h2, 1, pinfo->num);
+            h2ws_free(c->h2);
+            c->h2 = NULL;
         }
         if (c->kind == CK_TLS) {
             tls_session_end(&c->tls, 1, pinfo->num);
@@ -448,7 +621,8 @@ void first_pass(packet_info *pinfo, proto_tree *tree)
         if (p && (!rel_off(c, side_of(c, pinfo), c->cur.seq, &off) || off == 0)) {
             c->first_payload = 1;
             if (ws_http_looks_like_request(p, len) == 0 &&
-                tls_looks_like_client_hello(p, len) == 0 && !finfos(tree, &f_ws)) {
+                tls_looks_like_client_hello(p, len) == 0 && !finfos(tree, &f_ws) &&
+                !h2_looks_like_preface(p, len) && !finfos(tree, &f_h2_frame)) {
                 c->kind = CK_OTHER;
                 return;
             }
@@ -461,6 +635,8 @@ void first_pass(packet_info *pinfo, proto_tree *tree)
         http_items(c, pinfo, tree);
     if (c->kind != CK_OTHER)
         websocket_frames(c, pinfo, tree);
+    if (c->kind != CK_OTHER)
+        h2_frames(c, pinfo, tree);
     lost_bytes(c, pinfo, tree);
     server_first_bytes(c, pinfo);
     tcp_end(c, pinfo, tree);
@@ -481,6 +657,8 @@ static void free_conn(gpointer key, gpointer value, gpointer user)
         tls_session_free(&c->tls);
     if (c->ws_started)
         ws_session_free(&c->ws);
+    if (c->h2)
+        h2ws_free(c->h2);
 }
 
 void cleanup_maps(void)

@@ -18,6 +18,7 @@
 
 #include "escape.h"
 #include "finding.h"
+#include "h2_ws.h"
 #include "tls_alert.h"
 #include "tls_session.h"
 #include "ws_close.h"
@@ -33,7 +34,8 @@ struct field_ref {
     int n;
 };
 extern struct field_ref f_tcp_stream, f_tcp_srcport, f_tcp_len, f_ws, f_http, f_tls_record,
-    f_alert_level, f_alert_desc, f_http_body, f_ack_lost, f_tcp_segment, f_tls_segment, f_hs_type;
+    f_alert_level, f_alert_desc, f_http_body, f_ack_lost, f_tcp_segment, f_tls_segment, f_hs_type,
+    f_h2_frame, f_h2_hname, f_h2_hvalue;
 /* Only these are primed: reading tcp.seq, tcp.ack or the tcp protocol item from the tree would
  * make Wireshark format their labels on every packet. The TCP header is read directly from the
  * frame at tcp.srcport's offset. */
@@ -42,7 +44,7 @@ extern const size_t n_all_refs;
 
 /* ---- what the core said, per frame ---- */
 
-enum wa_kind { WA_CLOSE, WA_FINDING, WA_ALERT, WA_TLS, WA_STATUS };
+enum wa_kind { WA_CLOSE, WA_FINDING, WA_ALERT, WA_TLS, WA_STATUS, WA_H2_OPEN };
 
 struct wa_item {
     enum wa_kind kind;
@@ -55,6 +57,7 @@ struct wa_item {
     int32_t saw[2];     /* WA_STATUS: what the client [0] and the server [1] saw, -1 unknown */
     int8_t ended_by;    /* WA_STATUS: WS_C2S (client), WS_S2C (server) or -1 */
     uint8_t how, handshake_complete;
+    uint32_t h2_stream; /* a WebSocket over HTTP/2: its stream (RFC 8441); 0 otherwise */
     const char *text;   /* file scope */
 };
 
@@ -81,6 +84,7 @@ enum conn_kind {
     CK_TLS,          /* a TLS ClientHello (then the TLS session, wss:// when decrypted) */
     CK_OTHER,        /* neither: not followed */
     CK_WS_MIDSTREAM, /* WebSocket frames without the handshake (Decode As, mid-stream) */
+    CK_H2,           /* HTTP/2 in the clear (prior knowledge, Upgrade: h2c) */
 };
 
 struct wa_conn {
@@ -104,6 +108,12 @@ struct wa_conn {
     uint8_t isn_known[2], init_known;
     uint64_t seen_end[2]; /* per side: the stream offset past the last byte captured */
     struct tcpv cur;      /* the frame being processed */
+    /* HTTP/2 (prior knowledge, Upgrade: h2c, or ALPN h2 in decrypted TLS): the extended
+     * CONNECT streams, fed from Wireshark's HTTP/2 frames */
+    struct h2ws *h2;
+    uint32_t h2_block_stream[2]; /* a header block waiting for its CONTINUATION, per side */
+    uint8_t h2_block_flags[2], h2_block_type[2];
+    uint32_t h2_cur; /* the stream whose WebSocket events are being kept */
 };
 
 /* ---- read.c: reading Wireshark's tree ---- */

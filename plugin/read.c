@@ -11,14 +11,16 @@ struct field_ref f_tcp_stream = {"tcp.stream"}, f_tcp_srcport = {"tcp.srcport"},
                  f_tls_record = {"tls.record"}, f_alert_level = {"tls.alert_message.level"},
                  f_alert_desc = {"tls.alert_message.desc"}, f_http_body = {"http.file_data"},
                  f_ack_lost = {"tcp.analysis.ack_lost_segment"}, f_tcp_segment = {"tcp.segment"},
-                 f_tls_segment = {"tls.segment"}, f_hs_type = {"tls.handshake.type"};
+                 f_tls_segment = {"tls.segment"}, f_hs_type = {"tls.handshake.type"},
+                 f_h2_frame = {"http2.stream"}, f_h2_hname = {"http2.header.name"},
+                 f_h2_hvalue = {"http2.header.value"};
 /* Only these are primed: reading tcp.seq, tcp.ack or the tcp protocol item from the tree would
  * make Wireshark format their labels on every packet. The TCP header is read directly from the
  * frame at tcp.srcport's offset. */
 struct field_ref *const all_refs[] = {&f_tcp_stream,  &f_tcp_srcport, &f_tcp_len,     &f_ws,
                                       &f_http,        &f_tls_record,  &f_ack_lost,    &f_alert_level,
                                       &f_alert_desc,  &f_http_body,   &f_tcp_segment, &f_tls_segment,
-                                      &f_hs_type};
+                                      &f_hs_type,     &f_h2_frame,    &f_h2_hname,    &f_h2_hvalue};
 const size_t n_all_refs = sizeof all_refs / sizeof all_refs[0];
 
 GPtrArray *finfos(proto_tree *tree, const struct field_ref *f)

@@ -48,6 +48,7 @@ static int hf_tls_alert = -1, hf_tls_alert_sender = -1, hf_tls_alert_kind = -1;
 static int hf_tls_failed = -1, hf_tls_outcome = -1, hf_tls_summary = -1;
 static int hf_finding = -1, hf_finding_detail = -1, hf_ref_frame = -1, hf_ref_end = -1;
 static int hf_cause = -1, hf_evidence = -1, hf_fix = -1, hf_note = -1, hf_more = -1;
+static int hf_h2_stream = -1, hf_h2_request = -1;
 static int hf_status = -1, hf_client_saw = -1, hf_server_saw = -1, hf_closing_handshake = -1,
            hf_ended_by = -1, hf_ended_frame = -1, hf_end_how = -1;
 static gint ett_wsaudit = -1, ett_finding = -1, ett_text = -1;
@@ -409,10 +410,19 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     proto_item *ti = gen(proto_tree_add_item(tree, proto_wsaudit, tvb, 0, 0, ENC_NA));
     proto_tree *t = proto_item_add_subtree(ti, ett_wsaudit);
     guint n = wmem_array_get_count(a), closes_seen = 0;
+    uint32_t shown_stream = 0;
     int close_code = -1; /* the code of this packet's Close, for the findings about it */
     for (guint i = 0; i < n; i++) {
         const struct wa_item *it = wmem_array_index(a, i);
+        if (it->h2_stream && it->h2_stream != shown_stream) {
+            /* the HTTP/2 stream of what follows (RFC 8441), once per run of items */
+            shown_stream = it->h2_stream;
+            gen(proto_tree_add_uint(t, hf_h2_stream, tvb, 0, 0, it->h2_stream));
+        }
         switch (it->kind) {
+        case WA_H2_OPEN:
+            add_text(t, hf_h2_request, tvb, it->text);
+            break;
         case WA_CLOSE:
             if (it->has_code) {
                 close_code = it->code;
@@ -498,7 +508,7 @@ static void register_experts(void)
     static const enum wsa_finding_id analyzer_only[] = {
         F_V_EARLY_DATA,    F_D_HANDSHAKE_TOO_LARGE, F_D_STREAM_GAP,        F_D_STREAM_MEMCAP,
         F_W_STREAM_OVERLAP_CONFLICT, F_D_CAPTURE_TRUNCATED, F_D_PACKET_MALFORMED,
-        F_D_IP_FRAGMENT,   F_W_IP_FRAGMENT_OVERLAP, F_D_FLOW_MEMCAP,       F_TLS_INNER_HTTP2};
+        F_D_IP_FRAGMENT,   F_W_IP_FRAGMENT_OVERLAP, F_D_FLOW_MEMCAP,       F_D_H2_STOPPED};
     int nei = 0;
     for (int i = 0; i < F_FINDING_COUNT; i++) {
         const struct wsa_finding_info *fi = wsa_finding_info((enum wsa_finding_id)i);
@@ -621,6 +631,14 @@ static void proto_register_wsaudit(void)
         {&hf_end_how,
          {"How", "wsaudit.status.how", FT_STRING, BASE_NONE, NULL, 0, "fin, rst or capture_end",
           HFILL}},
+        {&hf_h2_stream,
+         {"HTTP/2 stream", "wsaudit.h2.stream", FT_UINT32, BASE_DEC, NULL, 0,
+          "The HTTP/2 stream (RFC 8441 extended CONNECT) that carries the WebSocket the items "
+          "below are about",
+          HFILL}},
+        {&hf_h2_request,
+         {"WebSocket over HTTP/2", "wsaudit.h2.request", FT_STRING, BASE_NONE, NULL, 0,
+          "An extended CONNECT (:protocol websocket) and its answer", HFILL}},
         {&hf_ref_end,
          {"Frame completed in", "wsaudit.frame_end", FT_FRAMENUM, BASE_NONE, NULL, 0,
           "The packet in which the WebSocket frame the finding is about became complete (the "

@@ -4,7 +4,7 @@
 # Ports are fixed per capture so captures can be filtered; each run makes new captures (new
 # ports of the clients, keys, timestamps), so expected outputs must be reviewed again after it.
 set -euo pipefail
-for p in tcpdump tshark python3-scapy python3-websockets python3-aiohttp python3-tornado nodejs node-ws openssl gnutls-bin nginx-light; do
+for p in tcpdump tshark python3-scapy python3-websockets python3-aiohttp python3-tornado python3-h2 nodejs node-ws openssl gnutls-bin nginx-light; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
         { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
 done
@@ -66,3 +66,5 @@ for s in codes-aiohttp:18023:ws-close-codes-aiohttp codes-tornado:18024:ws-close
     "$cap" "$out/$name.pcap" "$port" -- $py "$here/lib_closes.py" "$scen" "$port" "$out/ws-lib-codes.manifest"
 done
 "$cap" "$out/ws-close-codes-node-refuses.pcap" 18028 -- node "$here/node_peers.js" close-codes 18028 "$out/ws-lib-codes.manifest"
+# WebSocket over HTTP/2 (RFC 8441, issue 20): python3-h2 and Node's http2, h2c and TLS
+bash "$here/h2_cases.sh" "$out"

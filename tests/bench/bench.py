@@ -3,7 +3,7 @@
 """wsaudit benchmark: speed and memory against the libpcap floor and tshark.
 
 usage: bench.py [--build DIR] [--dir CACHE] [--sizes 100,1000] [--runs N] [--no-tshark]
-                [--plugin] [--profile] [--no-wss]
+                [--plugin] [--profile] [--no-wss] [--no-h2]
 
 One command: `python3 tests/bench/bench.py` (it runs `bash tests/dev.sh build` first when the
 tools are not built yet).
@@ -24,6 +24,10 @@ wss (unless --no-wss): the WebSocket-heavy traffic with every WebSocket connecti
 (gen_capture --conns N): wsaudit --keylog on the first vs wsaudit on the second (the cost of
 decryption, as a time ratio for the same WebSocket traffic), and tshark -o tls.keylog_file on
 the first; both tools must count the same close frames in both.
+h2 (unless --no-h2): the WebSocket-heavy traffic with every WebSocket connection carried by
+HTTP/2 with prior knowledge, one extended CONNECT stream each (RFC 8441, gen_capture --h2), and
+the same connections over HTTP/1.1 (gen_capture --conns N): wsaudit on both, the time ratio for
+the same WebSocket traffic, and the close frames both count.
 Wall time is the best of --runs runs (page cache warm); peak RSS is the child's ru_maxrss. It
 prints MB/s, packets/s, peak RSS and the ratios wsaudit/floor and tshark/wsaudit, and checks
 that wsaudit and tshark counted the same close frames. Nothing here passes or fails a test.
@@ -125,6 +129,44 @@ def bench_wss(a, size, gen, floor, wsaudit):
     print()
 
 
+def bench_h2(a, size, gen, floor, wsaudit):
+    """the same WebSocket traffic over HTTP/2 (RFC 8441) and over HTTP/1.1"""
+    h2 = os.path.join(a.dir, f"bench-h2-{size}MB.pcap")
+    plain = os.path.join(a.dir, f"bench-h2-plain-{size}MB.pcap")
+    if not os.path.exists(plain + ".meta"):
+        with open(h2 + ".meta", "w") as f:
+            subprocess.run([gen, "--h2", str(size), h2], stdout=f, check=True)
+        conns = dict(line.split() for line in open(h2 + ".meta"))["connections"]
+        with open(plain + ".meta", "w") as f:
+            subprocess.run([gen, "--conns", conns, "0", plain], stdout=f, check=True)
+        for x in (h2, plain):
+            os.chmod(x, 0o644)
+    res = {}
+    for label, cap in (("ws over h2", h2), ("ws over h1", plain)):
+        info = dict(line.split() for line in open(cap + ".meta"))
+        mb, pk = int(info["bytes"]) / 1e6, int(info["packets"])
+        fl, _, _ = timed([floor, cap], a.runs)
+        for tool, cmd in (("wsaudit -q", [wsaudit, "-q", "-F", "jsonl", cap]),
+                          ("wsaudit-jsonl", [wsaudit, "-F", "jsonl", cap])):
+            w, r, _ = timed(cmd, a.runs)
+            res[(label, tool)] = w
+            print(f"{label + ' ' + str(size) + ' MB':<22} {tool:<14} {w:8.3f} {mb / w:8.0f} "
+                  f"{pk / w / 1e3:8.0f} {r / 1024:8.1f} {fl / w * 100:8.0f}%")
+        out = subprocess.run([wsaudit, "-q", "-F", "jsonl", cap], capture_output=True,
+                             text=True).stdout.rstrip("\n").rsplit("\n", 1)[-1]
+        res[(label, "closes")] = int(out.split('"closes":')[1].split(",")[0])
+        res[(label, "gen")] = int(info["close_frames"])
+    for tool in ("wsaudit -q", "wsaudit-jsonl"):
+        print(f"  {tool}: HTTP/2 costs {res[('ws over h2', tool)] / res[('ws over h1', tool)]:.2f}x "
+              f"the time of the same WebSocket traffic over HTTP/1.1")
+    same = res[("ws over h2", "closes")] == res[("ws over h1", "closes")] == \
+        res[("ws over h2", "gen")]
+    print(f"  close frames {'agree' if same else 'DIFFER'}: over HTTP/2 "
+          f"{res[('ws over h2', 'closes')]}, over HTTP/1.1 {res[('ws over h1', 'closes')]}, "
+          f"generator {res[('ws over h2', 'gen')]}")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -137,6 +179,7 @@ def main():
     ap.add_argument("--plugin", action="store_true")
     ap.add_argument("--profile", action="store_true", help="perf record wsaudit on the largest")
     ap.add_argument("--no-wss", action="store_true", help="skip the TLS (wss) pair")
+    ap.add_argument("--no-h2", action="store_true", help="skip the HTTP/2 pair")
     a = ap.parse_args()
     global RSS_RUN
     RSS_RUN = os.path.join(a.build, "tests", "rss_run")
@@ -223,6 +266,8 @@ def main():
             print()
         if not a.no_wss:
             bench_wss(a, size, gen, floor, wsaudit)
+        if not a.no_h2:
+            bench_h2(a, size, gen, floor, wsaudit)
     if a.profile and not shutil.which("perf"):
         print("--profile: perf is not installed (Debian package linux-perf)")
     elif a.profile:

@@ -2,7 +2,7 @@
 /*
  * gen_capture - deterministic generator of benchmark captures (pcap, Ethernet, IPv4, TCP).
  *
- *   gen_capture [--mixed | --small] [--seed N] [--tls KEYLOG] [--conns N] SIZE_MB OUT.pcap
+ *   gen_capture [--mixed | --small] [--seed N] [--tls KEYLOG | --h2] [--conns N] SIZE_MB OUT.pcap
  *
  * WebSocket-heavy (default): thousands of connections, 64 open at a time and interleaved, each
  * with a valid HTTP Upgrade (correct Sec-WebSocket-Accept), masked client and unmasked server
@@ -20,6 +20,11 @@
  * is byte for byte that of the run without --tls; use --conns so both runs stop after the same
  * connections) go to KEYLOG in NSS key log format. This is
  * the "same traffic, plaintext vs decrypted" pair of the benchmark.
+ *
+ * --h2: every WebSocket connection is HTTP/2 with prior knowledge carrying one WebSocket stream
+ * (RFC 8441: the preface and SETTINGS, an extended CONNECT answered 200, then the same
+ * WebSocket bytes as without --h2 in DATA frames of up to 16 KiB, and END_STREAM both ways after
+ * the closing handshake): with --conns, the "same traffic, HTTP/1.1 vs HTTP/2" pair.
  *
  * Every packet is well formed and every stream complete, so wsaudit and tshark must count the
  * same close frames; the count is printed on stdout as "close_frames N".
@@ -39,6 +44,7 @@
 
 static FILE *out, *keylog;
 static int small_frames; /* --small */
+static int h2;           /* --h2 */
 static uint64_t tls_rng = 0x243F6A8885A308D3ull; /* TLS randoms and secrets: not rnd() */
 static uint64_t written, closes, packets;
 static uint64_t ts_us = 1700000000ull * 1000000ull;
@@ -280,9 +286,17 @@ static void tls_handshake(struct conn *c)
     tls_keys(&c->k[0], "CLIENT_TRAFFIC_SECRET_0", random);
 }
 
-/* the application's bytes: as they are, or in TLS records */
+static void h2_frame(struct conn *c, int dir, uint8_t type, uint8_t flags, uint32_t sid,
+                     const uint8_t *p, size_t n);
+
+/* the application's bytes: as they are, in TLS records, or in HTTP/2 DATA frames */
 static void app_send(struct conn *c, int dir, const uint8_t *data, size_t len)
 {
+    if (h2 && c->type == 0 && c->step > 1) {
+        for (size_t off = 0; off < len; off += 16384)
+            h2_frame(c, dir, 0, 0, 1, data + off, len - off < 16384 ? len - off : 16384);
+        return;
+    }
     if (!c->tls) {
         send_data(c, dir, data, len);
         return;
@@ -376,6 +390,62 @@ static void handshake(struct conn *c)
     g_free(accept);
 }
 
+/* one HTTP/2 frame (RFC 9113 §4.1) on the TCP connection */
+static void h2_frame(struct conn *c, int dir, uint8_t type, uint8_t flags, uint32_t sid,
+                     const uint8_t *p, size_t n)
+{
+    static uint8_t f[9 + 16384];
+    f[0] = (uint8_t)(n >> 16);
+    f[1] = (uint8_t)(n >> 8);
+    f[2] = (uint8_t)n;
+    f[3] = type;
+    f[4] = flags;
+    put32(f + 5, sid);
+    if (n)
+        memcpy(f + 9, p, n);
+    send_data(c, dir, f, 9 + n);
+}
+
+/* an HPACK literal without indexing, with a new name, no Huffman (RFC 7541 §6.2.2) */
+static size_t hpack_literal(uint8_t *b, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value), k = 0;
+    b[k++] = 0x00;
+    b[k++] = (uint8_t)nl;
+    memcpy(b + k, name, nl);
+    k += nl;
+    b[k++] = (uint8_t)vl;
+    memcpy(b + k, value, vl);
+    return k + vl;
+}
+
+/* --h2: the preface, SETTINGS both ways (the server's allows extended CONNECT), the extended
+ * CONNECT on stream 1 and its 200; the same random numbers are drawn as for an HTTP/1.1
+ * Upgrade, so the WebSocket frames that follow are the same */
+static void h2_handshake(struct conn *c)
+{
+    for (int i = 0; i < 16; i++)
+        (void)rnd(); /* the Sec-WebSocket-Key of the HTTP/1.1 handshake */
+    static const uint8_t ecp[6] = {0, 8, 0, 0, 0, 1};
+    uint8_t hb[256], path[32], auth[32];
+    snprintf((char *)path, sizeof path, "/bench/%u", c->cport);
+    snprintf((char *)auth, sizeof auth, "127.0.0.1:%u", c->sport);
+    size_t n = 0;
+    n += hpack_literal(hb + n, ":method", "CONNECT");
+    n += hpack_literal(hb + n, ":protocol", "websocket");
+    n += hpack_literal(hb + n, ":scheme", "http");
+    n += hpack_literal(hb + n, ":path", (const char *)path);
+    n += hpack_literal(hb + n, ":authority", (const char *)auth);
+    n += hpack_literal(hb + n, "sec-websocket-version", "13");
+    send_data(c, 0, (const uint8_t *)"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+    h2_frame(c, 0, 4, 0, 0, NULL, 0);
+    h2_frame(c, 1, 4, 0, 0, ecp, 6);
+    h2_frame(c, 0, 4, 1, 0, NULL, 0); /* SETTINGS ACK */
+    h2_frame(c, 0, 1, 4, 1, hb, n);  /* HEADERS, END_HEADERS */
+    static const uint8_t ok[1] = {0x88}; /* :status 200, indexed (RFC 7541 App. A) */
+    h2_frame(c, 1, 1, 4, 1, ok, 1);
+}
+
 static void tls_failure(struct conn *c)
 {
     /* ClientHello: legacy 1.2, supported_versions 1.3/1.2, SNI bench.example */
@@ -431,7 +501,9 @@ static int conn_step(struct conn *c)
         segment(c, 0, F_ACK, NULL, 0);
         return 1;
     case 1:
-        if (c->type == 0)
+        if (c->type == 0 && h2)
+            h2_handshake(c);
+        else if (c->type == 0)
             handshake(c);
         else if (c->type == 1)
             tls_failure(c);
@@ -487,6 +559,10 @@ static int conn_step(struct conn *c)
         ws_close(c, closer, code);
         ws_close(c, !closer, code == 1015 ? 1002 : code);
         c->close_kind = -1;
+        if (h2) { /* the stream ends both ways */
+            h2_frame(c, 1, 0, 1, 1, NULL, 0);
+            h2_frame(c, 0, 0, 1, 1, NULL, 0);
+        }
         return 1;
     }
     segment(c, 0, F_FIN | F_ACK, NULL, 0);
@@ -532,6 +608,8 @@ int main(int argc, char **argv)
             mixed = 1;
         else if (strcmp(argv[i], "--small") == 0)
             small_frames = 1;
+        else if (strcmp(argv[i], "--h2") == 0)
+            h2 = 1;
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc)
@@ -545,7 +623,8 @@ int main(int argc, char **argv)
         }
     }
     if (argc - i != 2) {
-        fprintf(stderr, "usage: gen_capture [--mixed | --small] [--seed N] [--tls KEYLOG] SIZE_MB OUT.pcap\n");
+        fprintf(stderr, "usage: gen_capture [--mixed | --small] [--seed N] [--tls KEYLOG | --h2] "
+                        "[--conns N] SIZE_MB OUT.pcap\n");
         return 2;
     }
     uint64_t target = strtoull(argv[i], NULL, 10) * 1000000ull;

@@ -10,7 +10,8 @@
  *             bytes) until the other direction sends something or a flag other than ACK/PSH
  *             comes: each burst is one segment
  *     frames  the bursts of `whole` cut at the ends of protocol units, each unit one segment:
- *             the HTTP header block, each WebSocket frame, each TLS record (a unit longer
+ *             the HTTP header block, each WebSocket frame, each TLS record, the HTTP/2
+ *             preface and each HTTP/2 frame (a unit longer
  *             than a burst ends a segment where the burst does)
  *     frag    every TCP segment that carries data is sent as IP fragments of 8 bytes (IPv4;
  *             IPv6 packets as Fragment-header fragments), last fragment first
@@ -137,7 +138,7 @@ static void write_segment(struct writer *w, const struct timespec *ts, const str
 /* where a direction's protocol units end (mode frames): the kind of unit is guessed from the
  * stream's first byte and, after an HTTP header block, WebSocket frames follow. A wrong guess
  * only moves the cuts, which any segmentation may do. */
-enum unit_kind { U_START, U_HTTP, U_WS, U_TLS, U_OPAQUE };
+enum unit_kind { U_START, U_HTTP, U_WS, U_TLS, U_H2, U_OPAQUE };
 
 struct cutter {
     enum unit_kind kind;
@@ -146,7 +147,35 @@ struct cutter {
     unsigned tls_have;
     uint32_t tls_left; /* the record's bytes still to come */
     uint32_t tail;     /* U_HTTP: the header's last four bytes */
+    uint8_t h2_hdr[9]; /* U_H2: the frame header so far */
+    unsigned h2_have;
+    uint32_t h2_left, h2_preface; /* the frame's payload, the preface's bytes still to come */
 };
+
+/* HTTP/2: the client's preface, then each frame (9-byte header and payload) is one unit */
+static uint32_t h2_take(struct cutter *c, const uint8_t *p, uint32_t n, int *ended)
+{
+    uint32_t i = 0;
+    while (i < n) {
+        uint32_t *left = c->h2_preface ? &c->h2_preface : c->h2_left ? &c->h2_left : NULL;
+        if (left) {
+            uint32_t k = *left < n - i ? *left : n - i;
+            i += k;
+            *left -= k;
+            if (!*left)
+                return *ended = 1, i;
+            continue;
+        }
+        c->h2_hdr[c->h2_have++] = p[i++];
+        if (c->h2_have < 9)
+            continue;
+        c->h2_have = 0;
+        c->h2_left = (uint32_t)c->h2_hdr[0] << 16 | (uint32_t)c->h2_hdr[1] << 8 | c->h2_hdr[2];
+        if (!c->h2_left)
+            return *ended = 1, i;
+    }
+    return i;
+}
 
 /* WebSocket frames: how many of the n bytes belong to the current frame */
 static uint32_t ws_take(struct cutter *c, const uint8_t *p, uint32_t n, int *ended)
@@ -173,9 +202,20 @@ static uint32_t unit_take(struct cutter *c, const uint8_t *p, uint32_t n, int *e
 {
     *ended = 0;
     if (c->kind == U_START) {
-        c->kind = p[0] >= 20 && p[0] <= 23 ? U_TLS : (p[0] >= 'A' && p[0] <= 'Z') ? U_HTTP : U_WS;
+        int preface = n >= 4 && memcmp(p, "PRI ", 4) == 0;
+        /* a client's preface, or a server's first SETTINGS frame (type 4 on stream 0) */
+        if (preface || (n >= 9 && p[0] == 0 && p[3] == 4 && !p[5] && !p[6] && !p[7] && !p[8])) {
+            c->kind = U_H2;
+            c->h2_preface = preface ? 24 : 0;
+        } else {
+            c->kind = p[0] >= 20 && p[0] <= 23 ? U_TLS
+                      : (p[0] >= 'A' && p[0] <= 'Z') ? U_HTTP
+                                                      : U_WS;
+        }
         ws_frame_init(&c->ws);
     }
+    if (c->kind == U_H2)
+        return h2_take(c, p, n, ended);
     if (c->kind == U_WS)
         return ws_take(c, p, n, ended);
     if (c->kind == U_OPAQUE)

@@ -7,10 +7,13 @@ usage: time_cid_check.py WSAUDIT PATH...   (captures, or folders of them)
 For each capture, tshark gives every packet's time (frame.time_epoch), TCP stream and Community
 ID (its communityid dissector, seed 0). Every JSONL record must agree:
   - an "end" record's packets and payload bytes per side equal tshark's count of that TCP
-    stream's packets up to the record's "pkt" (its last packet) and the sum of their tcp.len;
+    stream's packets up to the record's "pkt" (its last packet) and the sum of their tcp.len
+    (not for an HTTP/2 stream's end record: its counts are the stream's DATA, which
+    h2_diff.py compares with tshark's);
   - "community_id" equals tshark's for the packet the record points to ("pkt");
   - "ts" is a packet's time in the capture's precision (6 or 9 digits): for a conn or tls
-    record the first packet of that TCP stream (the connection's start); for any other record
+    record the first packet of that TCP stream (the connection's start), or for the conn record
+    of a WebSocket over HTTP/2 ("stream") its request's packet; for any other record
     a packet at or after "pkt" (records are stamped when they are made: a frame with the time
     of the packet that completed it, counted and reported).
 """
@@ -75,7 +78,7 @@ def check(wsaudit, cap):
         ns, digits = iso_ns(r["ts"])
         unit = 10 ** (9 - digits)
         same = lambda t: t // unit == ns // unit
-        if r["type"] == "end" and p[1] is not None:
+        if r["type"] == "end" and p[1] is not None and "stream" not in r:
             # packets and payload bytes per side, up to the connection's last packet
             got = (r["client_pkts"], r["client_bytes"], r["server_pkts"], r["server_bytes"])
             mine = [k for k in pk if pk[k][1] == p[1] and k <= r["pkt"]]
@@ -84,7 +87,9 @@ def check(wsaudit, cap):
             want = (len(cl), sum(pk[k][4] for k in cl), len(sv), sum(pk[k][4] for k in sv))
             if got != want and r["client_port"] != r["server_port"]:
                 bad.append(f"{what}: packets/bytes {got}, tshark {want}")
-        if r["type"] in ("conn", "tls"):
+        if r["type"] == "conn" and "stream" in r:
+            ok = same(p[0])  # a WebSocket over HTTP/2 starts with its request
+        elif r["type"] in ("conn", "tls"):
             ok = p[1] is not None and same(first_of_stream[p[1]])
         else:
             ok = any(same(pk[k][0]) for k in pk if k >= r["pkt"])

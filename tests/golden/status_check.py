@@ -25,11 +25,12 @@ def check(path):
     by_conn = {}
     for i, r in enumerate(recs):
         if "conn" in r and "file" in r:
-            by_conn.setdefault((r["file"], r["conn"]), []).append((i, r))
+            # a WebSocket over HTTP/2 is a stream of its connection (RFC 8441)
+            by_conn.setdefault((r["file"], r["conn"], r.get("stream")), []).append((i, r))
     for key, rs in by_conn.items():
         if not any(r["type"] == "conn" and r.get("websocket") for _, r in rs):
             continue
-        where = f"{os.path.basename(path)} conn {key[1]}"
+        where = f"{os.path.basename(path)} conn {key[1]}" + (f" stream {key[2]}" if key[2] else "")
         st = [(i, r) for i, r in rs if r["type"] == "status"]
         if len(st) != 1:
             bad.append(f"{where}: {len(st)} status records")

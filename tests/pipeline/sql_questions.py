@@ -10,6 +10,7 @@ functions), and answers with plain SQL, never re-reading a pcap:
 
   Q1 when did a server send close code 1015 (which must never be sent)?
   Q2 which client's message, with which opcode, provoked each 1003 close?
+  (a WebSocket over HTTP/2 is a connection and a stream: records join on both)
   Q3 which TLS handshakes failed on an expired certificate, and when?
 
 The answers are compared with the ones below, checked by hand against the captures
@@ -22,22 +23,24 @@ import subprocess
 import sys
 
 Q1 = """
-SELECT json_extract(c.j, '$.file'), json_extract(c.j, '$.conn'), json_extract(c.j, '$.ts'),
-       json_extract(k.j, '$.server')
+SELECT DISTINCT json_extract(c.j, '$.file'), json_extract(c.j, '$.conn'), json_extract(c.j, '$.stream'),
+       json_extract(c.j, '$.ts'), json_extract(k.j, '$.server')
 FROM rec c JOIN rec k ON json_extract(k.j, '$.type') = 'conn'
     AND json_extract(k.j, '$.file') = json_extract(c.j, '$.file')
     AND json_extract(k.j, '$.conn') = json_extract(c.j, '$.conn')
+    AND json_extract(k.j, '$.stream') IS json_extract(c.j, '$.stream')
 WHERE json_extract(c.j, '$.type') = 'close' AND json_extract(c.j, '$.dir') = 's2c'
   AND json_extract(c.j, '$.code') = 1015
 ORDER BY 1, 2"""
 
 Q2 = """
-SELECT json_extract(f.j, '$.file'), json_extract(f.j, '$.conn'), json_extract(f.j, '$.ts'),
-       json_extract(k.j, '$.client'), json_extract(f.j, '$.offending.opcode_name'),
-       json_extract(f.j, '$.offending.pkt')
+SELECT DISTINCT json_extract(f.j, '$.file'), json_extract(f.j, '$.conn'), json_extract(f.j, '$.stream'),
+       json_extract(f.j, '$.ts'), json_extract(k.j, '$.client'),
+       json_extract(f.j, '$.offending.opcode_name'), json_extract(f.j, '$.offending.pkt')
 FROM rec f JOIN rec k ON json_extract(k.j, '$.type') = 'conn'
     AND json_extract(k.j, '$.file') = json_extract(f.j, '$.file')
     AND json_extract(k.j, '$.conn') = json_extract(f.j, '$.conn')
+    AND json_extract(k.j, '$.stream') IS json_extract(f.j, '$.stream')
 WHERE json_extract(f.j, '$.type') = 'finding' AND json_extract(f.j, '$.id') = 'ws.close.unsupported_data'
   AND json_extract(f.j, '$.offending.status') = 'observed' AND json_extract(f.j, '$.dir') = 's2c'
 ORDER BY 1, 2"""

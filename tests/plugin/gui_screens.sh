@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The plugin in the real Wireshark GUI (issue 17): starts Wireshark under Xvfb as an ordinary
-# user with the freshly built plugin, on the TLS-expired, 1003 and 1015 captures, and saves
+# user with the freshly built plugin, on the TLS-expired, 1003 and 1015 captures and a WebSocket
+# over HTTP/2 (Decode As HTTP/2 for its prior-knowledge port, as a user would), and saves
 # screenshots of what a user reads: the packet details with every wsaudit item expanded, the
 # Expert Information dialog, and the wsaudit statistics tree. Not run by CI (it needs a display
 # server and the Qt GUI); a maintainer runs it after changing what the plugin shows:
@@ -122,18 +123,21 @@ shot() {
     wait "$pid" 2> /dev/null || true
 }
 
-for spec in "tls-ossl-expired-1_2.pcap:wsaudit.tls.handshake_failed" \
-    "ws-1003-binary-to-text.pcap:wsaudit.unsupported.frame" \
-    "ws-close-codes-server.pcap:wsaudit.close.code == 1015"; do
-    capname=${spec%%:*} filter=${spec#*:}
+# capture|display filter|extra arguments (Decode As)
+for spec in "tls-ossl-expired-1_2.pcap|wsaudit.tls.handshake_failed|" \
+    "ws-1003-binary-to-text.pcap|wsaudit.unsupported.frame|" \
+    "ws-close-codes-server.pcap|wsaudit.close.code == 1015|" \
+    "h2-ws-many-streams.pcap|wsaudit.h2.stream == 3 && wsaudit.unsupported.frame|-d tcp.port==18602,http2"; do
+    IFS='|' read -r capname filter extra <<< "$spec"
+    read -r -a extra <<< "$extra"
     stem=${capname%.pcap*}
     cap=$tmp/caps/$capname
     cp "$src/captures/$capname" "$cap"
     chmod 644 "$cap"
-    frame=$(ts -r "$cap" -Y "$filter" -T fields -e frame.number | head -1)
+    frame=$(ts -r "$cap" "${extra[@]}" -Y "$filter" -T fields -e frame.number | head -1)
     echo "$capname: frame $frame ($filter)"
-    shot details "$cap" -Y "$filter" -g "${frame:-1}"
-    shot expert "$cap" -z expert
-    shot stats "$cap"
+    shot details "$cap" "${extra[@]}" -Y "$filter" -g "${frame:-1}"
+    shot expert "$cap" "${extra[@]}" -z expert
+    shot stats "$cap" "${extra[@]}"
 done
 echo "screenshots in $out"

@@ -85,7 +85,7 @@ class Tshark:
                     "-o", "tcp.reassemble_out_of_order:TRUE",
                     "-o", "tls.desegment_ssl_records:TRUE"]
         if cap:
-            cmd += ["-r", cap]
+            cmd += ["-r", cap] + h2_decode_as(cap)
         env = dict(os.environ, HOME=self.home)
         p = subprocess.run(cmd + args, capture_output=True, text=True, env=env, cwd="/")
         return p
@@ -110,6 +110,70 @@ class Tshark:
 
     def close(self):
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+_H2_PORTS = {}
+
+
+def h2_decode_as(cap):
+    """Wireshark has no heuristic for HTTP/2 with prior knowledge (the client's first bytes are
+    the preface, RFC 9113 §3.3): a user says Decode As; so do these runs, for such captures"""
+    if cap not in _H2_PORTS:
+        _H2_PORTS[cap] = []
+        out = subprocess.run(["tshark", "-n", "-r", cap, "-Y",
+                              "(tcp.flags.syn == 1 && tcp.flags.ack == 0) || tcp.len > 0",
+                              "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.dstport",
+                              "-e", "tcp.payload", "-o", "tcp.desegment_tcp_streams:FALSE"],
+                             capture_output=True, text=True).stdout
+        client = None
+        for line in out.splitlines():
+            sport, dport, payload = (line.split("\t") + ["", ""])[:3]
+            if client is None:
+                client = sport  # the SYN's sender
+            elif sport == client and payload:  # the client's first bytes
+                if payload.startswith("505249202a20485454502f322e30"):  # "PRI * HTTP/2.0"
+                    _H2_PORTS[cap] = ["-d", f"tcp.port=={dport},http2"]
+                break
+    return _H2_PORTS[cap]
+
+
+def analyzer_h2(wsaudit, cap, keys):
+    """closes (packet that completed the frame, stream, code) and findings (id, packet,
+    stream) of the WebSocket streams of an HTTP/2 capture"""
+    out = subprocess.run([wsaudit, "-F", "jsonl"] + (["--keylog", keys] if keys else []) + [cap],
+                         capture_output=True, text=True).stdout
+    closes, findings = set(), set()
+    for r in (json.loads(line) for line in out.splitlines()):
+        if r["type"] == "close" and r.get("code") is not None:
+            closes.add((r["pkt_end"], r.get("stream", 0), r["code"]))
+        elif r["type"] == "finding":
+            findings.add((r["id"], r["pkt"], r.get("stream", 0)))
+    return closes, findings
+
+
+def plugin_h2(ts, cap, keys):
+    """the same from the plugin's tree: each wsaudit.h2.stream item names the stream of the
+    items after it"""
+    p = ts.run((["-o", "tls.keylog_file:" + keys] if keys else []) +
+               ["-Y", "wsaudit", "-T", "pdml", "-J", "frame wsaudit"], cap)
+    closes, findings = set(), set()
+    for pkt in ET.fromstring(p.stdout).iter("packet"):
+        num = int(next(f.get("show") for f in pkt.iter("field") if f.get("name") == "frame.number"))
+        for proto in pkt.iter("proto"):
+            if proto.get("name") != "wsaudit":
+                continue
+            stream = 0
+            for f in proto:
+                name = f.get("name")
+                if name == "wsaudit.h2.stream":
+                    stream = int(f.get("show"))
+                elif name == "wsaudit.close.code":
+                    closes.add((num, stream, int(f.get("show"))))
+                elif name == "wsaudit.finding":
+                    kids = {k.get("name"): k.get("show") for k in f.iter("field") if k is not f}
+                    about = kids.get("wsaudit.frame")
+                    findings.add((f.get("show"), int(about) if about else num, stream))
+    return closes, findings
 
 
 def analyzer_findings(wsaudit, cap):
@@ -375,6 +439,33 @@ def main():
         p = ts.run([], f"{capdir}/ws-close-codes-server.pcap")
         expect(problems, "[wsaudit: ws.close.reserved_code]" in p.stdout,
                "the Info column carries a short wsaudit tag")
+
+        # WebSocket over HTTP/2 (RFC 8441, issue 20): on Wireshark's HTTP/2 dissection (Decode
+        # As for prior knowledge; TLS decrypted with the capture's key log), every close and
+        # finding of the analyzer, with its stream and packet, and nothing else
+        h2caps = sorted(glob.glob(f"{capdir_src}/h2-*.pcap*"))
+        h2_bad, h2_closes = [], 0
+        for src in h2caps:
+            cap = ts.readable(src)
+            k = os.path.join(capdir_src, "keys", os.path.basename(src).rsplit(".", 1)[0] + ".keys")
+            keys = ts.readable(k) if os.path.exists(k) else None
+            a_cl, a_fi = analyzer_h2(wsaudit, src, k if keys else None)
+            b_cl, b_fi = plugin_h2(ts, cap, keys)
+            a_fi = {f for f in a_fi if f[0] not in ANALYZER_ONLY}
+            h2_closes += len(a_cl)
+            if a_cl != b_cl or a_fi != b_fi:
+                h2_bad.append(f"{os.path.basename(src)}: closes only analyzer "
+                              f"{sorted(a_cl - b_cl)}, only plugin {sorted(b_cl - a_cl)}; "
+                              f"findings only analyzer {sorted(a_fi - b_fi)}, only plugin "
+                              f"{sorted(b_fi - a_fi)}")
+        expect(problems, h2caps and h2_closes >= 20 and not h2_bad,
+               f"WebSocket over HTTP/2: the plugin shows the analyzer's {h2_closes} closes and "
+               f"its findings with the same stream and packet on {len(h2caps)} captures {h2_bad}")
+        out, _ = ts.fields(ts.readable(f"{capdir_src}/h2-ws-many-streams.pcap"),
+                           ["frame.number"], dfilter="wsaudit.h2.stream == 7 && "
+                           "wsaudit.finding == \"h2.ws.stream_reset\"")
+        expect(problems, out.strip() == "34",
+               f"-Y 'wsaudit.h2.stream == 7' finds the stream reset mid-message ({out.strip()!r})")
 
         # hostile strings (ROB-04): every byte of the close reason and the SNI kept, escaped
         hostile = os.path.join(capdir, "hostile.pcap")
