@@ -335,10 +335,6 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
     struct analyzer *an = c->an;
     struct flow *f = c->f;
     struct ws_upgrade u;
-    if (c->h2c_upgrade) {
-        h2c_answered(c, rest, rest_len, m);
-        return;
-    }
 
     if (ws_upgrade_judge(&u, c->req->data, c->req->len, c->resp->data, c->resp->len) < 0) {
         report_finding(an->rep, &c->view, an->file, c->resp_pkt, F_V_BAD_REQUEST,
@@ -845,7 +841,10 @@ static void response_bytes(struct analyzer *an, struct flow *f, int side, const 
         return;
     }
     c->resp_end_off = off + len - (size_t)rest;
-    handshake_done(c, data + len - rest, (size_t)rest, meta);
+    if (c->h2c_upgrade)
+        h2c_answered(c, data + len - rest, (size_t)rest, meta);
+    else
+        handshake_done(c, data + len - rest, (size_t)rest, meta);
 }
 
 /* A decided flow's bytes: one handler per state. FS_DETECT has none (detect_bytes comes

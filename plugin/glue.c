@@ -580,16 +580,23 @@ static void tcp_end(struct wa_conn *c, packet_info *pinfo, proto_tree *tree)
     }
 }
 
-void first_pass(packet_info *pinfo, proto_tree *tree)
+/* the connection of tcp.stream, new when first seen */
+static struct wa_conn *conn_of(guint32 stream)
 {
-    guint32 stream;
-    if (!first_uint(tree, &f_tcp_stream, &stream))
-        return;
     struct wa_conn *c = wmem_map_lookup(conns, GUINT_TO_POINTER(stream + 1));
     if (!c) {
         c = wmem_new0(wmem_file_scope(), struct wa_conn);
         wmem_map_insert(conns, GUINT_TO_POINTER(stream + 1), c);
     }
+    return c;
+}
+
+void first_pass(packet_info *pinfo, proto_tree *tree)
+{
+    guint32 stream;
+    if (!first_uint(tree, &f_tcp_stream, &stream))
+        return;
+    struct wa_conn *c = conn_of(stream);
     c->frame = pinfo->num;
     if (c->kind == CK_OTHER)
         return; /* neither WebSocket nor TLS: nothing more to read (cheap for bulk traffic) */
@@ -633,10 +640,10 @@ void first_pass(packet_info *pinfo, proto_tree *tree)
         tls_records(c, pinfo, tree);
     if (c->kind == CK_UNDECIDED || c->kind == CK_WEBSOCKET || c->kind == CK_TLS)
         http_items(c, pinfo, tree);
-    if (c->kind != CK_OTHER)
+    if (c->kind != CK_OTHER) {
         websocket_frames(c, pinfo, tree);
-    if (c->kind != CK_OTHER)
         h2_frames(c, pinfo, tree);
+    }
     lost_bytes(c, pinfo, tree);
     server_first_bytes(c, pinfo);
     tcp_end(c, pinfo, tree);
