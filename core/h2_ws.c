@@ -19,11 +19,27 @@ const char *h2_error_name(uint32_t code)
     return code < sizeof names / sizeof *names ? names[code] : "unknown";
 }
 
+struct early_piece {
+    struct ws_seg_ctx seg;
+    size_t len;
+};
+
+static void early_free(struct h2ws_stream *st)
+{
+    if (st->early)
+        g_byte_array_free(st->early, TRUE);
+    if (st->early_seg)
+        g_array_free(st->early_seg, TRUE);
+    st->early = NULL;
+    st->early_seg = NULL;
+}
+
 static void stream_free(gpointer p)
 {
     struct h2ws_stream *st = p;
     if (st->ws)
         ws_session_free(&st->sess);
+    early_free(st);
     free(st);
 }
 
@@ -51,7 +67,8 @@ size_t h2ws_heap(const struct h2ws *h)
     g_hash_table_iter_init(&it, h->streams);
     while (g_hash_table_iter_next(&it, &k, &v)) {
         const struct h2ws_stream *st = v;
-        n += sizeof *st + (st->ws ? ws_session_heap(&st->sess) : 0);
+        n += sizeof *st + (st->ws ? ws_session_heap(&st->sess) : 0) +
+             (st->early ? st->early->len : 0);
     }
     return n;
 }
@@ -189,7 +206,57 @@ static void on_ws(void *ctx, const struct ws_event *wev)
     st->h->cb(st->h->ctx, &ev);
 }
 
-/* the answer: OPEN, then the request's findings, then the session */
+void h2ws_end_stream(struct h2ws *h, int dir, uint32_t stream, uint64_t pkt);
+
+static void count_data(struct h2ws *h, struct h2ws_stream *st, int dir, size_t n,
+                       const struct ws_seg_ctx *seg)
+{
+    st->bytes[dir] += n;
+    if (st->data_pkt[dir] != seg->pkt)
+        st->pkts[dir]++, st->data_pkt[dir] = seg->pkt;
+    st->last_pkt = seg->pkt > st->last_pkt ? seg->pkt : st->last_pkt;
+    st->last_ns = h->now_ns;
+}
+
+/* the client's DATA kept until the answer: to the new session in order, or dropped */
+static void feed_early(struct h2ws *h, struct h2ws_stream *st)
+{
+    if (st->ws && st->early) {
+        size_t at = 0;
+        for (guint i = 0; i < st->early_seg->len; i++) {
+            const struct early_piece *e = &g_array_index(st->early_seg, struct early_piece, i);
+            count_data(h, st, WS_C2S, e->len, &e->seg);
+            ws_session_feed(&st->sess, WS_C2S, st->early->data + at, e->len, &e->seg);
+            at += e->len;
+        }
+        if (st->early_lost)
+            ws_session_gap(&st->sess, WS_C2S, st->early_lost, st->resp_pkt);
+    }
+    early_free(st);
+}
+
+static void keep_early(struct h2ws_stream *st, const uint8_t *p, size_t n,
+                       const struct ws_seg_ctx *seg)
+{
+    if (!st->early) {
+        st->early = g_byte_array_new();
+        st->early_seg = g_array_new(FALSE, FALSE, sizeof(struct early_piece));
+    }
+    if (st->early_lost) { /* past the limit: a hole from there on */
+        st->early_lost += n;
+        return;
+    }
+    size_t room = H2WS_EARLY_MAX - st->early->len, k = n < room ? n : room;
+    st->early_lost = n - k;
+    if (!k)
+        return;
+    struct early_piece e = {*seg, k};
+    g_byte_array_append(st->early, p, (guint)k);
+    g_array_append_val(st->early_seg, e);
+}
+
+/* the answer: OPEN, then the request's findings, then the session (with what the client sent
+ * before it) */
 static void answer(struct h2ws *h, struct h2ws_stream *st, const struct h2_field *f, size_t n,
                    uint64_t pkt)
 {
@@ -222,6 +289,9 @@ static void answer(struct h2ws *h, struct h2ws_stream *st, const struct h2_field
         snprintf(d, sizeof d, "stream %u: status %d", st->id, st->resp.status);
         finding(h, st, pkt, F_UPGRADE_REFUSED, d);
     }
+    feed_early(h, st);
+    if (st->early_end) /* the client had ended its side before the answer */
+        h2ws_end_stream(h, WS_C2S, st->id, st->early_end);
 }
 
 void h2ws_headers(struct h2ws *h, int dir, uint32_t stream, const struct h2_field *f, size_t n,
@@ -242,13 +312,13 @@ void h2ws_data(struct h2ws *h, int dir, uint32_t stream, const uint8_t *p, size_
                const struct ws_seg_ctx *seg)
 {
     struct h2ws_stream *st = g_hash_table_lookup(h->streams, GUINT_TO_POINTER(stream));
+    if (st && !st->answered && dir == WS_C2S && n) {
+        keep_early(st, p, n, seg); /* before the answer: kept for it */
+        return;
+    }
     if (!st || !st->ws || st->finished)
         return;
-    st->bytes[dir] += n;
-    if (st->data_pkt[dir] != seg->pkt)
-        st->pkts[dir]++, st->data_pkt[dir] = seg->pkt;
-    st->last_pkt = seg->pkt > st->last_pkt ? seg->pkt : st->last_pkt;
-    st->last_ns = h->now_ns;
+    count_data(h, st, dir, n, seg);
     ws_session_feed(&st->sess, dir, p, n, seg);
 }
 
@@ -281,6 +351,10 @@ void h2ws_end_stream(struct h2ws *h, int dir, uint32_t stream, uint64_t pkt)
     struct h2ws_stream *st = g_hash_table_lookup(h->streams, GUINT_TO_POINTER(stream));
     if (!st || st->ended[dir])
         return;
+    if (!st->answered && dir == WS_C2S) { /* told once the answer says what the stream is */
+        st->early_end = pkt;
+        return;
+    }
     st->ended[dir] = 1;
     if (st->ws) {
         const struct ws_dir *d = &st->sess.d[dir];

@@ -13,6 +13,7 @@
  *   answer (H2WS_EV_OPEN, 2xx: a WebSocket), then its DATA as the byte streams of an RFC 6455
  *   session (H2WS_EV_WS: the session's events, unchanged), then its end (H2WS_EV_END).
  *   RFC 8441's rules are checked on the way (H2WS_EV_FINDING). Other streams are not kept.
+ *   DATA the client sends before the answer is kept and decoded once a 2xx comes.
  * - Events name the stream; they are valid only during the callback.
  */
 #ifndef WSAUDIT_H2_WS_H
@@ -28,6 +29,7 @@
 
 #define H2WS_STREAMS_MAX 512 /* extended CONNECT streams followed at once per connection */
 #define H2WS_HELD 4          /* findings about a request, held until its answer is told */
+#define H2WS_EARLY_MAX (64 * 1024) /* DATA a client sent before the answer, kept for it */
 
 struct h2ws;
 
@@ -53,6 +55,13 @@ struct h2ws_stream {
     uint8_t nheld;
     uint32_t reset_code;
     int reset_dir;
+    /* the client's DATA that came before the answer (HTTP/2 lets it send at once): decoded
+     * once a 2xx starts the WebSocket, dropped with a refusal; past H2WS_EARLY_MAX the rest is
+     * a hole the session is told of */
+    GByteArray *early;
+    GArray *early_seg; /* per piece: struct ws_seg_ctx and its length */
+    uint64_t early_lost;
+    uint64_t early_end; /* the packet of the client's END_STREAM before the answer, or 0 */
     struct ws_session sess;
     void *user; /* the front end's, set at H2WS_EV_OPEN */
 };

@@ -373,6 +373,42 @@ static void rfc8441_streams_and_rules(void **state)
     g_free(whole);
 }
 
+/* HTTP/2 lets a client send DATA, and even end its side, before the answer: decoded after it */
+static void early_data_decoded_after_the_answer(void **state)
+{
+    (void)state;
+    for (size_t step = 1; step <= 64; step *= 64) {
+        struct wslog l = {g_string_new("")};
+        struct h2ws h;
+        h2ws_init(&h, log_ws, &l, 0);
+        h2ws_settings(&h, WS_S2C, 1, 1);
+        h2ws_headers(&h, WS_C2S, 1, req_ok, 5, 2);
+        GByteArray *b = g_byte_array_new();
+        ws(b, 0x82, "\x01\x02", 2, 1);
+        ws(b, 0x88, "\x03\xe8", 2, 1);
+        data(&h, WS_C2S, 1, b, step, 3);
+        h2ws_end_stream(&h, WS_C2S, 1, 4);
+        h2ws_headers(&h, WS_S2C, 1, resp_200, 1, 5);
+        g_byte_array_set_size(b, 0);
+        ws(b, 0x88, "\x03\xe8", 2, 0);
+        data(&h, WS_S2C, 1, b, step, 6);
+        h2ws_end_stream(&h, WS_S2C, 1, 6);
+        /* a refused one: its early bytes are not WebSocket */
+        h2ws_headers(&h, WS_C2S, 3, req_ok, 5, 7);
+        data(&h, WS_C2S, 3, b, step, 7);
+        static const struct h2_field r403[] = {{":status", "403", 7, 3}};
+        h2ws_headers(&h, WS_S2C, 3, r403, 1, 8);
+        h2ws_end(&h, 1, 9);
+        assert_string_equal(l.s->str,
+                            "|open s1 200 ws 1|s1 c2s op2 @3|s1 c2s op8 @3|s1 s2c op8 @6"
+                            "|s1 saw 1000/1000|end s1 close_handshake"
+                            "|open s3 403 ws 0|s3 ws.upgrade_refused @8|end s3 connection_end");
+        g_string_free(l.s, TRUE);
+        g_byte_array_free(b, TRUE);
+        h2ws_free(&h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +416,7 @@ int main(void)
         cmocka_unit_test(framing_errors_stop_the_direction),
         cmocka_unit_test(preface_recognised),
         cmocka_unit_test(rfc8441_streams_and_rules),
+        cmocka_unit_test(early_data_decoded_after_the_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
