@@ -37,9 +37,26 @@ static void handshake_finding(void *ctx, int id, int in_request, const char *det
     add_finding(c, id, detail, in_request ? c->req_frame : c->resp_frame);
 }
 
+/* a WebSocket frame inside an HTTP/2 stream: Wireshark does not decode those, so the plugin
+ * lists them (over HTTP/1.1 Wireshark's own WebSocket tree does) */
+static void h2_ws_frame(struct wa_conn *c, const struct ws_event *ev)
+{
+    struct wa_item it = {0};
+    it.kind = WA_H2_FRAME;
+    it.h2_stream = c->h2_cur;
+    it.opcode = ev->hdr->opcode;
+    it.frame_fin = ev->hdr->fin;
+    it.frame_len = ev->hdr->len;
+    it.frame_dir = (uint8_t)ev->dir;
+    it.ref_frame = (uint32_t)ev->pkt;
+    add_item(c->frame, &it);
+}
+
 static void on_ws_event(void *ctx, const struct ws_event *ev)
 {
     struct wa_conn *c = ctx;
+    if (c->h2_cur && (ev->type == WS_EV_FRAME || ev->type == WS_EV_CLOSE) && ev->complete)
+        h2_ws_frame(c, ev);
     if (ev->type == WS_EV_CLOSE) {
         struct wa_item it = {0};
         it.h2_stream = c->h2_cur;

@@ -44,7 +44,7 @@ extern const size_t n_all_refs;
 
 /* ---- what the core said, per frame ---- */
 
-enum wa_kind { WA_CLOSE, WA_FINDING, WA_ALERT, WA_TLS, WA_STATUS, WA_H2_OPEN };
+enum wa_kind { WA_CLOSE, WA_FINDING, WA_ALERT, WA_TLS, WA_STATUS, WA_H2_OPEN, WA_H2_FRAME };
 
 struct wa_item {
     enum wa_kind kind;
@@ -58,6 +58,8 @@ struct wa_item {
     int8_t ended_by;    /* WA_STATUS: WS_C2S (client), WS_S2C (server) or -1 */
     uint8_t how, handshake_complete;
     uint32_t h2_stream; /* a WebSocket over HTTP/2: its stream (RFC 8441); 0 otherwise */
+    uint64_t frame_len;  /* WA_H2_FRAME: a WebSocket frame inside it (Wireshark shows none) */
+    uint8_t frame_fin, frame_dir;
     const char *text;   /* file scope */
 };
 

@@ -48,7 +48,8 @@ static int hf_tls_alert = -1, hf_tls_alert_sender = -1, hf_tls_alert_kind = -1;
 static int hf_tls_failed = -1, hf_tls_outcome = -1, hf_tls_summary = -1;
 static int hf_finding = -1, hf_finding_detail = -1, hf_ref_frame = -1, hf_ref_end = -1;
 static int hf_cause = -1, hf_evidence = -1, hf_fix = -1, hf_note = -1, hf_more = -1;
-static int hf_h2_stream = -1, hf_h2_request = -1;
+static int hf_h2_stream = -1, hf_h2_request = -1, hf_h2_frame = -1, hf_h2_opcode = -1,
+           hf_h2_len = -1, hf_h2_fin = -1, hf_h2_dir = -1;
 static int hf_status = -1, hf_client_saw = -1, hf_server_saw = -1, hf_closing_handshake = -1,
            hf_ended_by = -1, hf_ended_frame = -1, hf_end_how = -1;
 static gint ett_wsaudit = -1, ett_finding = -1, ett_text = -1;
@@ -399,6 +400,25 @@ static void show_finding(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo, const
     col_append_fstr(pinfo->cinfo, COL_INFO, " [wsaudit: %s]", fi->id);
 }
 
+/* a WebSocket frame inside an HTTP/2 stream, as Wireshark's own WebSocket tree would list it */
+static void show_h2_frame(proto_tree *t, tvbuff_t *tvb, packet_info *pinfo,
+                          const struct wa_item *it)
+{
+    const char *op = val_to_str_const(it->opcode, ws_opcode_vals, "Reserved");
+    proto_item *fi = gen(proto_tree_add_none_format(
+        t, hf_h2_frame, tvb, 0, 0, "WebSocket frame: %s%s, %" PRIu64 " bytes, %s", op,
+        it->frame_fin ? "" : " (not FIN)", it->frame_len,
+        it->frame_dir == WS_C2S ? "client to server" : "server to client"));
+    proto_tree *ft = proto_item_add_subtree(fi, ett_finding);
+    gen(proto_tree_add_uint(ft, hf_h2_opcode, tvb, 0, 0, it->opcode));
+    gen(proto_tree_add_boolean(ft, hf_h2_fin, tvb, 0, 0, it->frame_fin));
+    gen(proto_tree_add_uint64(ft, hf_h2_len, tvb, 0, 0, it->frame_len));
+    gen(proto_tree_add_string(ft, hf_h2_dir, tvb, 0, 0,
+                              it->frame_dir == WS_C2S ? "c2s" : "s2c"));
+    if (it->ref_frame != pinfo->num)
+        gen(proto_tree_add_uint(ft, hf_ref_frame, tvb, 0, 0, it->ref_frame));
+}
+
 static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     (void)data;
@@ -422,6 +442,9 @@ static int dissect_wsaudit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
         switch (it->kind) {
         case WA_H2_OPEN:
             add_text(t, hf_h2_request, tvb, it->text);
+            break;
+        case WA_H2_FRAME:
+            show_h2_frame(t, tvb, pinfo, it);
             break;
         case WA_CLOSE:
             if (it->has_code) {
@@ -636,6 +659,23 @@ static void proto_register_wsaudit(void)
           "The HTTP/2 stream (RFC 8441 extended CONNECT) that carries the WebSocket the items "
           "below are about",
           HFILL}},
+        {&hf_h2_frame,
+         {"WebSocket frame", "wsaudit.h2.ws", FT_NONE, BASE_NONE, NULL, 0,
+          "A WebSocket frame inside an HTTP/2 stream, listed where it became complete "
+          "(Wireshark does not decode WebSocket over HTTP/2)",
+          HFILL}},
+        {&hf_h2_opcode,
+         {"Opcode", "wsaudit.h2.ws.opcode", FT_UINT8, BASE_DEC, VALS(ws_opcode_vals), 0,
+          "The frame's opcode, as websocket.opcode", HFILL}},
+        {&hf_h2_fin,
+         {"FIN", "wsaudit.h2.ws.fin", FT_BOOLEAN, BASE_NONE, NULL, 0,
+          "The frame ends its message", HFILL}},
+        {&hf_h2_len,
+         {"Payload length", "wsaudit.h2.ws.len", FT_UINT64, BASE_DEC, NULL, 0,
+          "The frame's payload length", HFILL}},
+        {&hf_h2_dir,
+         {"Direction", "wsaudit.h2.ws.dir", FT_STRING, BASE_NONE, NULL, 0,
+          "c2s (client to server) or s2c", HFILL}},
         {&hf_h2_request,
          {"WebSocket over HTTP/2", "wsaudit.h2.request", FT_STRING, BASE_NONE, NULL, 0,
           "An extended CONNECT (:protocol websocket) and its answer", HFILL}},

@@ -138,17 +138,20 @@ def h2_decode_as(cap):
 
 
 def analyzer_h2(wsaudit, cap, keys):
-    """closes (packet that completed the frame, stream, code) and findings (id, packet,
-    stream) of the WebSocket streams of an HTTP/2 capture"""
+    """closes (packet that completed the frame, stream, code), findings (id, packet, stream)
+    and frames (packet that completed it, stream, opcode, FIN, length, direction) of the
+    WebSocket streams of an HTTP/2 capture"""
     out = subprocess.run([wsaudit, "-F", "jsonl"] + (["--keylog", keys] if keys else []) + [cap],
                          capture_output=True, text=True).stdout
-    closes, findings = set(), set()
+    closes, findings, frames = set(), set(), []
     for r in (json.loads(line) for line in out.splitlines()):
         if r["type"] == "close" and r.get("code") is not None:
             closes.add((r["pkt_end"], r.get("stream", 0), r["code"]))
         elif r["type"] == "finding":
             findings.add((r["id"], r["pkt"], r.get("stream", 0)))
-    return closes, findings
+        if r["type"] in ("frame", "close") and r["complete"] and "stream" in r:
+            frames.append((r["pkt_end"], r["stream"], r["opcode"], r["fin"], r["len"], r["dir"]))
+    return closes, findings, sorted(frames)
 
 
 def plugin_h2(ts, cap, keys):
@@ -156,7 +159,7 @@ def plugin_h2(ts, cap, keys):
     items after it"""
     p = ts.run((["-o", "tls.keylog_file:" + keys] if keys else []) +
                ["-Y", "wsaudit", "-T", "pdml", "-J", "frame wsaudit"], cap)
-    closes, findings = set(), set()
+    closes, findings, frames = set(), set(), []
     for pkt in ET.fromstring(p.stdout).iter("packet"):
         num = int(next(f.get("show") for f in pkt.iter("field") if f.get("name") == "frame.number"))
         for proto in pkt.iter("proto"):
@@ -173,7 +176,12 @@ def plugin_h2(ts, cap, keys):
                     kids = {k.get("name"): k.get("show") for k in f.iter("field") if k is not f}
                     about = kids.get("wsaudit.frame")
                     findings.add((f.get("show"), int(about) if about else num, stream))
-    return closes, findings
+                elif name == "wsaudit.h2.ws":
+                    k = {x.get("name"): x.get("show") for x in f.iter("field") if x is not f}
+                    frames.append((num, stream, int(k["wsaudit.h2.ws.opcode"]),
+                                   k["wsaudit.h2.ws.fin"] in ("1", "True"),
+                                   int(k["wsaudit.h2.ws.len"]), k["wsaudit.h2.ws.dir"]))
+    return closes, findings, sorted(frames)
 
 
 def analyzer_findings(wsaudit, cap):
@@ -444,23 +452,29 @@ def main():
         # As for prior knowledge; TLS decrypted with the capture's key log), every close and
         # finding of the analyzer, with its stream and packet, and nothing else
         h2caps = sorted(glob.glob(f"{capdir_src}/h2-*.pcap*"))
-        h2_bad, h2_closes = [], 0
+        h2_bad, h2_closes, h2_frames = [], 0, 0
         for src in h2caps:
             cap = ts.readable(src)
             k = os.path.join(capdir_src, "keys", os.path.basename(src).rsplit(".", 1)[0] + ".keys")
             keys = ts.readable(k) if os.path.exists(k) else None
-            a_cl, a_fi = analyzer_h2(wsaudit, src, k if keys else None)
-            b_cl, b_fi = plugin_h2(ts, cap, keys)
+            a_cl, a_fi, a_fr = analyzer_h2(wsaudit, src, k if keys else None)
+            b_cl, b_fi, b_fr = plugin_h2(ts, cap, keys)
             a_fi = {f for f in a_fi if f[0] not in ANALYZER_ONLY}
             h2_closes += len(a_cl)
+            h2_frames += len(a_fr)
+            if a_fr != b_fr:
+                h2_bad.append(f"{os.path.basename(src)}: WebSocket frames differ: only analyzer "
+                              f"{sorted(set(a_fr) - set(b_fr))[:5]}, only plugin "
+                              f"{sorted(set(b_fr) - set(a_fr))[:5]}")
             if a_cl != b_cl or a_fi != b_fi:
                 h2_bad.append(f"{os.path.basename(src)}: closes only analyzer "
                               f"{sorted(a_cl - b_cl)}, only plugin {sorted(b_cl - a_cl)}; "
                               f"findings only analyzer {sorted(a_fi - b_fi)}, only plugin "
                               f"{sorted(b_fi - a_fi)}")
-        expect(problems, h2caps and h2_closes >= 20 and not h2_bad,
-               f"WebSocket over HTTP/2: the plugin shows the analyzer's {h2_closes} closes and "
-               f"its findings with the same stream and packet on {len(h2caps)} captures {h2_bad}")
+        expect(problems, h2caps and h2_closes >= 20 and h2_frames >= 60 and not h2_bad,
+               f"WebSocket over HTTP/2: the plugin shows the analyzer's {h2_frames} WebSocket "
+               f"frames, {h2_closes} closes and its findings with the same stream and packet on "
+               f"{len(h2caps)} captures {h2_bad}")
         out, _ = ts.fields(ts.readable(f"{capdir_src}/h2-ws-many-streams.pcap"),
                            ["frame.number"], dfilter="wsaudit.h2.stream == 7 && "
                            "wsaudit.finding == \"h2.ws.stream_reset\"")
