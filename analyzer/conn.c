@@ -978,21 +978,8 @@ static void report_conn_end(struct analyzer *an, struct flow *f, uint64_t pkt)
         sev[s] = c->sev[s] + (c->inner && c->inner->ws ? c->inner->ws->sev[s] : 0);
     struct conn_view v = c->view;
     v.by_severity = sev;
-    if (wf) {
-        const struct ws_session *ws = &wf->ws->sess;
-        e.websocket = 1;
-        for (int i = 0; i < 2; i++) {
-            const struct ws_dir *d = &ws->d[i == 0 ? WS_C2S : WS_S2C];
-            e.frames[i] = d->frames;
-            e.msgs[i] = d->msgs;
-            e.closed[i] = d->close_sent;
-            e.close_code[i] = d->close_has_code ? d->close_code : -1;
-        }
-        const struct ws_dir *cd = &ws->d[WS_C2S], *sd = &ws->d[WS_S2C];
-        e.first_close = cd->close_sent && (!sd->close_sent || cd->close_pkt <= sd->close_pkt) ? 0
-                        : sd->close_sent                                                   ? 1
-                                                                                           : -1;
-    }
+    if (wf)
+        end_view_websocket(&e, &wf->ws->sess);
     if (c->tls)
         e.tls = tls_outcome_name(c->tls->hs.outcome);
     const struct flow *hf = f->state == FS_H2                          ? f

@@ -126,20 +126,7 @@ static void stream_end(struct h2link *h, struct h2ws_stream *st, const char *how
         e.pkts[i] = st->pkts[i];
         e.bytes[i] = st->bytes[i];
     }
-    if (st->ws) {
-        const struct ws_session *s = &st->sess;
-        e.websocket = 1;
-        for (int i = 0; i < 2; i++) {
-            e.frames[i] = s->d[i].frames;
-            e.msgs[i] = s->d[i].msgs;
-            e.closed[i] = s->d[i].close_sent;
-            e.close_code[i] = s->d[i].close_has_code ? s->d[i].close_code : -1;
-        }
-        const struct ws_dir *cd = &s->d[WS_C2S], *sd = &s->d[WS_S2C];
-        e.first_close = cd->close_sent && (!sd->close_sent || cd->close_pkt <= sd->close_pkt) ? 0
-                        : sd->close_sent                                                   ? 1
-                                                                                           : -1;
-    }
+    end_view_websocket(&e, &st->sess);
     if (h->tls)
         e.tls = tls_outcome_name(h->tls->hs.outcome);
     e.how = strcmp(how, "connection_end") == 0 && h->end_how ? h->end_how : how;

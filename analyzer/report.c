@@ -156,6 +156,22 @@ void report_tls_event(struct report *r, const struct conn_view *c, const struct 
     formats[r->fmt]->tls_event(r, c, ev);
 }
 
+void end_view_websocket(struct end_view *e, const struct ws_session *s)
+{
+    e->websocket = 1;
+    for (int i = 0; i < 2; i++) { /* [0] the client's side: WS_C2S */
+        const struct ws_dir *d = &s->d[i];
+        e->frames[i] = d->frames;
+        e->msgs[i] = d->msgs;
+        e->closed[i] = d->close_sent;
+        e->close_code[i] = d->close_has_code ? d->close_code : -1;
+    }
+    const struct ws_dir *cd = &s->d[WS_C2S], *sd = &s->d[WS_S2C];
+    e->first_close = cd->close_sent && (!sd->close_sent || cd->close_pkt <= sd->close_pkt) ? 0
+                     : sd->close_sent                                                   ? 1
+                                                                                        : -1;
+}
+
 void report_end(struct report *r, const struct conn_view *c, const struct end_view *e)
 {
     text_time(r, r->now_ns);

@@ -116,6 +116,9 @@ void report_conn(struct report *r, const struct conn_view *c, const struct hands
 void report_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev);
 void report_tls_event(struct report *r, const struct conn_view *c, const struct tls_event *ev);
 void report_end(struct report *r, const struct conn_view *c, const struct end_view *e);
+/* An end record's WebSocket part, from the connection's session (HTTP/1.1 or an HTTP/2
+ * stream): frames, messages and closes per side, who closed first; websocket set. */
+void end_view_websocket(struct end_view *e, const struct ws_session *s);
 /* --h2-frames: an HTTP/2 frame of a connection (its stream is the frame's) */
 void report_h2_frame(struct report *r, const struct conn_view *c, const struct h2_event *ev);
 /* A finding outside the WebSocket layer (stream, capture); c may be NULL. */
