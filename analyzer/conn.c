@@ -750,8 +750,10 @@ static void h2_bytes(struct analyzer *an, struct flow *f, int side, const uint8_
 /* "h2c" among the Upgrade header's tokens */
 static int upgrade_asks_h2c(struct ws_slice up)
 {
+    if (!up.p)
+        return 0; /* no Upgrade header */
     const char *p = up.p, *end = up.p + up.len;
-    while (p && p < end) {
+    while (p < end) {
         while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
             p++;
         const char *t = p;
