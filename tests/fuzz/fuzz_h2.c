@@ -49,8 +49,15 @@ static void add(struct ev_log *log, int kind, int a, int b, int c, uint64_t pkt,
         log->dropped++;
         return;
     }
-    struct rec r = {kind, a, b, c, pkt, x, hash};
-    log->ev[log->n++] = r;
+    struct rec *r = &log->ev[log->n++];
+    memset(r, 0, sizeof *r); /* the padding too: records are compared with memcmp */
+    r->kind = kind;
+    r->a = a;
+    r->b = b;
+    r->c = c;
+    r->pkt = pkt;
+    r->x = x;
+    r->hash = hash;
 }
 
 static void on_stream(void *ctx, const struct h2ws_event *ev)
