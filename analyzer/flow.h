@@ -42,15 +42,25 @@ enum flow_state {
     FS_DONE
 };
 
+/* Flows fall into FLOW_SHARDS shards by their key (both directions alike): with -j, a capture's
+ * shards are shared out among the analyzing threads. */
+#define FLOW_SHARDS 64
+#define FLOW_CLOSED_PER_SHARD 64
+unsigned flow_shard(const struct flow_key *k);
+
 struct wsconn;     /* conn.c */
 struct detect_buf; /* conn.c: first bytes of a flow too short to tell what it is */
 
 struct flow {
     struct flow_key key;
     struct analyzer *an; /* the analyzer it belongs to (reassembly calls conn.c with the flow) */
+    /* an open flow is on the analyzer's lru list, a closed one on its clru list: each in the
+     * order of their last packets */
     struct flow *lru_prev, *lru_next;
-    struct flow *closed_prev, *closed_next; /* the closed-flow queue, oldest first */
+    struct flow *closed_prev, *closed_next; /* its shard's closed-flow queue, oldest first */
     uint64_t id;
+    uint64_t lru_pkt; /* the last packet that was looked up to it (closed or not) */
+    uint8_t shard;    /* flow_shard() of its key */
     double last_ts;
     uint64_t first_ns, last_ns; /* capture times of its first and last packets */
     uint64_t pkts[2], bytes[2]; /* per side (0 = initiator): packets, TCP payload bytes */
@@ -73,11 +83,15 @@ struct flow {
 struct analyzer {
     struct report *rep;
     GHashTable *flows;
-    struct flow *lru_head, *lru_tail;
+    struct flow *lru_head, *lru_tail;   /* open flows, least recently active first */
+    struct flow *clru_head, *clru_tail; /* closed flows, least recently active first */
     /* Flows that ended (FIN both ways or RST) stay a while so late retransmissions and ACKs are
-     * recognised; at most CLOSED_MAX of them, so memory does not grow with capture length. */
-    struct flow *closed_head, *closed_tail;
-    size_t nclosed;
+     * recognised; at most FLOW_CLOSED_PER_SHARD of them per shard, so memory does not grow with
+     * capture length. Each shard's own queue, oldest first: a shard's flows are all in one
+     * analyzer when a capture is shared by threads, and they then behave as in one. */
+    struct flow *closed_head[FLOW_SHARDS], *closed_tail[FLOW_SHARDS];
+    uint16_t nclosed[FLOW_SHARDS];
+    uint64_t closed_over; /* shards over their bound (one bit each) */
     size_t nflows, max_flows;
     size_t ooo_cap;
     /* Memory of flow state (flows, connections, handshake buffers, TLS handshake and
@@ -100,6 +114,10 @@ struct analyzer {
     struct tls_keylog *file_keys;       /* the current file's own secrets */
     size_t keylog_cap;                  /* memory for a file's own secrets */
     const char *path;                   /* the current file, when it can be read again */
+    /* -j: called before a flow is finished by time, by a limit or at the end of the file (the
+     * records it makes are put in the one-thread order by this); NULL otherwise */
+    void (*on_expire)(struct analyzer *an, const struct flow *f);
+    void *shared; /* -j: the thread's part of the shared run */
 };
 
 void analyzer_init(struct analyzer *an, struct report *rep);

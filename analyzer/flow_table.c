@@ -37,6 +37,11 @@ static guint key_hash(gconstpointer p)
     return (guint)(h ^ (h >> 32));
 }
 
+unsigned flow_shard(const struct flow_key *k)
+{
+    return key_hash(k) >> 7 & (FLOW_SHARDS - 1);
+}
+
 static gboolean key_equal(gconstpointer x, gconstpointer y)
 {
     return memcmp(x, y, sizeof(struct flow_key)) == 0;
@@ -84,28 +89,37 @@ static void make_key(const struct tcp_pkt *tp, struct flow_key *k, int *sender_i
     *sender_is_a = src_first;
 }
 
+/* the list a flow is on: open flows' or closed flows' */
+static struct flow **lru_ends(struct analyzer *an, const struct flow *f, struct flow ***tail)
+{
+    *tail = f->closed ? &an->clru_tail : &an->lru_tail;
+    return f->closed ? &an->clru_head : &an->lru_head;
+}
+
 static void lru_unlink(struct analyzer *an, struct flow *f)
 {
+    struct flow **tail, **head = lru_ends(an, f, &tail);
     if (f->lru_prev)
         f->lru_prev->lru_next = f->lru_next;
     else
-        an->lru_head = f->lru_next;
+        *head = f->lru_next;
     if (f->lru_next)
         f->lru_next->lru_prev = f->lru_prev;
     else
-        an->lru_tail = f->lru_prev;
+        *tail = f->lru_prev;
     f->lru_prev = f->lru_next = NULL;
 }
 
 static void lru_append(struct analyzer *an, struct flow *f)
 {
-    f->lru_prev = an->lru_tail;
+    struct flow **tail, **head = lru_ends(an, f, &tail);
+    f->lru_prev = *tail;
     f->lru_next = NULL;
-    if (an->lru_tail)
-        an->lru_tail->lru_next = f;
+    if (*tail)
+        (*tail)->lru_next = f;
     else
-        an->lru_head = f;
-    an->lru_tail = f;
+        *head = f;
+    *tail = f;
 }
 
 /* Finish a flow: deliver what is buffered (holes become gaps), close the session. */
@@ -126,33 +140,36 @@ static void finish_flow(struct analyzer *an, struct flow *f, int by_tcp, uint64_
     for (int side = 0; side < 2; side++)
         reasm_free(&f->rd[side]);
     conn_free(f);
+    int s = f->shard;
+    lru_unlink(an, f); /* to the closed flows' list, where it is the latest */
     f->closed = 1;
-    f->closed_prev = an->closed_tail;
+    lru_append(an, f);
+    f->closed_prev = an->closed_tail[s];
     f->closed_next = NULL;
-    if (an->closed_tail)
-        an->closed_tail->closed_next = f;
+    if (an->closed_tail[s])
+        an->closed_tail[s]->closed_next = f;
     else
-        an->closed_head = f;
-    an->closed_tail = f;
-    an->nclosed++;
+        an->closed_head[s] = f;
+    an->closed_tail[s] = f;
+    if (++an->nclosed[s] > FLOW_CLOSED_PER_SHARD)
+        an->closed_over |= 1ull << s;
 }
-
-#define CLOSED_MAX 4096
 
 static void closed_unlink(struct analyzer *an, struct flow *f)
 {
+    int s = f->shard;
     if (f->closed_prev)
         f->closed_prev->closed_next = f->closed_next;
-    else if (an->closed_head == f)
-        an->closed_head = f->closed_next;
+    else if (an->closed_head[s] == f)
+        an->closed_head[s] = f->closed_next;
     else
         return; /* not queued */
     if (f->closed_next)
         f->closed_next->closed_prev = f->closed_prev;
     else
-        an->closed_tail = f->closed_prev;
+        an->closed_tail[s] = f->closed_prev;
     f->closed_prev = f->closed_next = NULL;
-    an->nclosed--;
+    an->nclosed[s]--;
 }
 
 static void remove_flow(struct analyzer *an, struct flow *f)
@@ -168,16 +185,39 @@ static void remove_flow(struct analyzer *an, struct flow *f)
     free(f);
 }
 
+/* The flow to finish next: at a limit the least recently active of all; else the first whose
+ * time is up (open flows idle_timeout after their last packet, closed ones closed_timeout), in
+ * the order of those times and then of their last packets; NULL when none is due. */
+static struct flow *expiry_next(struct analyzer *an, int limit)
+{
+    struct flow *o = an->lru_head, *c = an->clru_head;
+    if (limit)
+        return !o ? c : !c ? o : (o->lru_pkt < c->lru_pkt ? o : c);
+    if (o && an->now - o->last_ts <= an->idle_timeout)
+        o = NULL;
+    if (c && an->now - c->last_ts <= an->closed_timeout)
+        c = NULL;
+    if (!o || !c)
+        return o ? o : c;
+    double od = o->last_ts + an->idle_timeout, cd = c->last_ts + an->closed_timeout;
+    return od < cd || (od == cd && o->lru_pkt < c->lru_pkt) ? o : c;
+}
+
 static void expire(struct analyzer *an)
 {
-    while (an->nclosed > CLOSED_MAX)
-        remove_flow(an, an->closed_head);
-    while (an->lru_head) {
-        struct flow *f = an->lru_head;
-        double limit = f->closed ? an->closed_timeout : an->idle_timeout;
+    while (an->closed_over) { /* shards with too many closed flows lose their oldest */
+        int s = __builtin_ctzll(an->closed_over);
+        while (an->nclosed[s] > FLOW_CLOSED_PER_SHARD)
+            remove_flow(an, an->closed_head[s]);
+        an->closed_over &= ~(1ull << s);
+    }
+    for (;;) {
         int full = an->nflows >= an->max_flows, over = an->state_used > an->state_cap;
-        if (an->now - f->last_ts <= limit && !full && !over)
+        struct flow *f = expiry_next(an, full || over);
+        if (!f)
             break;
+        if (an->on_expire)
+            an->on_expire(an, f);
         if (!f->closed && (full || over) && f->state != FS_IGNORE && f->state != FS_DETECT) {
             char name[160], detail[240];
             conn_flow_name(f, name, sizeof name);
@@ -204,6 +244,8 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
     f->key = *k;
     f->an = an;
     f->id = an->next_id++; /* like Wireshark's tcp.stream: 0-based */
+    f->shard = (uint8_t)flow_shard(k);
+    f->lru_pkt = an->pkt;
     f->first_ns = f->last_ns = an->rep->now_ns;
     f->init_is_a = (uint8_t)init_is_a;
     f->midstream = (uint8_t)midstream;
@@ -246,9 +288,12 @@ static struct flow *packet_flow(struct analyzer *an, const struct tcp_pkt *tp, u
             report_error(an->rep, an->file, pkt, "out of memory for a new flow", 0);
             return NULL;
         }
-    } else if (an->lru_tail != f) {
-        lru_unlink(an, f);
-        lru_append(an, f);
+    } else {
+        f->lru_pkt = pkt;
+        if ((f->closed ? an->clru_tail : an->lru_tail) != f) {
+            lru_unlink(an, f);
+            lru_append(an, f);
+        }
     }
     return f;
 }
@@ -353,12 +398,16 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
 
 void analyzer_end_file(struct analyzer *an)
 {
-    while (an->lru_head) {
+    while (an->lru_head) { /* open flows end in the order of their last packets */
         struct flow *f = an->lru_head;
+        if (an->on_expire)
+            an->on_expire(an, f);
         f->end_reason = FLOW_END_CAPTURE;
         finish_flow(an, f, 0, an->pkt);
         remove_flow(an, f);
     }
+    while (an->clru_head)
+        remove_flow(an, an->clru_head);
     an->next_id = 0;
     an->now = 0;
 }
