@@ -117,11 +117,19 @@ struct analyzer {
     /* -j: called before a flow is finished by time, by a limit or at the end of the file (the
      * records it makes are put in the one-thread order by this); NULL otherwise */
     void (*on_expire)(struct analyzer *an, const struct flow *f);
-    void *shared; /* -j: the thread's part of the shared run */
+    /* -j: called when a flow begins (begins 1) and when it is forgotten (0) */
+    void (*on_flow)(struct analyzer *an, const struct flow *f, int begins);
+    /* -j: called once a packet of its own flows has expired the flows that were due */
+    void (*on_packet)(struct analyzer *an);
+    void *shared; /* -j: the thread's part of the shared run (par.c) */
+    int threads;  /* -j: threads for one capture (1: this one alone) */
+    uint16_t shard_n, shard_idx; /* -j: this thread follows the shards idx modulo n; 0: all */
 };
 
 void analyzer_init(struct analyzer *an, struct report *rep);
 void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts);
+/* the flow key of a packet, the same both ways; *sender_is_a: the sender is endpoint a */
+void flow_key_of(const struct tcp_pkt *tp, struct flow_key *k, int *sender_is_a);
 /* End of one input file: every flow is finished (packet numbers restart per file). */
 void analyzer_end_file(struct analyzer *an);
 void analyzer_free(struct analyzer *an);

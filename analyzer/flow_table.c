@@ -16,7 +16,7 @@
 #define OOO_BUDGET_DEFAULT (32u << 20)
 #define STATE_CAP_DEFAULT ((size_t)512 << 20)
 
-/* The key is zeroed before it is filled (make_key), so hashing its bytes, padding included, is
+/* The key is zeroed before it is filled (flow_key_of), so hashing its bytes, padding included, is
  * well defined. Eight bytes at a time with a multiply-xorshift mix: this lookup runs once per
  * packet. */
 static guint key_hash(gconstpointer p)
@@ -39,7 +39,12 @@ static guint key_hash(gconstpointer p)
 
 unsigned flow_shard(const struct flow_key *k)
 {
-    return key_hash(k) >> 7 & (FLOW_SHARDS - 1);
+    uint32_t a, b; /* the addresses' last four bytes (IPv4: all) and the ports */
+    memcpy(&a, k->a + (k->family == 4 ? 0 : 12), 4);
+    memcpy(&b, k->b + (k->family == 4 ? 0 : 12), 4);
+    uint64_t h = ((uint64_t)a << 32 | b) ^ ((uint64_t)k->pa << 16 | k->pb) * 0x9E3779B97F4A7C15ull;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return (unsigned)(h >> 58) & (FLOW_SHARDS - 1);
 }
 
 static gboolean key_equal(gconstpointer x, gconstpointer y)
@@ -68,7 +73,7 @@ void analyzer_init(struct analyzer *an, struct report *rep)
 }
 
 /* Build the direction-independent key; *sender_is_a says which end sent this packet. */
-static void make_key(const struct tcp_pkt *tp, struct flow_key *k, int *sender_is_a)
+void flow_key_of(const struct tcp_pkt *tp, struct flow_key *k, int *sender_is_a)
 {
     size_t alen = tp->family == 4 ? 4 : 16;
     int c = memcmp(tp->src, tp->dst, alen);
@@ -174,6 +179,8 @@ static void closed_unlink(struct analyzer *an, struct flow *f)
 
 static void remove_flow(struct analyzer *an, struct flow *f)
 {
+    if (an->on_flow)
+        an->on_flow(an, f, 0);
     conn_detect_free(an, f);
     closed_unlink(an, f);
     if (an->last_flow == f)
@@ -257,17 +264,18 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
     an->nflows++;
     an->state_used += sizeof *f;
     an->rep->flows++;
+    if (an->on_flow)
+        an->on_flow(an, f, 1);
     return f;
 }
 
 /* The packet's flow: the previous packet's, a known one, or a new one; NULL when there is no
  * memory for a new one (reported). */
-static struct flow *packet_flow(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt,
-                                int *sender_is_a)
+static struct flow *packet_flow(struct analyzer *an, const struct tcp_pkt *tp,
+                                const struct flow_key *kp, uint64_t pkt, const int *sender_is_a)
 {
-    struct flow_key k;
+    const struct flow_key k = *kp;
     int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
-    make_key(tp, &k, sender_is_a);
     /* packets come in bursts of one connection: try the previous packet's flow first */
     struct flow *f = an->last_flow;
     if (!f || memcmp(&f->key, &k, sizeof k) != 0)
@@ -350,7 +358,14 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
     if (ts > an->now)
         an->now = ts; /* timestamps that go backwards never make flows expire early */
     expire(an);
-    struct flow *f = packet_flow(an, tp, pkt, &sender_is_a);
+    struct flow_key k;
+    flow_key_of(tp, &k, &sender_is_a);
+    if (an->shard_n > 1) { /* -j: another thread's flow, or one of ours */
+        if (flow_shard(&k) % an->shard_n != an->shard_idx)
+            return;
+        an->on_packet(an);
+    }
+    struct flow *f = packet_flow(an, tp, &k, pkt, &sender_is_a);
     if (!f)
         return;
     an->last_flow = f;

@@ -32,7 +32,8 @@ static inline void lb_str(struct lb *l, const char *s)
     lb_mem(l, s, strlen(s));
 }
 
-static inline void lb_u(struct lb *l, uint64_t v)
+/* v in decimal at out (20 bytes at most, no terminator); its length */
+static inline size_t u64_dec(char *out, uint64_t v)
 {
     char t[20];
     int i = 20;
@@ -40,7 +41,13 @@ static inline void lb_u(struct lb *l, uint64_t v)
         t[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    lb_mem(l, t + i, (size_t)(20 - i));
+    memcpy(out, t + i, (size_t)(20 - i));
+    return (size_t)(20 - i);
+}
+
+static inline void lb_u(struct lb *l, uint64_t v)
+{
+    l->n += u64_dec(l->b + l->n, v);
 }
 
 static inline void lb_write(const struct lb *l, FILE *f)

@@ -24,6 +24,7 @@
 #include "input.h"
 #include "keys.h"
 #include "oom.h"
+#include "par.h"
 #include "flow.h"
 #include "run.h"
 #include "report.h"
@@ -138,7 +139,9 @@ static void usage(FILE *f)
           "  -o tls.keylog_file:FILE   the same, as tshark takes it\n"
           "      --sslkeylogfile       the key log named by the SSLKEYLOGFILE variable\n"
           "      --keylog-memcap MIB   memory for TLS secrets (default 256)\n"
-          "  -j, --jobs N              analyze up to N files at once (output as with -j 1)\n"
+          "  -j, --jobs N              threads (default: the cores this process may use): one\n"
+          "                            file's connections shared among N threads; with several\n"
+          "                            files, N files at once. The output is that of -j 1\n"
           "      --merge               read all files as ONE capture, in time order (rotated\n"
           "                            files: connections go on from one to the next);\n"
           "                            packet numbers count over all, records give file_pkt\n"
@@ -340,6 +343,7 @@ struct job_opts {
     int ev_level, ev_nids; /* -w: what counts */
     const char *const *ev_ids;
     int show_h2; /* --h2-frames */
+    int threads; /* threads for each file */
 };
 
 struct job {
@@ -373,6 +377,7 @@ static void setup_analyzer(struct analyzer *an, struct report *rep, const struct
         an->state_cap = (size_t)(o->memcap_mib * 1048576.0);
     an->keylogs = an->keys = o->keys;
     an->keylog_cap = o->keylog_cap;
+    an->threads = o->threads;
 }
 
 static void *worker(void *arg)
@@ -796,7 +801,7 @@ static int wsaudit_main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "explain") == 0)
         return explain(argc - 2, argv + 2);
-    struct cli cli = {.fmt = FMT_TEXT, .show_frames = 1, .fail_on = WSA_SEV_ERROR, .jobs = 1,
+    struct cli cli = {.fmt = FMT_TEXT, .show_frames = 1, .fail_on = WSA_SEV_ERROR, .jobs = 0,
                       .keylog_mib = 256, .sandbox = 1, .ev_level = -1};
     int st = parse_options(argc, argv, &cli);
     if (st >= 0)
@@ -831,6 +836,11 @@ static int wsaudit_main(int argc, char **argv)
         g_ptr_array_free(inputs, TRUE);
         return 2;
     }
+    /* -j N with several files: N files at once, each on one thread; else each file on N
+     * threads (by default the cores this process may use) */
+    o.threads = cli.jobs > 1 && nfiles > 1 && !cli.merge ? 1 : cli.jobs ? (int)cli.jobs : par_cores();
+    if (!par_threads_allowed()) /* ulimit -v or -d: one thread (par.h) */
+        o.threads = 1;
     /* everything is open: give up root and close the sandbox (confine.h) */
     input_preopen((const char *const *)files, nfiles);
     if (confine_drop_privileges(cli.run_as) != 0) {

@@ -17,6 +17,14 @@ static void *reserve;
 static struct report *main_rep;
 static __thread struct report *watched;
 static int stopping;
+static void (*hook)(void *ctx, struct report *r, const char *msg);
+static void *hook_ctx;
+
+void oom_set_hook(void (*fn)(void *ctx, struct report *r, const char *msg), void *ctx)
+{
+    hook = fn;
+    hook_ctx = ctx;
+}
 
 static void out_of_memory(const char *what) __attribute__((noreturn));
 static void out_of_memory(const char *what)
@@ -40,6 +48,8 @@ static void out_of_memory(const char *what)
         fflush(r->out);
         _exit(report_exit_status(r) == 4 ? 4 : 3);
     }
+    if (r && hook) /* a thread sharing a capture: the merge writes what is in order */
+        hook(hook_ctx, r, msg);
     /* a -j worker: its file's output is not in order yet; say it and stop */
     if (r && r->cur_name)
         fprintf(stderr, "wsaudit: %s: packet %llu: %s\n", r->cur_name,

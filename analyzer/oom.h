@@ -22,5 +22,9 @@ void *oom_check(void *p, const char *what);
 
 /* The report this thread writes (a -j worker's own); NULL: the main one. */
 void oom_watch(struct report *rep);
+/* While set, an allocation failure in a thread that watches a report other than the main one
+ * calls fn with that report and the message, instead of only saying it on stderr; fn does not
+ * return (par.c: the records in order so far, the error and the summary). NULL: none. */
+void oom_set_hook(void (*fn)(void *ctx, struct report *r, const char *msg), void *ctx);
 
 #endif

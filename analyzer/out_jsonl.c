@@ -124,7 +124,7 @@ static void head(struct report *r, const char *type, const char *file, const str
     }
     if (c) {
         LB_LIT(&l, ",\"conn\":");
-        lb_u(&l, c->id);
+        l.n += report_conn_id(c->id, l.b + l.n);
         if (c->stream) { /* a WebSocket over HTTP/2: its stream */
             LB_LIT(&l, ",\"stream\":");
             lb_u(&l, c->stream);
@@ -262,7 +262,7 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
     LB_LIT(&l, "\",\"file\":");
     lb_mem(&l, fj, flen);
     LB_LIT(&l, ",\"conn\":");
-    lb_u(&l, c->id);
+    l.n += report_conn_id(c->id, l.b + l.n);
     if (c->stream) {
         LB_LIT(&l, ",\"stream\":");
         lb_u(&l, c->stream);

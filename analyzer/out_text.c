@@ -38,11 +38,11 @@ static void slice(FILE *f, const char *label, struct ws_slice s)
  * thread */
 static const char *cid(const struct conn_view *c)
 {
-    static _Thread_local char b[48]; /* -j: writers run in several threads */
+    static _Thread_local char b[64]; /* -j: writers run in several threads */
+    b[0] = '#';
+    size_t n = 1 + report_conn_id(c->id, b + 1);
     if (c->stream)
-        snprintf(b, sizeof b, "#%" PRIu64 "/s%u", c->id, c->stream);
-    else
-        snprintf(b, sizeof b, "#%" PRIu64, c->id);
+        snprintf(b + n, sizeof b - n, "/s%u", c->stream);
     return b;
 }
 
@@ -139,7 +139,7 @@ static void t_frame(FILE *f, const struct conn_view *c, const struct ws_event *e
     struct lb l;
     l.n = 0;
     LB_LIT(&l, "#");
-    lb_u(&l, c->id);
+    l.n += report_conn_id(c->id, l.b + l.n);
     if (c->stream) {
         LB_LIT(&l, "/s");
         lb_u(&l, c->stream);

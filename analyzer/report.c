@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c - counts, exit status and escaping shared by the output formats; see report.h. */
+#include "linebuf.h"
 #include "report.h"
 
 #include <time.h>
@@ -22,6 +23,57 @@ void report_init(struct report *r, enum report_format fmt, FILE *out)
     r->fail_on = WSA_SEV_ERROR;
     r->ts_digits = 6;
     r->err = stderr;
+}
+
+void report_init_like(struct report *r, const struct report *model, FILE *out)
+{
+    report_init(r, model->fmt, out);
+    r->show_frames = model->show_frames;
+    r->show_payload = model->show_payload;
+    r->show_h2_frames = model->show_h2_frames;
+    r->fail_on = model->fail_on;
+    r->ts_digits = model->ts_digits;
+    r->show_time = model->show_time;
+    r->err = model->err;
+}
+
+static _Thread_local const char *id_nonce;
+static _Thread_local uint64_t (*id_global)(void *ctx, uint64_t id);
+static _Thread_local void (*id_marked)(void *ctx);
+static _Thread_local void *id_ctx;
+
+void report_thread_ids(const char *nonce, uint64_t (*global)(void *ctx, uint64_t id),
+                       void (*marked)(void *ctx), void *ctx)
+{
+    id_nonce = nonce;
+    id_global = global;
+    id_marked = marked;
+    id_ctx = ctx;
+}
+
+size_t report_conn_id(uint64_t id, char *out)
+{
+    const char *nonce = id_nonce;
+    if (nonce) {
+        uint64_t g = id_global(id_ctx, id);
+        if (g != UINT64_MAX) {
+            id = g;
+            nonce = NULL;
+        } else {
+            id_marked(id_ctx);
+        }
+    }
+    size_t n = 0;
+    if (nonce) {
+        out[n++] = REPORT_ID_MARK;
+        memcpy(out + n, nonce, REPORT_ID_NONCE);
+        n += REPORT_ID_NONCE;
+    }
+    n += u64_dec(out + n, id);
+    if (nonce)
+        out[n++] = REPORT_ID_END;
+    out[n] = 0;
+    return n;
 }
 
 int report_locate(const struct report *r, uint64_t pkt, const char **file, uint64_t *file_pkt)
@@ -208,9 +260,16 @@ void report_error(struct report *r, const char *file, uint64_t pkt, const char *
         text_time(r, r->now_ns);
     formats[r->fmt]->error(r, file, pkt, msg, fatal);
     fflush(r->out);
-    /* and on stderr, one line, whatever the output format */
+    /* and on stderr, one line, whatever the output format (once: not again when a run that
+     * said it is read again) */
     const char *in_file;
     uint64_t file_pkt;
+    if (r->err && r->err_skip) {
+        r->err_skip--;
+        return;
+    }
+    if (r->err)
+        r->err_said++;
     if (r->err && report_locate(r, pkt, &in_file, &file_pkt))
         fprintf(r->err, "wsaudit: %s: packet %llu (%llu of the merged capture): %s\n", in_file,
                 (unsigned long long)file_pkt, (unsigned long long)pkt, msg);

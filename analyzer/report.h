@@ -97,7 +97,25 @@ struct report {
     struct merge_map *merge; /* set while a merged capture is analysed */
     struct evidence *ev;       /* -w: the analysis notes flows and findings here */
     struct evidence *ev_write; /* -w, second pass: packets go here, not to the analyzer */
+    uint64_t err_said; /* errors said on err */
+    uint64_t err_skip; /* errors not to say on err again (a run read again in one thread) */
 };
+
+#define REPORT_ID_MARK '\x01'
+#define REPORT_ID_END '\x02'
+#define REPORT_ID_NONCE 6
+
+/* -j: the connection ids this thread writes are its own numbers. global(ctx, id) gives the
+ * capture's id once the merge knows it (UINT64_MAX before); until then the id is written as a
+ * mark the merge replaces: REPORT_ID_MARK, the run's nonce (REPORT_ID_NONCE bytes), the number,
+ * REPORT_ID_END, and marked(ctx) is called. nonce NULL (every thread's start): ids are written
+ * as they are. */
+void report_thread_ids(const char *nonce, uint64_t (*global)(void *ctx, uint64_t id),
+                       void (*marked)(void *ctx), void *ctx);
+/* A connection id as this thread writes it into out (32 bytes); its length. */
+size_t report_conn_id(uint64_t id, char *out);
+/* A report for part of a run: model's format and options, its own counts, written to out. */
+void report_init_like(struct report *r, const struct report *model, FILE *out);
 
 /* ISO 8601 UTC ("2026-12-02T14:31:42.123456Z") of a capture time, in the report's precision;
  * valid until the next call */

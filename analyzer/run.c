@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "flow.h"
 #include "ip_defrag.h"
 #include "keys.h"
+#include "par.h"
 #include "pcapng.h"
 #include "run.h"
 #include "input.h"
@@ -295,8 +297,76 @@ static int source_open(struct source *s, const char *path, int *dlt, int *digits
     return s->ng ? 0 : -2;
 }
 
+/* What a run read again in one thread writes first is already out: skipped. */
+struct skip_out {
+    FILE *to;
+    uint64_t skip;
+};
+
+static ssize_t skip_write(void *c, const char *buf, size_t n)
+{
+    struct skip_out *s = c;
+    size_t k = s->skip < n ? (size_t)s->skip : n;
+    s->skip -= k;
+    if (n > k && fwrite(buf + k, 1, n - k, s->to) != n - k)
+        return -1;
+    return (ssize_t)n;
+}
+
+/* May this file be shared by threads? Standard input cannot be read again (as a run whose
+ * limits were near must be); -w and --merge number and order across files. A name with bytes
+ * below 0x20 could be mistaken for the merge's marks in text output. */
+static int may_share(const struct analyzer *an, const struct report *rep, const char *path)
+{
+    if (an->threads < 2 || strcmp(path, "-") == 0 || rep->ev || rep->ev_write || rep->merge)
+        return 0;
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        if (*c < 0x20)
+            return 0;
+    return 1;
+}
+
+/* -j: one file on several threads (par.h); read again in one thread when a limit was near. */
+static int run_file_shared(struct analyzer *an, struct report *rep, const char *path,
+                           const char *filter)
+{
+    struct par *p = par_start(an, rep, an->threads);
+    if (!p)
+        return run_file_one(an, rep, path, filter);
+    uint64_t written;
+    int rc, again = par_run(p, path, filter, &written, &rc);
+    uint64_t said = p ? par_errors_said(p) : 0;
+    par_free(p);
+    if (!again)
+        return rc;
+    /* the same bytes up to where the shared run got, then what one thread alone finds */
+    fflush(rep->out);
+    struct skip_out so = {rep->out, written};
+    cookie_io_functions_t io = {NULL, skip_write, NULL, NULL};
+    FILE *f = fopencookie(&so, "w", io);
+    if (!f) {
+        report_error(rep, path, 0, "out of memory to read the file again in one thread", 0);
+        return -1;
+    }
+    FILE *out = rep->out;
+    rep->out = f;
+    rep->err_skip = said;
+    rc = run_file_one(an, rep, path, filter);
+    fclose(f);
+    rep->out = out;
+    rep->err_skip = 0;
+    return rc;
+}
+
 /* Analyze one file; returns 0 when it was read to the end. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter)
+{
+    if (may_share(an, rep, path))
+        return run_file_shared(an, rep, path, filter);
+    return run_file_one(an, rep, path, filter);
+}
+
+int run_file_one(struct analyzer *an, struct report *rep, const char *path, const char *filter)
 {
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     char err[PCAP_ERRBUF_SIZE + 64];
@@ -309,7 +379,7 @@ int run_file(struct analyzer *an, struct report *rep, const char *path, const ch
         source_close(&src);
         return -1;
     }
-    rep->ts_digits = digits;
+    rep->ts_digits = an->rep->ts_digits = digits;
     an->path = src.keys_path;
     int rc = run_source(an, rep, &src, name, filter, dlt);
     an->path = NULL;
@@ -567,10 +637,17 @@ static int pass_packet(struct pass *ps, const char *name, uint64_t pkt,
     }
     if (rep->ev)
         evidence_packet(rep->ev);
+    if (ps->an->shared) /* -j: what is written now belongs to this packet */
+        par_key(ps->an, pkt);
     rep->packets++;
     rep->cur_name = name;
     rep->cur_pkt = pkt;
     rep->now_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+    if (ps->an->rep != rep) { /* -j: the flows' records have a report of their own */
+        ps->an->rep->cur_name = name;
+        ps->an->rep->cur_pkt = pkt;
+        ps->an->rep->now_ns = rep->now_ns;
+    }
     if (ps->fl.expr) {
         int m = filter_match(&ps->fl, dlt, h, data, err, sizeof err);
         if (m < 0) {
@@ -604,6 +681,8 @@ static int pass_packet(struct pass *ps, const char *name, uint64_t pkt,
 /* The end of the capture: incomplete datagrams are reported before the flows end. */
 static int pass_end(struct pass *ps)
 {
+    if (ps->an->shared)
+        par_key(ps->an, UINT64_MAX);
     if (ps->df) {
         defrag_flush(ps->df);
         defrag_free(ps->df);
@@ -660,8 +739,10 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
     /* stdin goes on after a stop request until its pipe is empty (it is non-blocking then) */
     while (!wsaudit_stop_requested || src->is_stdin) {
         int r = source_next(src, pkt, &h, &data, &dlt, err, sizeof err);
-        if (r == 0 || ferror(rep->out))
+        if (r == 0 || ferror(rep->out) || (an->shared && par_stopped(an)))
             break; /* the end; or the output cannot be written: reading on is useless */
+        if (an->shared) /* an error after the packet comes after its records */
+            par_key(an, pkt + 1);
         if (r < 0 && wsaudit_stop_requested)
             break; /* a read cut by SIGINT/SIGTERM: reported as interrupted below */
         if (r < 0) {
@@ -676,6 +757,8 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
         if (pass_packet(&ps, name, pkt, h, data, dlt) < 0)
             break;
     }
+    if (an->shared)
+        par_key(an, pkt + 1);
     if (wsaudit_stop_requested) {
         report_error(rep, name, pkt, "interrupted; findings so far are written", 0);
         ps.rc = -1;
@@ -906,7 +989,6 @@ int run_merged(struct analyzer *an, struct report *rep, const char *const *paths
     return rc;
 }
 
-/* -w, second pass: written by the evidence module, whatever else a pass says goes nowhere */
 static ssize_t discard(void *c, const char *buf, size_t n)
 {
     (void)c;
@@ -914,11 +996,20 @@ static ssize_t discard(void *c, const char *buf, size_t n)
     return (ssize_t)n;
 }
 
+FILE *run_null_output(void)
+{
+    cookie_io_functions_t io = {NULL, discard, NULL, NULL};
+    FILE *f = fopencookie(NULL, "w", io);
+    if (f)
+        __fsetlocking(f, FSETLOCKING_BYCALLER); /* one thread writes it */
+    return f;
+}
+
 int run_evidence(struct evidence *ev, const struct tls_keylog *keys, size_t keylog_cap,
                  const char *const *paths, int n, int merge, char *err, size_t errn)
 {
-    cookie_io_functions_t io = {NULL, discard, NULL, NULL};
-    FILE *null = fopencookie(NULL, "w", io);
+    /* -w, second pass: written by the evidence module, whatever else a pass says goes nowhere */
+    FILE *null = run_null_output();
     if (!null) {
         snprintf(err, errn, "out of memory");
         return -1;

@@ -21,12 +21,17 @@ void wait_a_while(pthread_cond_t *cv, pthread_mutex_t *mu, long ms);
  * checks and benchmarks against libpcap. */
 extern int wsaudit_libpcap_only;
 
-/* Open path ("-" = stdin) and analyse it; 0 when read to the end. */
+/* Open path ("-" = stdin) and analyse it; 0 when read to the end. With an->threads > 1 the
+ * file is shared by threads (par.h), with the same output. */
 int run_file(struct analyzer *an, struct report *rep, const char *path, const char *filter);
+/* The same on this thread alone: the capture's records go to rep, the flows' to an->rep. */
+int run_file_one(struct analyzer *an, struct report *rep, const char *path, const char *filter);
 /* Analyse the files as one capture (--merge): packets in time order, flows carried from one
  * file to the next, packets numbered over the whole; records say each packet's file. */
 int run_merged(struct analyzer *an, struct report *rep, const char *const *paths, int n,
                const char *filter);
+/* A stream whose bytes go nowhere (output that is not wanted), written by one thread. */
+FILE *run_null_output(void);
 struct evidence;
 /* -w: read the files again as the analysis read them (merged or not) and write the packets
  * the analysis marked (keys: the key logs, for pcapng files' own). 0, or -1 with err. */

@@ -198,6 +198,8 @@ void reasm_segment(struct reasm_dir *r, const struct reasm_cb *cb, uint32_t seq,
     }
     insert(r, cb, off, data, len, meta);
     drain(r, cb);
+    if (r->budget->used > r->budget->peak)
+        r->budget->peak = r->budget->used;
     /* over a limit: give up on the oldest hole and move on (reported, never silent) */
     while (r->ooo && (r->ooo_bytes > r->cap || r->ooo_segs > REASM_MAX_SEGS ||
                       r->budget->used > r->budget->cap)) {

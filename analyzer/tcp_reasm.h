@@ -38,6 +38,7 @@ struct reasm_seg;
  * per-segment header), and its limit. */
 struct reasm_budget {
     size_t used, cap;
+    size_t peak; /* the most used held when a limit was checked (-j watches it) */
 };
 
 #define REASM_MAX_SEGS 4096 /* out-of-order segments kept per direction */
