@@ -11,10 +11,13 @@ For each size (MB) it generates, once (cached in CACHE), a WebSocket-heavy captu
 small frames only (gen_capture --small) and a mixed one (most bytes other TCP) with
 build/tests/gen_capture, then measures on each:
   floor        build/tests/pcap_floor: a bare libpcap read loop (the floor for any libpcap tool)
-  wsaudit-q    wsaudit -q -F jsonl (connections, messages' ends, findings; no frame records)
+  wsaudit-q    wsaudit -j 1 -q -F jsonl (connections, messages' ends, findings; no frame
+               records), on one thread
+  wsaudit-q/jN the same on all N cores (-j N: one capture shared by N threads)
   wsaudit-q/lp the same with --reader=libpcap (what the zero-copy reader gains)
   wsaudit-text wsaudit, text output with every frame, to /dev/null
-  wsaudit-jsonl wsaudit -F jsonl, every frame, to /dev/null
+  wsaudit-jsonl wsaudit -F jsonl, every frame, to /dev/null (and /jN: on all N cores; the
+               two outputs are compared, untimed, and must be byte-identical)
   wsaudit-jsonl/lp the same with --reader=libpcap
   tshark       tshark -r F -Y websocket.opcode==8 -T fields -e frame.number -e
                websocket.payload.close.status_code (the close frames)
@@ -33,6 +36,7 @@ prints MB/s, packets/s, peak RSS and the ratios wsaudit/floor and tshark/wsaudit
 that wsaudit and tshark counted the same close frames. Nothing here passes or fails a test.
 """
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -62,6 +66,18 @@ def timed(cmd, runs, env=None, capture=False):
             out = p.stdout.decode()
     os.unlink(rssfile)
     return best, rss, out
+
+
+def same_output(cmd, cores):
+    """cmd's output with -j 1 and with -j cores, byte for byte (untimed)"""
+    digests = []
+    for j in (1, cores):
+        h = hashlib.sha256()
+        with subprocess.Popen(cmd[:1] + ["-j", str(j)] + cmd[1:], stdout=subprocess.PIPE) as p:
+            for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
+                h.update(chunk)
+        digests.append(h.digest())
+    return digests[0] == digests[1]
 
 
 def plugin_env(build):
@@ -97,8 +113,8 @@ def bench_wss(a, size, gen, floor, wsaudit):
         info = dict(line.split() for line in open(cap + ".meta"))
         mb, pk = int(info["bytes"]) / 1e6, int(info["packets"])
         fl, _, _ = timed([floor, cap], a.runs)
-        for tool, cmd in (("wsaudit -q", [wsaudit, "-q"] + extra + [cap]),
-                          ("wsaudit-jsonl", [wsaudit, "-F", "jsonl"] + extra + [cap])):
+        for tool, cmd in (("wsaudit -q", [wsaudit, "-j", "1", "-q"] + extra + [cap]),
+                          ("wsaudit-jsonl", [wsaudit, "-j", "1", "-F", "jsonl"] + extra + [cap])):
             w, r, _ = timed(cmd, a.runs)
             res[(label, tool)] = w
             print(f"{label + ' ' + str(size) + ' MB':<22} {tool:<14} {w:8.3f} {mb / w:8.0f} "
@@ -146,8 +162,8 @@ def bench_h2(a, size, gen, floor, wsaudit):
         info = dict(line.split() for line in open(cap + ".meta"))
         mb, pk = int(info["bytes"]) / 1e6, int(info["packets"])
         fl, _, _ = timed([floor, cap], a.runs)
-        for tool, cmd in (("wsaudit -q", [wsaudit, "-q", "-F", "jsonl", cap]),
-                          ("wsaudit-jsonl", [wsaudit, "-F", "jsonl", cap])):
+        for tool, cmd in (("wsaudit -q", [wsaudit, "-j", "1", "-q", "-F", "jsonl", cap]),
+                          ("wsaudit-jsonl", [wsaudit, "-j", "1", "-F", "jsonl", cap])):
             w, r, _ = timed(cmd, a.runs)
             res[(label, tool)] = w
             print(f"{label + ' ' + str(size) + ' MB':<22} {tool:<14} {w:8.3f} {mb / w:8.0f} "
@@ -193,6 +209,8 @@ def main():
     os.chmod(a.dir, 0o755)
     penv, pprefix = plugin_env(a.build) if a.plugin else (None, None)
 
+    cores = len(os.sched_getaffinity(0))
+    print(f"{cores} cores; -j 1: one thread, -j {cores}: all cores on one capture")
     print(f"{'capture':<22} {'tool':<16} {'time s':>8} {'MB/s':>8} {'kpkt/s':>8} "
           f"{'RSS MiB':>8} {'vs floor':>9} {'closes':>8}")
     for size in [int(x) for x in a.sizes.split(",")]:
@@ -219,14 +237,20 @@ def main():
             w, r, _ = timed([floor, cap], a.runs)
             results["floor"] = (w, r)
             show("floor", w, r)
-            w, r, _ = timed([wsaudit, "-q", "-F", "jsonl", cap], a.runs)
+            one = [wsaudit, "-j", "1"]
+            w, r, _ = timed(one + ["-q", "-F", "jsonl", cap], a.runs)
             show("wsaudit-q", w, r)
-            w, r, _ = timed([wsaudit, "-q", "-F", "jsonl", "--reader=libpcap", cap], a.runs)
+            w, r, _ = timed([wsaudit, "-j", str(cores), "-q", "-F", "jsonl", cap], a.runs)
+            show(f"wsaudit-q/j{cores}", w, r)
+            w, r, _ = timed(one + ["-q", "-F", "jsonl", "--reader=libpcap", cap], a.runs)
             show("wsaudit-q/lp", w, r)
-            w, r, out = timed([wsaudit, "-F", "text", cap], a.runs)
+            w, r, out = timed(one + ["-F", "text", cap], a.runs)
             results["text"] = (w, r)
             show("wsaudit-text", w, r)
-            w, r, _ = timed([wsaudit, "-F", "jsonl", cap], a.runs)
+            w, r, _ = timed([wsaudit, "-j", str(cores), "-F", "jsonl", cap], a.runs)
+            show(f"wsaudit-jsonl/j{cores}", w, r)
+            same = same_output([wsaudit, "-F", "jsonl", cap], cores)
+            w, r, _ = timed(one + ["-F", "jsonl", cap], a.runs)
             # the close count from a separate, untimed run (piping the whole output to Python
             # would measure the pipe, not wsaudit)
             out = subprocess.run([wsaudit, "-q", "-F", "jsonl", cap], capture_output=True,
@@ -235,8 +259,10 @@ def main():
             ws_closes = int(last.split('"closes":')[1].split(",")[0])
             results["jsonl"] = (w, r)
             show("wsaudit-jsonl", w, r, str(ws_closes))
-            w, r, _ = timed([wsaudit, "-F", "jsonl", "--reader=libpcap", cap], a.runs)
+            w, r, _ = timed(one + ["-F", "jsonl", "--reader=libpcap", cap], a.runs)
             show("wsaudit-jsonl/lp", w, r)
+            print(f"  full JSONL with -j {cores} and -j 1: "
+                  f"{'byte-identical' if same else 'DIFFERENT'}")
             gen_closes = int(info["close_frames"])
             if ws_closes != gen_closes:
                 print(f"  !! wsaudit counted {ws_closes} close frames, the generator wrote "
