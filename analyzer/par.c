@@ -30,8 +30,8 @@ enum kind { IT_BYTES, IT_NEW };
 /* A thread's flows by its own number: the capture's connection id once the merge has given it
  * (+1; 0 before), written by the merge and read by the thread (atomically). Pages of GID_PAGE
  * numbers, allocated by the thread before the flows that use them begin. */
-#define GID_PAGE 4096
-#define GID_PAGES 65536
+#define GID_PAGE 65536
+#define GID_PAGES 4096
 
 struct par_key {
     uint64_t pkt, last; /* the packet; a flow's last packet (PH_EXPIRE, PH_END) */
