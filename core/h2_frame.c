@@ -155,20 +155,27 @@ static void emit_block(struct h2_conn *c, int dir, struct h2_event *ev, const ui
     c->cb(c->ctx, ev);
 }
 
-/* the header block fragment of a HEADERS or PUSH_PROMISE payload */
-static int fragment_of(const struct h2_dir *d, const uint8_t *p, size_t n, size_t *off,
-                       size_t *len, uint32_t *promised)
+void h2_frame_head_read(const uint8_t p[H2_FRAME_HEADER], struct h2_frame_head *h)
+{
+    h->len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+    h->type = p[3];
+    h->flags = p[4];
+    h->stream = be32(p + 5) & 0x7fffffffu;
+}
+
+int h2_payload_slice(uint8_t type, uint8_t flags, const uint8_t *p, size_t n, size_t *off,
+                     size_t *len, uint32_t *promised)
 {
     size_t o = 0, pad = 0;
-    if (d->flags & H2_PADDED) {
+    if (flags & H2_PADDED) {
         if (n < 1)
             return -1;
         pad = p[0];
         o = 1;
     }
-    if (d->ftype == H2_HEADERS && (d->flags & H2_PRIORITY_FLAG))
+    if (type == H2_HEADERS && (flags & H2_PRIORITY_FLAG))
         o += 5;
-    if (d->ftype == H2_PUSH_PROMISE) {
+    if (type == H2_PUSH_PROMISE) {
         if (n < o + 4)
             return -1;
         *promised = be32(p + o) & 0x7fffffffu;
@@ -179,6 +186,17 @@ static int fragment_of(const struct h2_dir *d, const uint8_t *p, size_t n, size_
     *off = o;
     *len = n - o - pad;
     return 0;
+}
+
+int h2_settings_enable_connect(const uint8_t *p, size_t n)
+{
+    int v = -1;
+    for (size_t i = 0; i + 6 <= n; i += 6)
+        if (((unsigned)p[i] << 8 | p[i + 1]) == H2_SET_ENABLE_CONNECT_PROTOCOL) {
+            uint32_t x = be32(p + i + 2);
+            v = (int)(x > 1 ? 2 : x);
+        }
+    return v;
 }
 
 /* the open frame's payload (never NULL: an empty GByteArray may have no data) */
@@ -192,7 +210,7 @@ static void header_frame(struct h2_conn *c, int dir, struct h2_event *ev)
     struct h2_dir *d = &c->d[dir];
     size_t off, len;
     uint32_t promised = 0;
-    if (fragment_of(d, held(d), d->hold->len, &off, &len, &promised) < 0) {
+    if (h2_payload_slice(d->ftype, d->flags, held(d), d->hold->len, &off, &len, &promised) < 0) {
         stop(c, dir, ev->pkt_end, "a HEADERS or PUSH_PROMISE frame's padding or priority is "
                                   "longer than the frame (RFC 9113 §6.2)");
         return;
@@ -246,12 +264,11 @@ static void settings_frame(struct h2_conn *c, int dir, struct h2_event *ev)
         c->cb(c->ctx, ev);
         return;
     }
+    ev->enable_connect = h2_settings_enable_connect(d->hold->data, d->hold->len);
     for (size_t i = 0; i + 6 <= d->hold->len; i += 6) {
         const uint8_t *p = d->hold->data + i;
         unsigned id = (unsigned)p[0] << 8 | p[1];
         uint32_t v = be32(p + 2);
-        if (id == H2_SET_ENABLE_CONNECT_PROTOCOL)
-            ev->enable_connect = (int)(v > 1 ? 2 : v);
         /* the table size this side's decoder allows: the other direction's encoder may use up
          * to it, so our inflater of that direction must accept it */
         if (id == H2_SET_HEADER_TABLE_SIZE && c->d[!dir].inflater)
@@ -307,10 +324,12 @@ static void frame_done(struct h2_conn *c, int dir, uint64_t pkt)
 static void frame_start(struct h2_conn *c, int dir, uint64_t pkt)
 {
     struct h2_dir *d = &c->d[dir];
-    d->len = (uint32_t)d->hdr[0] << 16 | (uint32_t)d->hdr[1] << 8 | d->hdr[2];
-    d->ftype = d->hdr[3];
-    d->flags = d->hdr[4];
-    d->stream = be32(d->hdr + 5) & 0x7fffffffu;
+    struct h2_frame_head h;
+    h2_frame_head_read(d->hdr, &h);
+    d->len = h.len;
+    d->ftype = h.type;
+    d->flags = h.flags;
+    d->stream = h.stream;
     d->left = d->len;
     if (d->ftype == H2_DATA) {
         d->pad_known = !(d->flags & H2_PADDED);

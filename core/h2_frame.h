@@ -131,6 +131,21 @@ void h2_conn_gap(struct h2_conn *c, int dir, uint64_t pkt);
 size_t h2_conn_heap(const struct h2_conn *c);
 /* "DATA", "HEADERS", ...; "UNKNOWN" for other types */
 const char *h2_frame_type_name(unsigned type);
+/* A frame's 9-byte header (RFC 9113 §4.1). */
+struct h2_frame_head {
+    uint32_t len, stream;
+    uint8_t type, flags;
+};
+void h2_frame_head_read(const uint8_t p[H2_FRAME_HEADER], struct h2_frame_head *h);
+/* The part of a whole DATA, HEADERS or PUSH_PROMISE payload (n bytes at p) that carries data
+ * or the header block fragment: past the pad length, the priority fields and the promised
+ * stream (*promised, PUSH_PROMISE), before the padding. 0, or -1 when the payload is too
+ * short for them. Used by the analyzer's framer and by the plugin on Wireshark's frames. */
+int h2_payload_slice(uint8_t type, uint8_t flags, const uint8_t *p, size_t n, size_t *off,
+                     size_t *len, uint32_t *promised);
+/* A SETTINGS payload's SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3): its last value, 2 for
+ * any value above 1; -1 when it is not there. */
+int h2_settings_enable_connect(const uint8_t *p, size_t n);
 /* Do these bytes start like the client preface? 1 yes (whole), -1 a prefix of it, 0 no. */
 int h2_looks_like_preface(const uint8_t *p, size_t n);
 

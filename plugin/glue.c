@@ -470,17 +470,17 @@ static void h2_frame(struct wa_conn *c, int dir, proto_tree *tree, field_info *f
                      packet_info *pinfo, GPtrArray *hn, GPtrArray *hv, guint *next)
 {
     const uint8_t *p = tvb_get_ptr(fi->ds_tvb, fi->start, fi->length);
-    uint32_t len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-    uint8_t type = p[3], flags = p[4];
-    uint32_t sid = be32(p + 5) & 0x7fffffffu;
+    struct h2_frame_head h; /* read as core/h2_frame.c reads them for the analyzer */
+    h2_frame_head_read(p, &h);
+    uint32_t len = h.len, sid = h.stream;
+    uint8_t type = h.type, flags = h.flags;
     const uint8_t *pl = p + H2_FRAME_HEADER;
     if ((gint)len + H2_FRAME_HEADER > fi->length)
         return;
+    int ecp;
     if (type == H2_SETTINGS && !(flags & H2_ACK)) {
-        for (uint32_t i = 0; i + 6 <= len; i += 6)
-            if ((pl[i] << 8 | pl[i + 1]) == H2_SET_ENABLE_CONNECT_PROTOCOL)
-                h2ws_settings(c->h2, dir, be32(pl + i + 2) > 1 ? 2 : (int)be32(pl + i + 2),
-                              pinfo->num);
+        if ((ecp = h2_settings_enable_connect(pl, len)) >= 0)
+            h2ws_settings(c->h2, dir, ecp, pinfo->num);
     } else if ((type == H2_HEADERS || type == H2_PUSH_PROMISE) && (flags & H2_END_HEADERS)) {
         h2_block(c, dir, type, flags, sid, hn, hv, next, pinfo->num);
     } else if (type == H2_HEADERS || type == H2_PUSH_PROMISE) {
@@ -491,16 +491,13 @@ static void h2_frame(struct wa_conn *c, int dir, proto_tree *tree, field_info *f
         h2_block(c, dir, c->h2_block_type[dir], c->h2_block_flags[dir], c->h2_block_stream[dir],
                  hn, hv, next, pinfo->num);
     } else if (type == H2_DATA) {
-        uint32_t off = 0, pad = 0;
-        if (flags & H2_PADDED) {
-            pad = len ? pl[0] : 0;
-            off = 1;
-        }
-        if (off + pad > len)
+        size_t off, n;
+        uint32_t promised;
+        if (h2_payload_slice(type, flags, pl, len, &off, &n, &promised) < 0)
             return;
         struct ws_seg_ctx seg = {first_packet(tree, fi->ds_tvb, fi->start, pinfo->num), 0, 0,
                                  pinfo->num};
-        h2ws_data(c->h2, dir, sid, pl + off, len - off - pad, &seg);
+        h2ws_data(c->h2, dir, sid, pl + off, n, &seg);
         if (flags & H2_END_STREAM)
             h2ws_end_stream(c->h2, dir, sid, pinfo->num);
     } else if (type == H2_RST_STREAM && len >= 4) {
