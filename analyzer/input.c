@@ -4,9 +4,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -28,6 +31,60 @@ struct input {
     FILE *f;
     char error[160]; /* the decompressor's last error */
 };
+
+/* ---- libarchive, loaded by the first compressed input ---- */
+
+/* Most captures are not compressed, and linking libarchive cost every start 4.6 ms (the
+ * libraries it needs): it is opened when a compressed input is met. The sandbox allows it
+ * (read-only opens, mmap, mprotect: confine.c). */
+static struct {
+    pthread_once_t once;
+    int ok;
+    char error[200];
+    struct archive *(*read_new)(void);
+    int (*support_filter_all)(struct archive *);
+    int (*support_format_raw)(struct archive *);
+    int (*read_open)(struct archive *, void *, archive_open_callback *, archive_read_callback *,
+                     archive_close_callback *);
+    int (*next_header)(struct archive *, struct archive_entry **);
+    la_ssize_t (*read_data)(struct archive *, void *, size_t);
+    const char *(*error_string)(struct archive *);
+    int (*errno_of)(struct archive *);
+    void (*set_error)(struct archive *, int, const char *, ...);
+    int (*read_free)(struct archive *);
+} arc = {.once = PTHREAD_ONCE_INIT};
+
+static void arc_load_once(void)
+{
+    void *h = dlopen(WSAUDIT_ARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(arc.error, sizeof arc.error, "cannot load %s: %s", WSAUDIT_ARCHIVE_SONAME,
+                 e ? e : "unknown error");
+        return;
+    }
+#define ARC_SYM(field, name) (*(void **)&arc.field = dlsym(h, name)) != NULL
+    arc.ok = ARC_SYM(read_new, "archive_read_new") &&
+             ARC_SYM(support_filter_all, "archive_read_support_filter_all") &&
+             ARC_SYM(support_format_raw, "archive_read_support_format_raw") &&
+             ARC_SYM(read_open, "archive_read_open") &&
+             ARC_SYM(next_header, "archive_read_next_header") &&
+             ARC_SYM(read_data, "archive_read_data") &&
+             ARC_SYM(error_string, "archive_error_string") &&
+             ARC_SYM(errno_of, "archive_errno") && ARC_SYM(set_error, "archive_set_error") &&
+             ARC_SYM(read_free, "archive_read_free");
+#undef ARC_SYM
+    if (!arc.ok)
+        snprintf(arc.error, sizeof arc.error, "%s lacks a function wsaudit needs",
+                 WSAUDIT_ARCHIVE_SONAME);
+}
+
+/* several files may be opened at once (-j N), each in a thread */
+static int arc_load(void)
+{
+    pthread_once(&arc.once, arc_load_once);
+    return arc.ok;
+}
 
 /* ---- files opened before confinement ---- */
 
@@ -214,7 +271,7 @@ static la_ssize_t arc_read(struct archive *a, void *ctx, const void **out)
     struct input *in = ctx;
     ssize_t r = raw_read(in, in->buf, sizeof in->buf);
     if (r < 0) {
-        archive_set_error(a, errno, "read failed");
+        arc.set_error(a, errno, "read failed");
         return -1;
     }
     *out = in->buf;
@@ -224,11 +281,11 @@ static la_ssize_t arc_read(struct archive *a, void *ctx, const void **out)
 static ssize_t cookie_read(void *ctx, char *buf, size_t n)
 {
     struct input *in = ctx;
-    ssize_t r = in->a ? (ssize_t)archive_read_data(in->a, buf, n) : raw_read(in, buf, n);
+    ssize_t r = in->a ? (ssize_t)arc.read_data(in->a, buf, n) : raw_read(in, buf, n);
     if (r < 0) {
         if (in->a) {
-            snprintf(in->error, sizeof in->error, "%s", archive_error_string(in->a));
-            errno = archive_errno(in->a) > 0 ? archive_errno(in->a) : EIO;
+            snprintf(in->error, sizeof in->error, "%s", arc.error_string(in->a));
+            errno = arc.errno_of(in->a) > 0 ? arc.errno_of(in->a) : EIO;
         }
         return -1;
     }
@@ -244,7 +301,7 @@ static int cookie_close(void *ctx)
 {
     struct input *in = ctx;
     if (in->a)
-        archive_read_free(in->a);
+        arc.read_free(in->a);
     if (in->own_fd)
         close(in->fd);
     free(in);
@@ -281,14 +338,20 @@ FILE *input_open(const char *path, struct input **handle, char *err, size_t n)
     }
     if (input_compression(in->peek, in->peek_len)) {
         struct archive_entry *e;
-        in->a = archive_read_new();
-        if (!in->a || archive_read_support_filter_all(in->a) != ARCHIVE_OK ||
-            archive_read_support_format_raw(in->a) != ARCHIVE_OK ||
-            archive_read_open(in->a, in, NULL, arc_read, NULL) != ARCHIVE_OK ||
-            archive_read_next_header(in->a, &e) != ARCHIVE_OK) {
+        if (!arc_load()) {
+            snprintf(err, n, "cannot decompress (%s): %s",
+                     input_compression(in->peek, in->peek_len), arc.error);
+            cookie_close(in);
+            return NULL;
+        }
+        in->a = arc.read_new();
+        if (!in->a || arc.support_filter_all(in->a) != ARCHIVE_OK ||
+            arc.support_format_raw(in->a) != ARCHIVE_OK ||
+            arc.read_open(in->a, in, NULL, arc_read, NULL) != ARCHIVE_OK ||
+            arc.next_header(in->a, &e) != ARCHIVE_OK) {
             snprintf(err, n, "cannot decompress (%s): %s",
                      input_compression(in->peek, in->peek_len),
-                     in->a ? archive_error_string(in->a) : "out of memory");
+                     in->a ? arc.error_string(in->a) : "out of memory");
             cookie_close(in);
             return NULL;
         }

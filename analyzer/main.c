@@ -869,11 +869,29 @@ static int wsaudit_main(int argc, char **argv)
 /* GLib before 2.76 takes small blocks from its slice allocator, which aborts when memory runs
  * out instead of failing as malloc does (and the out-of-memory report needs a failure it can
  * catch: oom.c). It reads its setting once, before main, from G_SLICE: so when that is not set,
- * wsaudit sets it and runs itself again, once. Without /proc it goes on as it is. */
+ * wsaudit sets it and runs itself again, once. Without /proc it goes on as it is.
+ * Running again costs a second start (about 8 ms, measured), so it is done only where a small
+ * allocation can fail at all: under a limit on the address space or the data segment (ulimit
+ * -v, -d) or with strict overcommit (vm.overcommit_memory=2). Elsewhere Linux grants small
+ * blocks and a process out of memory is killed, not refused. */
+static int small_allocations_can_fail(void)
+{
+    if (oom_rlimited())
+        return 1;
+    char mode = '2';
+    int fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &mode, 1) != 1)
+            mode = '2';
+        close(fd);
+    }
+    return mode == '2';
+}
+
 static void slices_from_malloc(char **argv)
 {
 #if !GLIB_CHECK_VERSION(2, 76, 0)
-    if (getenv("G_SLICE"))
+    if (getenv("G_SLICE") || !small_allocations_can_fail())
         return;
     setenv("G_SLICE", "always-malloc", 1);
     execv("/proc/self/exe", argv);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "report.h"
@@ -118,4 +119,12 @@ int oom_init(struct report *rep)
 void oom_watch(struct report *rep)
 {
     watched = rep;
+}
+
+int oom_rlimited(void)
+{
+    struct rlimit as, data;
+    if (getrlimit(RLIMIT_AS, &as) != 0 || getrlimit(RLIMIT_DATA, &data) != 0)
+        return 1;
+    return as.rlim_cur != RLIM_INFINITY || data.rlim_cur != RLIM_INFINITY;
 }

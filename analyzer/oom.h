@@ -26,5 +26,8 @@ void oom_watch(struct report *rep);
  * calls fn with that report and the message, instead of only saying it on stderr; fn does not
  * return (par.c: the records in order so far, the error and the summary). NULL: none. */
 void oom_set_hook(void (*fn)(void *ctx, struct report *r, const char *msg), void *ctx);
+/* 1 when the address space or the data segment is limited (ulimit -v, -d): then small
+ * allocations can fail, and threads' stacks and arenas count against the limit */
+int oom_rlimited(void);
 
 #endif

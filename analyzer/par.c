@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -692,10 +691,7 @@ void par_free(struct par *p)
 
 int par_threads_allowed(void)
 {
-    struct rlimit as, data;
-    if (getrlimit(RLIMIT_AS, &as) != 0 || getrlimit(RLIMIT_DATA, &data) != 0)
-        return 0;
-    return as.rlim_cur == RLIM_INFINITY && data.rlim_cur == RLIM_INFINITY;
+    return !oom_rlimited();
 }
 
 int par_cores(void)
