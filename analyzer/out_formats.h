@@ -3,7 +3,15 @@
 #ifndef WSAUDIT_OUT_FORMATS_H
 #define WSAUDIT_OUT_FORMATS_H
 
+#include "linebuf.h"
 #include "report.h"
+
+/* a connection's id (report_conn_id) appended to a record */
+static inline void lb_conn_id(struct lb *l, uint64_t id)
+{
+    char *p = lb_reserve(l, 32);
+    l->n += report_conn_id(id, p);
+}
 
 struct out_format {
     void (*file)(struct report *r, const char *file, const char *linktype);

@@ -13,57 +13,116 @@
 /*
  * JSON string of wire bytes: valid UTF-8 is kept, control characters are escaped, and each byte
  * that is not part of valid UTF-8 becomes U+FFFD. Callers that can lose bytes this way also write
- * the hex form (see out_hex), so nothing from the wire is lost.
+ * the hex form (see lb_hex), so nothing from the wire is lost.
  */
-static void out_json_string(FILE *f, const uint8_t *s, size_t len)
+static void lb_json(struct lb *l, const uint8_t *s, size_t len)
 {
-    fputc('"', f);
+    static const char hex[] = "0123456789abcdef";
+    lb_c(l, '"');
     for (size_t i = 0; i < len;) {
         /* fast path: a run of characters that need no escaping */
         size_t run = i;
         while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
             run++;
         if (run > i) {
-            fwrite(s + i, 1, run - i, f);
+            lb_mem(l, s + i, run - i);
             i = run;
             continue;
         }
         uint8_t c = s[i];
         if (c < 0x80) {
-            if (c == '"' || c == '\\')
-                fprintf(f, "\\%c", c);
-            else if (c == '\n')
-                fputs("\\n", f);
-            else if (c == '\r')
-                fputs("\\r", f);
-            else if (c == '\t')
-                fputs("\\t", f);
-            else if (c < 0x20 || c == 0x7F)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
+            char e[6] = {'\\', (char)c, '0', '0', hex[c >> 4], hex[c & 15]};
+            if (c == '"' || c == '\\') {
+                lb_mem(l, e, 2);
+            } else if (c == '\n') {
+                LB_LIT(l, "\\n");
+            } else if (c == '\r') {
+                LB_LIT(l, "\\r");
+            } else if (c == '\t') {
+                LB_LIT(l, "\\t");
+            } else { /* the other controls and DEL */
+                e[1] = 'u';
+                lb_mem(l, e, 6);
+            }
             i++;
             continue;
         }
         /* find the length of a valid sequence starting here, if any */
         size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
         if (i + n <= len && utf8_valid(s + i, n)) {
-            fwrite(s + i, 1, n, f);
+            lb_mem(l, s + i, n);
             i += n;
         } else {
-            fputs("\\ufffd", f);
+            LB_LIT(l, "\\ufffd");
             i++;
         }
     }
-    fputc('"', f);
+    lb_c(l, '"');
+}
+
+static void lb_jstr(struct lb *l, const char *s)
+{
+    lb_json(l, (const uint8_t *)s, strlen(s));
+}
+
+static void lb_hex(struct lb *l, const uint8_t *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    lb_c(l, '"');
+    for (size_t i = 0; i < len; i++) {
+        char *p = lb_reserve(l, 2);
+        p[0] = hex[s[i] >> 4];
+        p[1] = hex[s[i] & 15];
+        l->n += 2;
+    }
+    lb_c(l, '"');
+}
+
+static void lb_bool(struct lb *l, int v)
+{
+    if (v)
+        LB_LIT(l, "true");
+    else
+        LB_LIT(l, "false");
+}
+
+/* ,"key": */
+static void lb_key(struct lb *l, const char *key)
+{
+    LB_LIT(l, ",\"");
+    lb_str(l, key);
+    LB_LIT(l, "\":");
+}
+
+/* ,"key":"value" for a value that needs no escaping (names from tables) */
+static void lb_kv(struct lb *l, const char *key, const char *v)
+{
+    lb_key(l, key);
+    lb_c(l, '"');
+    lb_str(l, v);
+    lb_c(l, '"');
+}
+
+static void lb_ku(struct lb *l, const char *key, uint64_t v)
+{
+    lb_key(l, key);
+    lb_u(l, v);
+}
+
+static void out_json_string(FILE *f, const uint8_t *s, size_t len)
+{
+    struct lb l;
+    lb_init(&l, f);
+    lb_json(&l, s, len);
+    lb_flush(&l);
 }
 
 static void out_hex(FILE *f, const uint8_t *s, size_t len)
 {
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++)
-        fprintf(f, "%02x", s[i]);
-    fputc('"', f);
+    struct lb l;
+    lb_init(&l, f);
+    lb_hex(&l, s, len);
+    lb_flush(&l);
 }
 
 static void str(FILE *f, const char *s)
@@ -73,17 +132,19 @@ static void str(FILE *f, const char *s)
 
 /* a header value from the wire; when it is not valid UTF-8 (so the JSON string cannot hold it
  * as it is) its bytes follow as KEY_hex */
-static void slice(FILE *f, const char *key, struct ws_slice s)
+static void slice(struct lb *l, const char *key, struct ws_slice s)
 {
-    fprintf(f, ",\"%s\":", key);
+    lb_key(l, key);
     if (!s.p) {
-        fputs("null", f);
+        LB_LIT(l, "null");
         return;
     }
-    out_json_string(f, (const uint8_t *)s.p, s.len);
+    lb_json(l, (const uint8_t *)s.p, s.len);
     if (!utf8_valid((const uint8_t *)s.p, s.len)) {
-        fprintf(f, ",\"%s_hex\":", key);
-        out_hex(f, (const uint8_t *)s.p, s.len);
+        LB_LIT(l, ",\"");
+        lb_str(l, key);
+        LB_LIT(l, "_hex\":");
+        lb_hex(l, (const uint8_t *)s.p, s.len);
     }
 }
 
@@ -91,21 +152,17 @@ static void slice(FILE *f, const char *key, struct ws_slice s)
  * "pkt" */
 static const char *json_file(struct report *r, const char *file, size_t *len);
 
-/* The fields every record starts with, built in memory and written with one call (this runs
- * for every record but the frames, which have their own). */
-static void head(struct report *r, const char *type, const char *file, const struct conn_view *c,
-                 uint64_t pkt, const uint64_t *ts_ns)
+/* The fields every record starts with, appended to l (the caller goes on with the record). */
+static void lb_head(struct lb *l, struct report *r, const char *type, const char *file,
+                    const struct conn_view *c, uint64_t pkt, const uint64_t *ts_ns)
 {
-    FILE *f = r->out;
-    struct lb l;
-    l.n = 0;
-    LB_LIT(&l, "{\"type\":\"");
-    lb_str(&l, type);
-    LB_LIT(&l, "\"");
+    LB_LIT(l, "{\"type\":\"");
+    lb_str(l, type);
+    LB_LIT(l, "\"");
     if (ts_ns) {
-        LB_LIT(&l, ",\"ts\":\"");
-        lb_str(&l, report_ts(r, *ts_ns));
-        LB_LIT(&l, "\"");
+        LB_LIT(l, ",\"ts\":\"");
+        lb_str(l, report_ts(r, *ts_ns));
+        LB_LIT(l, "\"");
     }
     /* merged files (--merge): the file this record's packet came from, and its number there */
     const char *in_file;
@@ -114,49 +171,64 @@ static void head(struct report *r, const char *type, const char *file, const str
     const char *name = located ? in_file : c ? c->file : file;
     size_t flen;
     const char *fj = json_file(r, name, &flen);
-    LB_LIT(&l, ",\"file\":");
-    if (fj && flen <= 300) {
-        lb_mem(&l, fj, flen);
-    } else { /* a long name: written as it is escaped */
-        lb_write(&l, f);
-        l.n = 0;
-        str(f, name);
-    }
+    LB_LIT(l, ",\"file\":");
+    if (fj)
+        lb_mem(l, fj, flen);
+    else
+        lb_jstr(l, name);
     if (c) {
-        LB_LIT(&l, ",\"conn\":");
-        l.n += report_conn_id(c->id, l.b + l.n);
+        LB_LIT(l, ",\"conn\":");
+        lb_conn_id(l, c->id);
         if (c->stream) { /* a WebSocket over HTTP/2: its stream */
-            LB_LIT(&l, ",\"stream\":");
-            lb_u(&l, c->stream);
+            LB_LIT(l, ",\"stream\":");
+            lb_u(l, c->stream);
         }
     }
-    LB_LIT(&l, ",\"pkt\":");
-    lb_u(&l, pkt);
+    LB_LIT(l, ",\"pkt\":");
+    lb_u(l, pkt);
     if (located) {
-        LB_LIT(&l, ",\"file_pkt\":");
-        lb_u(&l, file_pkt);
+        LB_LIT(l, ",\"file_pkt\":");
+        lb_u(l, file_pkt);
     }
     /* the join key on connection-level records and findings (not on the bulk frame lines) */
     if (c && c->community_id[0] &&
         (!strcmp(type, "conn") || !strcmp(type, "tls") || !strcmp(type, "status") ||
          !strcmp(type, "end") || !strcmp(type, "finding"))) {
-        LB_LIT(&l, ",\"community_id\":\"");
-        lb_mem(&l, c->community_id, strnlen(c->community_id, sizeof c->community_id));
-        LB_LIT(&l, "\"");
+        LB_LIT(l, ",\"community_id\":\"");
+        lb_mem(l, c->community_id, strnlen(c->community_id, sizeof c->community_id));
+        LB_LIT(l, "\"");
     }
-    lb_write(&l, f);
+}
+
+/* the same, written now (for records still written with stdio) */
+static void head(struct report *r, const char *type, const char *file, const struct conn_view *c,
+                 uint64_t pkt, const uint64_t *ts_ns)
+{
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, type, file, c, pkt, ts_ns);
+    lb_flush(&l);
 }
 
 /* a connection's endpoints: "client"/"server" as "addr:port", and each part on its own */
+static void lb_endpoints(struct lb *l, const struct conn_view *c)
+{
+    LB_LIT(l, ",\"client\":");
+    lb_jstr(l, c->client);
+    LB_LIT(l, ",\"server\":");
+    lb_jstr(l, c->server);
+    lb_kv(l, "client_ip", c->client_ip);
+    lb_ku(l, "client_port", c->client_port);
+    lb_kv(l, "server_ip", c->server_ip);
+    lb_ku(l, "server_port", c->server_port);
+}
+
 static void endpoints(FILE *f, const struct conn_view *c)
 {
-    fputs(",\"client\":", f);
-    str(f, c->client);
-    fputs(",\"server\":", f);
-    str(f, c->server);
-    fprintf(f,
-            ",\"client_ip\":\"%s\",\"client_port\":%u,\"server_ip\":\"%s\",\"server_port\":%u",
-            c->client_ip, c->client_port, c->server_ip, c->server_port);
+    struct lb l;
+    lb_init(&l, f);
+    lb_endpoints(&l, c);
+    lb_flush(&l);
 }
 
 static void j_file(struct report *r, const char *file, const char *linktype)
@@ -174,61 +246,64 @@ static void j_file(struct report *r, const char *file, const char *linktype)
 static void j_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h,
                    uint64_t pkt)
 {
-    FILE *f = r->out;
+    struct lb l;
+    lb_init(&l, r->out);
     if (!h) { /* found mid-stream: no handshake to tell */
-        head(r, "conn", NULL, c, pkt, &c->start_ns);
-        fputs(",\"response_pkt\":null", f);
-        endpoints(f, c);
-        fputs(",\"method\":null,\"path\":null,\"host\":null,\"offered_protocols\":null,"
-              "\"offered_extensions\":null,\"status\":null,\"websocket\":true,\"accept_ok\":null,"
-              "\"subprotocol\":null,\"extensions\":null,\"permessage_deflate\":null,"
-              "\"midstream\":true}\n",
-              f);
+        lb_head(&l, r, "conn", NULL, c, pkt, &c->start_ns);
+        LB_LIT(&l, ",\"response_pkt\":null");
+        lb_endpoints(&l, c);
+        LB_LIT(&l, ",\"method\":null,\"path\":null,\"host\":null,\"offered_protocols\":null,"
+                   "\"offered_extensions\":null,\"status\":null,\"websocket\":true,"
+                   "\"accept_ok\":null,\"subprotocol\":null,\"extensions\":null,"
+                   "\"permessage_deflate\":null,\"midstream\":true}\n");
+        lb_flush(&l);
         return;
     }
-    head(r, "conn", NULL, c, h->req_pkt, &c->start_ns);
-    fprintf(f, ",\"response_pkt\":%" PRIu64, h->resp_pkt);
-    endpoints(f, c);
-    slice(f, "method", h->req->method);
-    slice(f, "path", h->req->target);
-    slice(f, "host", h->req->host);
-    slice(f, "offered_protocols", h->req->protocol);
-    slice(f, "offered_extensions", h->req->extensions);
+    lb_head(&l, r, "conn", NULL, c, h->req_pkt, &c->start_ns);
+    lb_ku(&l, "response_pkt", h->resp_pkt);
+    lb_endpoints(&l, c);
+    slice(&l, "method", h->req->method);
+    slice(&l, "path", h->req->target);
+    slice(&l, "host", h->req->host);
+    slice(&l, "offered_protocols", h->req->protocol);
+    slice(&l, "offered_extensions", h->req->extensions);
+    LB_LIT(&l, ",\"status\":");
     if (h->resp->status) /* 0: an HTTP/2 stream reset instead of an answer */
-        fprintf(f, ",\"status\":%d", h->resp->status);
+        lb_i(&l, h->resp->status);
     else
-        fputs(",\"status\":null", f);
-    fprintf(f, ",\"websocket\":%s,\"accept_ok\":%s", h->res->upgraded ? "true" : "false",
-            c->stream ? "null" /* HTTP/2 has no Sec-WebSocket-Accept (RFC 8441 §5) */
-            : h->res->accept_ok ? "true"
-                                : "false");
-    slice(f, "subprotocol", h->res->protocol);
-    slice(f, "extensions", h->res->extensions);
-    fprintf(f, ",\"permessage_deflate\":%s", h->res->pmd ? "true" : "false");
-    fputs(c->tls ? ",\"tls\":true,\"decrypted\":true}\n" : "}\n", f);
+        LB_LIT(&l, "null");
+    LB_LIT(&l, ",\"websocket\":");
+    lb_bool(&l, h->res->upgraded);
+    LB_LIT(&l, ",\"accept_ok\":");
+    if (c->stream) /* HTTP/2 has no Sec-WebSocket-Accept (RFC 8441 §5) */
+        LB_LIT(&l, "null");
+    else
+        lb_bool(&l, h->res->accept_ok);
+    slice(&l, "subprotocol", h->res->protocol);
+    slice(&l, "extensions", h->res->extensions);
+    LB_LIT(&l, ",\"permessage_deflate\":");
+    lb_bool(&l, h->res->pmd);
+    if (c->tls)
+        LB_LIT(&l, ",\"tls\":true,\"decrypted\":true}\n");
+    else
+        LB_LIT(&l, "}\n");
+    lb_flush(&l);
 }
 
-static void finding_body(FILE *f, enum wsa_finding_id id, const char *detail)
+static void finding_body(struct lb *l, enum wsa_finding_id id, const char *detail)
 {
     const struct wsa_finding_info *fi = wsa_finding_info(id);
-    fputs(",\"id\":", f);
-    str(f, fi->id);
-    fprintf(f, ",\"severity\":\"%s\",\"title\":", wsa_severity_name(fi->severity));
-    str(f, fi->title);
-    fputs(",\"detail\":", f);
-    str(f, detail ? detail : "");
+    LB_LIT(l, ",\"id\":");
+    lb_jstr(l, fi->id);
+    lb_kv(l, "severity", wsa_severity_name(fi->severity));
+    LB_LIT(l, ",\"title\":");
+    lb_jstr(l, fi->title);
+    LB_LIT(l, ",\"detail\":");
+    lb_jstr(l, detail ? detail : "");
     if (fi->reference) {
-        fputs(",\"ref\":", f);
-        str(f, fi->reference);
+        LB_LIT(l, ",\"ref\":");
+        lb_jstr(l, fi->reference);
     }
-}
-
-static void lb_bool(struct lb *l, int v)
-{
-    if (v)
-        LB_LIT(l, "true");
-    else
-        LB_LIT(l, "false");
 }
 
 static const char *json_file(struct report *r, const char *file, size_t *len)
@@ -254,15 +329,15 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
     const char *fj = json_file(r, c->file, &flen);
     const struct ws_frame_hdr *h = ev->hdr;
     struct lb l;
-    if (!fj || flen > 300)
+    if (!fj)
         return 0;
-    l.n = 0;
+    lb_init(&l, r->out);
     LB_LIT(&l, "{\"type\":\"frame\",\"ts\":\"");
     lb_str(&l, report_ts(r, r->now_ns));
     LB_LIT(&l, "\",\"file\":");
     lb_mem(&l, fj, flen);
     LB_LIT(&l, ",\"conn\":");
-    l.n += report_conn_id(c->id, l.b + l.n);
+    lb_conn_id(&l, c->id);
     if (c->stream) {
         LB_LIT(&l, ",\"stream\":");
         lb_u(&l, c->stream);
@@ -289,57 +364,84 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
     LB_LIT(&l, ",\"complete\":");
     lb_bool(&l, ev->complete);
     LB_LIT(&l, "}\n");
-    lb_write(&l, r->out);
+    lb_flush(&l);
     return 1;
 }
 
 /* The 1003 annotation: the message that provoked the close, or why none is named. */
-static void j_offending(FILE *f, const struct ws_unsupported *u)
+static void j_offending(struct lb *l, const struct ws_unsupported *u)
 {
-    fprintf(f, ",\"offending\":{\"status\":\"%s\"", ws_unsup_status_name(u->status));
-    if (u->status == WS_UNSUP_REPLY)
-        fprintf(f, ",\"close_pkt\":%" PRIu64, u->pkt);
-    else if (u->status == WS_UNSUP_OBSERVED || u->pkt)
-        fprintf(f,
-                ",\"opcode\":%u,\"opcode_name\":\"%s\",\"pkt\":%" PRIu64
-                ",\"pkt_end\":%" PRIu64
-                ",\"complete\":%s,\"compressed\":%s,\"size\":%" PRIu64,
-                u->opcode, ws_opcode_name(u->opcode), u->pkt, u->pkt_end,
-                u->complete ? "true" : "false", u->compressed ? "true" : "false", u->size);
-    if (u->inflated_known && u->complete)
-        fprintf(f, ",\"inflated_size\":%" PRIu64, u->inflated);
-    fprintf(f, ",\"judged_by\":\"%s\"", u->by_ack ? "ack" : "capture_order");
-    if (u->reason) {
-        fputs(",\"reason\":", f);
-        str(f, u->reason);
+    LB_LIT(l, ",\"offending\":{\"status\":\"");
+    lb_str(l, ws_unsup_status_name(u->status));
+    lb_c(l, '"');
+    if (u->status == WS_UNSUP_REPLY) {
+        lb_ku(l, "close_pkt", u->pkt);
+    } else if (u->status == WS_UNSUP_OBSERVED || u->pkt) {
+        lb_ku(l, "opcode", u->opcode);
+        lb_kv(l, "opcode_name", ws_opcode_name(u->opcode));
+        lb_ku(l, "pkt", u->pkt);
+        lb_ku(l, "pkt_end", u->pkt_end);
+        LB_LIT(l, ",\"complete\":");
+        lb_bool(l, u->complete);
+        LB_LIT(l, ",\"compressed\":");
+        lb_bool(l, u->compressed);
+        lb_ku(l, "size", u->size);
     }
-    fputc('}', f);
+    if (u->inflated_known && u->complete)
+        lb_ku(l, "inflated_size", u->inflated);
+    lb_kv(l, "judged_by", u->by_ack ? "ack" : "capture_order");
+    if (u->reason) {
+        LB_LIT(l, ",\"reason\":");
+        lb_jstr(l, u->reason);
+    }
+    lb_c(l, '}');
 }
 
 /* How the connection ended, as each endpoint saw it (seen[WS_S2C] is what the client received) */
 static void j_ws_status(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
-    FILE *f = r->out;
     const struct ws_status *st = ev->status;
-    head(r, "status", NULL, c, ev->pkt, &r->now_ns);
-    endpoints(f, c);
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, "status", NULL, c, ev->pkt, &r->now_ns);
+    lb_endpoints(&l, c);
     for (int side = 0; side < 2; side++) {
         int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
         const char *who = wsa_side(side);
+        LB_LIT(&l, ",\"");
+        lb_str(&l, who);
+        LB_LIT(&l, "_saw\":");
         if (code >= 0)
-            fprintf(f, ",\"%s_saw\":%d,\"%s_saw_name\":\"%s\"", who, code, who,
-                    ws_close_lookup((uint16_t)code)->name);
+            lb_i(&l, code);
         else
-            fprintf(f, ",\"%s_saw\":null,\"%s_saw_name\":null", who, who);
+            LB_LIT(&l, "null");
+        LB_LIT(&l, ",\"");
+        lb_str(&l, who);
+        LB_LIT(&l, "_saw_name\":");
+        if (code >= 0) {
+            lb_c(&l, '"');
+            lb_str(&l, ws_close_lookup((uint16_t)code)->name);
+            lb_c(&l, '"');
+        } else {
+            LB_LIT(&l, "null");
+        }
     }
-    fprintf(f, ",\"closing_handshake\":%s,\"ended_by\":",
-            st->handshake_complete ? "true" : "false");
-    if (st->ended_dir < 0)
-        fputs("null,\"ended_pkt\":null,\"how\":\"capture_end\"}\n", f);
-    else
-        fprintf(f, "\"%s\",\"ended_pkt\":%" PRIu64 ",\"how\":\"%s\"}\n",
-                wsa_side(st->ended_dir), st->ended_pkt,
-                st->how == WS_END_RST ? "rst" : "fin");
+    LB_LIT(&l, ",\"closing_handshake\":");
+    lb_bool(&l, st->handshake_complete);
+    LB_LIT(&l, ",\"ended_by\":");
+    if (st->ended_dir < 0) {
+        LB_LIT(&l, "null,\"ended_pkt\":null,\"how\":\"capture_end\"}\n");
+    } else {
+        lb_c(&l, '"');
+        lb_str(&l, wsa_side(st->ended_dir));
+        lb_c(&l, '"');
+        lb_ku(&l, "ended_pkt", st->ended_pkt);
+        if (st->how == WS_END_RST)
+            LB_LIT(&l, ",\"how\":\"rst\"}\n");
+        else
+            LB_LIT(&l, ",\"how\":\"fin\"}\n");
+    }
+    lb_flush(&l);
 }
 
 static void j_ws_message(struct report *r, const struct conn_view *c, const struct ws_event *ev)
@@ -368,46 +470,56 @@ static void j_ws_message(struct report *r, const struct conn_view *c, const stru
 
 static void j_ws_finding(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
-    FILE *f = r->out;
-    const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
-    head(r, "finding", NULL, c, ev->pkt, &r->now_ns);
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, "finding", NULL, c, ev->pkt, &r->now_ns);
     if (ev->pkt_end != ev->pkt) /* about a frame spread over packets: where it completed */
-        fprintf(f, ",\"pkt_end\":%" PRIu64, ev->pkt_end);
-    fprintf(f, ",\"dir\":\"%s\"", dir);
-    finding_body(f, ev->finding, ev->detail);
+        lb_ku(&l, "pkt_end", ev->pkt_end);
+    lb_kv(&l, "dir", ev->dir == WS_C2S ? "c2s" : "s2c");
+    finding_body(&l, ev->finding, ev->detail);
     if (ev->unsup)
-        j_offending(f, ev->unsup);
-    fputs("}\n", f);
+        j_offending(&l, ev->unsup);
+    LB_LIT(&l, "}\n");
+    lb_flush(&l);
 }
 
 /* a frame, or a Close frame with its code and reason */
 static void j_ws_frame(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
-    FILE *f = r->out;
-    const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
     const struct ws_frame_hdr *h = ev->hdr;
-    head(r, ev->type == WS_EV_CLOSE ? "close" : "frame", NULL, c, ev->pkt, &r->now_ns);
-    fprintf(f,
-            ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
-            "\"fin\":%s,\"rsv\":%u,\"masked\":%s,\"len\":%" PRIu64 ",\"complete\":%s",
-            ev->pkt_end, dir, h->opcode, ws_opcode_name(h->opcode), h->fin ? "true" : "false",
-            h->rsv, h->masked ? "true" : "false", h->len, ev->complete ? "true" : "false");
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, ev->type == WS_EV_CLOSE ? "close" : "frame", NULL, c, ev->pkt, &r->now_ns);
+    lb_ku(&l, "pkt_end", ev->pkt_end);
+    lb_kv(&l, "dir", ev->dir == WS_C2S ? "c2s" : "s2c");
+    lb_ku(&l, "opcode", h->opcode);
+    lb_kv(&l, "opcode_name", ws_opcode_name(h->opcode));
+    LB_LIT(&l, ",\"fin\":");
+    lb_bool(&l, h->fin);
+    lb_ku(&l, "rsv", h->rsv);
+    LB_LIT(&l, ",\"masked\":");
+    lb_bool(&l, h->masked);
+    lb_ku(&l, "len", h->len);
+    LB_LIT(&l, ",\"complete\":");
+    lb_bool(&l, ev->complete);
     if (ev->type == WS_EV_CLOSE) {
         if (ev->has_code) {
-            fprintf(f, ",\"code\":%u,\"code_name\":", ev->code);
-            str(f, ev->code_info->name);
-            fprintf(f,
-                    ",\"code_class\":\"%s\",\"reason\":", ws_close_class_name(ev->code_info->cls));
-            out_json_string(f, ev->reason, ev->reason_len);
+            lb_ku(&l, "code", ev->code);
+            LB_LIT(&l, ",\"code_name\":");
+            lb_jstr(&l, ev->code_info->name);
+            lb_kv(&l, "code_class", ws_close_class_name(ev->code_info->cls));
+            LB_LIT(&l, ",\"reason\":");
+            lb_json(&l, ev->reason, ev->reason_len);
             if (!utf8_valid(ev->reason, ev->reason_len)) {
-                fputs(",\"reason_hex\":", f);
-                out_hex(f, ev->reason, ev->reason_len);
+                LB_LIT(&l, ",\"reason_hex\":");
+                lb_hex(&l, ev->reason, ev->reason_len);
             }
         } else {
-            fputs(",\"code\":null", f);
+            LB_LIT(&l, ",\"code\":null");
         }
     }
-    fputs("}\n", f);
+    LB_LIT(&l, "}\n");
+    lb_flush(&l);
 }
 
 static void j_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
@@ -640,11 +752,14 @@ static void j_tls_event(struct report *r, const struct conn_view *c, const struc
 {
     FILE *f = r->out;
     if (ev->type == TLS_EV_FINDING) {
-        head(r, "finding", NULL, c, ev->pkt, &r->now_ns);
+        struct lb l;
+        lb_init(&l, f);
+        lb_head(&l, r, "finding", NULL, c, ev->pkt, &r->now_ns);
         if (ev->dir >= 0)
-            fprintf(f, ",\"dir\":\"%s\"", ev->dir == TLS_C2S ? "c2s" : "s2c");
-        finding_body(f, ev->finding, ev->detail);
-        fputs("}\n", f);
+            lb_kv(&l, "dir", ev->dir == TLS_C2S ? "c2s" : "s2c");
+        finding_body(&l, ev->finding, ev->detail);
+        LB_LIT(&l, "}\n");
+        lb_flush(&l);
         return;
     }
     if (ev->type == TLS_EV_SUMMARY) {
@@ -686,17 +801,25 @@ static void j_keylog(struct report *r, const char *source, const char *kind, siz
 static void j_finding(struct report *r, const struct conn_view *c, const char *file, uint64_t pkt,
                       enum wsa_finding_id id, const char *detail)
 {
-    head(r, "finding", file, c, pkt, &r->now_ns);
-    finding_body(r->out, id, detail);
-    fputs("}\n", r->out);
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, "finding", file, c, pkt, &r->now_ns);
+    finding_body(&l, id, detail);
+    LB_LIT(&l, "}\n");
+    lb_flush(&l);
 }
 
 static void j_error(struct report *r, const char *file, uint64_t pkt, const char *msg, int fatal)
 {
-    head(r, "error", file, NULL, pkt, pkt ? &r->now_ns : NULL);
-    fprintf(r->out, ",\"fatal\":%s,\"message\":", fatal ? "true" : "false");
-    str(r->out, msg);
-    fputs("}\n", r->out);
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, "error", file, NULL, pkt, pkt ? &r->now_ns : NULL);
+    LB_LIT(&l, ",\"fatal\":");
+    lb_bool(&l, fatal);
+    LB_LIT(&l, ",\"message\":");
+    lb_jstr(&l, msg);
+    LB_LIT(&l, "}\n");
+    lb_flush(&l);
 }
 
 static void j_summary(struct report *r)
@@ -734,44 +857,82 @@ static void j_summary(struct report *r)
 /* a connection's end: one line per WebSocket or TLS connection, like Zeek's conn.log */
 static void j_end(struct report *r, const struct conn_view *c, const struct end_view *e)
 {
-    FILE *f = r->out;
     static const char *const side[2] = {"client", "server"};
-    head(r, "end", NULL, c, e->pkt, &r->now_ns);
-    endpoints(f, c);
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, "end", NULL, c, e->pkt, &r->now_ns);
+    lb_endpoints(&l, c);
     uint64_t dur = e->end_ns > c->start_ns ? e->end_ns - c->start_ns : 0;
-    fprintf(f, ",\"start\":\"%s\"", report_ts(r, c->start_ns));
-    fprintf(f, ",\"end\":\"%s\",\"duration\":%" PRIu64 ".%09" PRIu64, report_ts(r, e->end_ns),
-            dur / 1000000000u, dur % 1000000000u);
-    for (int i = 0; i < 2; i++)
-        fprintf(f, ",\"%s_pkts\":%" PRIu64 ",\"%s_bytes\":%" PRIu64, side[i], e->pkts[i], side[i],
-                e->bytes[i]);
-    fprintf(f, ",\"websocket\":%s", e->websocket ? "true" : "false");
+    lb_kv(&l, "start", report_ts(r, c->start_ns));
+    lb_kv(&l, "end", report_ts(r, e->end_ns));
+    lb_ku(&l, "duration", dur / 1000000000u);
+    char *frac = lb_reserve(&l, 10); /* .%09u */
+    frac[0] = '.';
+    for (int i = 9, ns = (int)(dur % 1000000000u); i >= 1; i--, ns /= 10)
+        frac[i] = (char)('0' + ns % 10);
+    l.n += 10;
+    for (int i = 0; i < 2; i++) {
+        LB_LIT(&l, ",\"");
+        lb_str(&l, side[i]);
+        LB_LIT(&l, "_pkts\":");
+        lb_u(&l, e->pkts[i]);
+        LB_LIT(&l, ",\"");
+        lb_str(&l, side[i]);
+        LB_LIT(&l, "_bytes\":");
+        lb_u(&l, e->bytes[i]);
+    }
+    LB_LIT(&l, ",\"websocket\":");
+    lb_bool(&l, e->websocket);
     if (e->websocket) {
         for (int i = 0; i < 2; i++) {
-            fprintf(f, ",\"%s_frames\":%" PRIu64 ",\"%s_messages\":%" PRIu64, side[i],
-                    e->frames[i], side[i], e->msgs[i]);
-            if (!e->closed[i])
-                fprintf(f, ",\"%s_close\":false,\"%s_close_code\":null", side[i], side[i]);
-            else if (e->close_code[i] < 0)
-                fprintf(f, ",\"%s_close\":true,\"%s_close_code\":null", side[i], side[i]);
+            LB_LIT(&l, ",\"");
+            lb_str(&l, side[i]);
+            LB_LIT(&l, "_frames\":");
+            lb_u(&l, e->frames[i]);
+            LB_LIT(&l, ",\"");
+            lb_str(&l, side[i]);
+            LB_LIT(&l, "_messages\":");
+            lb_u(&l, e->msgs[i]);
+            LB_LIT(&l, ",\"");
+            lb_str(&l, side[i]);
+            LB_LIT(&l, "_close\":");
+            lb_bool(&l, e->closed[i]);
+            LB_LIT(&l, ",\"");
+            lb_str(&l, side[i]);
+            LB_LIT(&l, "_close_code\":");
+            if (e->closed[i] && e->close_code[i] >= 0)
+                lb_i(&l, e->close_code[i]);
             else
-                fprintf(f, ",\"%s_close\":true,\"%s_close_code\":%d", side[i], side[i],
-                        e->close_code[i]);
+                LB_LIT(&l, "null");
         }
-        fprintf(f, ",\"first_close\":%s",
-                e->first_close < 0 ? "null" : e->first_close ? "\"server\"" : "\"client\"");
+        LB_LIT(&l, ",\"first_close\":");
+        if (e->first_close < 0)
+            LB_LIT(&l, "null");
+        else if (e->first_close)
+            LB_LIT(&l, "\"server\"");
+        else
+            LB_LIT(&l, "\"client\"");
     }
-    if (e->h2_streams >= 0) /* HTTP/2: how many WebSocket streams it carried */
-        fprintf(f, ",\"http2\":true,\"websocket_streams\":%" PRId64, e->h2_streams);
+    if (e->h2_streams >= 0) { /* HTTP/2: how many WebSocket streams it carried */
+        LB_LIT(&l, ",\"http2\":true,\"websocket_streams\":");
+        lb_i(&l, e->h2_streams);
+    }
     if (e->tls)
-        fprintf(f, ",\"tls\":\"%s\"", e->tls);
+        lb_kv(&l, "tls", e->tls);
     else
-        fputs(",\"tls\":null", f);
-    fprintf(f, ",\"ended\":\"%s\",\"findings\":{", e->how);
-    for (int s = 0; s < 4; s++)
-        fprintf(f, "%s\"%s\":%" PRIu64, s ? "," : "", wsa_severity_name((enum wsa_severity)s),
-                c->by_severity ? c->by_severity[s] : 0);
-    fputs("}}\n", f);
+        LB_LIT(&l, ",\"tls\":null");
+    lb_kv(&l, "ended", e->how);
+    LB_LIT(&l, ",\"findings\":{");
+    for (int s = 0; s < 4; s++) {
+        if (s)
+            lb_c(&l, ',');
+        lb_c(&l, '"');
+        lb_str(&l, wsa_severity_name((enum wsa_severity)s));
+        LB_LIT(&l, "\":");
+        lb_u(&l, c->by_severity ? c->by_severity[s] : 0);
+    }
+    LB_LIT(&l, "}}\n");
+    lb_flush(&l);
 }
 
 static void j_evidence(struct report *r, const char *file, uint64_t packets, uint64_t conns,

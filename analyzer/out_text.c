@@ -137,9 +137,9 @@ static void t_frame(FILE *f, const struct conn_view *c, const struct ws_event *e
     const struct ws_frame_hdr *h = ev->hdr;
     static const char pad[] = "      ";
     struct lb l;
-    l.n = 0;
+    lb_init(&l, f);
     LB_LIT(&l, "#");
-    l.n += report_conn_id(c->id, l.b + l.n);
+    lb_conn_id(&l, c->id);
     if (c->stream) {
         LB_LIT(&l, "/s");
         lb_u(&l, c->stream);
@@ -173,7 +173,7 @@ static void t_frame(FILE *f, const struct conn_view *c, const struct ws_event *e
     if (!ev->complete)
         LB_LIT(&l, " (incomplete)");
     LB_LIT(&l, "\n");
-    lb_write(&l, f);
+    lb_flush(&l);
 }
 
 static void t_close(FILE *f, const struct conn_view *c, const struct ws_event *ev)
