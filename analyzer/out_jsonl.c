@@ -446,26 +446,30 @@ static void j_ws_status(struct report *r, const struct conn_view *c, const struc
 
 static void j_ws_message(struct report *r, const struct conn_view *c, const struct ws_event *ev)
 {
-    FILE *f = r->out;
-    const char *dir = ev->dir == WS_C2S ? "c2s" : "s2c";
     const struct ws_message *m = ev->msg;
     uint64_t total = m->inflated_known ? m->inflated : m->size;
-    head(r, "message", NULL, c, ev->pkt, &r->now_ns);
-    fprintf(f,
-            ",\"pkt_end\":%" PRIu64 ",\"dir\":\"%s\",\"opcode\":%u,\"opcode_name\":\"%s\","
-            "\"size\":%" PRIu64 ",\"compressed\":%s",
-            ev->pkt_end, dir, m->opcode, ws_opcode_name(m->opcode), m->size,
-            m->compressed ? "true" : "false");
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_head(&l, r, "message", NULL, c, ev->pkt, &r->now_ns);
+    lb_ku(&l, "pkt_end", ev->pkt_end);
+    lb_kv(&l, "dir", ev->dir == WS_C2S ? "c2s" : "s2c");
+    lb_ku(&l, "opcode", m->opcode);
+    lb_kv(&l, "opcode_name", ws_opcode_name(m->opcode));
+    lb_ku(&l, "size", m->size);
+    LB_LIT(&l, ",\"compressed\":");
+    lb_bool(&l, m->compressed);
     if (m->inflated_known)
-        fprintf(f, ",\"inflated_size\":%" PRIu64, m->inflated);
-    fputs(",\"preview\":", f);
-    out_json_string(f, m->preview, m->preview_len);
-    fputs(",\"preview_hex\":", f);
-    out_hex(f, m->preview, m->preview_len);
-    fprintf(f, ",\"truncated\":%s", total > m->preview_len ? "true" : "false");
+        lb_ku(&l, "inflated_size", m->inflated);
+    LB_LIT(&l, ",\"preview\":");
+    lb_json(&l, m->preview, m->preview_len);
+    LB_LIT(&l, ",\"preview_hex\":");
+    lb_hex(&l, m->preview, m->preview_len);
+    LB_LIT(&l, ",\"truncated\":");
+    lb_bool(&l, total > m->preview_len);
     if (m->sha1)
-        fprintf(f, ",\"sha1\":\"%s\"", m->sha1);
-    fputs("}\n", f);
+        lb_kv(&l, "sha1", m->sha1);
+    LB_LIT(&l, "}\n");
+    lb_flush(&l);
 }
 
 static void j_ws_finding(struct report *r, const struct conn_view *c, const struct ws_event *ev)

@@ -11,10 +11,14 @@
 /* wire bytes in a text line, escaped by the core's rule (escape.h), as the plugin shows them */
 static void out_text_escaped(FILE *f, const uint8_t *s, size_t len)
 {
-    char piece[4];
+    struct lb l;
     size_t used;
-    for (size_t i = 0; i < len; i += used)
-        fwrite(piece, 1, wsa_escape_one(s + i, len - i, "", piece, &used), f);
+    lb_init(&l, f);
+    for (size_t i = 0; i < len; i += used) {
+        char *piece = lb_reserve(&l, 4);
+        l.n += wsa_escape_one(s + i, len - i, "", piece, &used);
+    }
+    lb_flush(&l);
 }
 
 static void t_file(struct report *r, const char *file, const char *linktype)

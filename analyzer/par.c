@@ -238,7 +238,9 @@ static int stream_init(struct stream *s, struct par *p)
     s->f = fopencookie(s, "w", io);
     if (!s->f)
         return -1;
-    setvbuf(s->f, NULL, _IOFBF, 1 << 16);
+    /* unbuffered: a record (one fwrite from linebuf.h) goes straight into the block; a stdio
+     * buffer in between copied every byte once more */
+    setvbuf(s->f, NULL, _IONBF, 0);
     __fsetlocking(s->f, FSETLOCKING_BYCALLER); /* one thread writes it */
     return 0;
 }
