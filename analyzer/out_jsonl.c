@@ -94,6 +94,15 @@ static void lb_key(struct lb *l, const char *key)
     LB_LIT(l, "\":");
 }
 
+/* ,"<side><suffix>": ("client_pkts") */
+static void lb_key2(struct lb *l, const char *side, const char *suffix)
+{
+    LB_LIT(l, ",\"");
+    lb_str(l, side);
+    lb_str(l, suffix);
+    LB_LIT(l, "\":");
+}
+
 /* ,"key":"value" for a value that needs no escaping (names from tables) */
 static void lb_kv(struct lb *l, const char *key, const char *v)
 {
@@ -141,9 +150,7 @@ static void slice(struct lb *l, const char *key, struct ws_slice s)
     }
     lb_json(l, (const uint8_t *)s.p, s.len);
     if (!utf8_valid((const uint8_t *)s.p, s.len)) {
-        LB_LIT(l, ",\"");
-        lb_str(l, key);
-        LB_LIT(l, "_hex\":");
+        lb_key2(l, key, "_hex");
         lb_hex(l, (const uint8_t *)s.p, s.len);
     }
 }
@@ -408,16 +415,12 @@ static void j_ws_status(struct report *r, const struct conn_view *c, const struc
     for (int side = 0; side < 2; side++) {
         int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
         const char *who = wsa_side(side);
-        LB_LIT(&l, ",\"");
-        lb_str(&l, who);
-        LB_LIT(&l, "_saw\":");
+        lb_key2(&l, who, "_saw");
         if (code >= 0)
             lb_i(&l, code);
         else
             LB_LIT(&l, "null");
-        LB_LIT(&l, ",\"");
-        lb_str(&l, who);
-        LB_LIT(&l, "_saw_name\":");
+        lb_key2(&l, who, "_saw_name");
         if (code >= 0) {
             lb_c(&l, '"');
             lb_str(&l, ws_close_lookup((uint16_t)code)->name);
@@ -876,34 +879,22 @@ static void j_end(struct report *r, const struct conn_view *c, const struct end_
         frac[i] = (char)('0' + ns % 10);
     l.n += 10;
     for (int i = 0; i < 2; i++) {
-        LB_LIT(&l, ",\"");
-        lb_str(&l, side[i]);
-        LB_LIT(&l, "_pkts\":");
+        lb_key2(&l, side[i], "_pkts");
         lb_u(&l, e->pkts[i]);
-        LB_LIT(&l, ",\"");
-        lb_str(&l, side[i]);
-        LB_LIT(&l, "_bytes\":");
+        lb_key2(&l, side[i], "_bytes");
         lb_u(&l, e->bytes[i]);
     }
     LB_LIT(&l, ",\"websocket\":");
     lb_bool(&l, e->websocket);
     if (e->websocket) {
         for (int i = 0; i < 2; i++) {
-            LB_LIT(&l, ",\"");
-            lb_str(&l, side[i]);
-            LB_LIT(&l, "_frames\":");
+            lb_key2(&l, side[i], "_frames");
             lb_u(&l, e->frames[i]);
-            LB_LIT(&l, ",\"");
-            lb_str(&l, side[i]);
-            LB_LIT(&l, "_messages\":");
+            lb_key2(&l, side[i], "_messages");
             lb_u(&l, e->msgs[i]);
-            LB_LIT(&l, ",\"");
-            lb_str(&l, side[i]);
-            LB_LIT(&l, "_close\":");
+            lb_key2(&l, side[i], "_close");
             lb_bool(&l, e->closed[i]);
-            LB_LIT(&l, ",\"");
-            lb_str(&l, side[i]);
-            LB_LIT(&l, "_close_code\":");
+            lb_key2(&l, side[i], "_close_code");
             if (e->closed[i] && e->close_code[i] >= 0)
                 lb_i(&l, e->close_code[i]);
             else
