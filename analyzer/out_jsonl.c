@@ -15,13 +15,32 @@
  * that is not part of valid UTF-8 becomes U+FFFD. Callers that can lose bytes this way also write
  * the hex form (see lb_hex), so nothing from the wire is lost.
  */
+/* Whether any of the eight bytes at p needs escaping or is not ASCII: below 0x20, 0x7F and
+ * above, '"' or '\\'. Byte-wise tests on one 64-bit word: the high bit of a byte ends up set
+ * when the byte is below 0x20, is 0x7F or more, or equals '"' or '\\'; a borrow or carry
+ * only crosses into the next byte above a byte that matched already, so whether any matched
+ * is exact (checked against the byte loop on every pair of positions and values). */
+static inline int json_special8(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t lt20 = (w - ones * 0x20) & ~w;
+    uint64_t ge7f = w + ones;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    uint64_t eq = ((q - ones) & ~q) | ((b - ones) & ~b);
+    return ((lt20 | ge7f | eq | w) & high) != 0;
+}
+
 static void lb_json(struct lb *l, const uint8_t *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     lb_c(l, '"');
     for (size_t i = 0; i < len;) {
-        /* fast path: a run of characters that need no escaping */
+        /* fast path: a run of characters that need no escaping, eight at a time while it can */
         size_t run = i;
+        while (run + 8 <= len && !json_special8(s + run))
+            run += 8;
         while (run < len && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\')
             run++;
         if (run > i) {

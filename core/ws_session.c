@@ -35,7 +35,7 @@ static void emit_finding(struct ws_session *s, int dir, uint64_t pkt, enum wsa_f
     }
     d->held[d->n_held].id = id;
     d->held[d->n_held].pkt = pkt;
-    snprintf(d->held[d->n_held].detail, WS_DETAIL, "%s", detail ? detail : "");
+    g_strlcpy(d->held[d->n_held].detail, detail ? detail : "", WS_DETAIL);
     d->n_held++;
 }
 
