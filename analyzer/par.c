@@ -152,7 +152,11 @@ static void reserve(struct stream *s, size_t n)
     if (t->cap - t->used >= n)
         return;
     size_t keep = s->open != SIZE_MAX ? t->used - s->open : 0;
-    size_t cap = keep + n + 64 > BLOCK_SIZE ? keep + n + 64 : BLOCK_SIZE;
+    /* an item larger than a block (a packet that makes megabytes of records) moves to a block
+     * twice its size, so that it is copied O(its size) times in all; a block just its size
+     * made every later write copy it again (quadratic: a 7 MB item took gigabytes) */
+    size_t need = keep + n + 64;
+    size_t cap = need <= BLOCK_SIZE ? BLOCK_SIZE : need < SIZE_MAX / 2 ? 2 * need : need;
     struct block *nb = block_new(s->par, cap);
     if (keep) {
         memcpy(nb->d, t->d + s->open, keep);

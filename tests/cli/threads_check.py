@@ -19,6 +19,9 @@ same bytes on standard output, the same standard error and the same exit status:
     its key log), a few MB each;
   - a capture whose wire strings hold the bytes the merge uses as marks (0x01, 0x02) and
     bytes >= 0x80, in text output where they are written raw;
+  - one expiry whose records take megabytes (two connections and --max-flows 1: the evicted
+    flow's buffered segments each make a finding), a thread's output item far larger than its
+    output blocks;
   - a BPF filter (each thread compiles its own: libpcap >= 1.8 allows it);
   - inputs that fail (missing, not a capture, empty, cut inside a record) and a gzip file;
   - several files (-j 2 runs two files at once), stdin, --merge and -w (one thread each).
@@ -42,7 +45,7 @@ runs = 0
 
 def run(args, stdin=None):
     p = subprocess.run([WSAUDIT] + args, stdin=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=600)
+                       stderr=subprocess.PIPE, timeout=120)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -178,6 +181,21 @@ def main():
         same(name, ["-F", "jsonl"] + k + [b], threads=(2, 4))
         same(name + " text -q", ["-q"] + k + [b])
     same("bench-small -f", ["-F", "jsonl", "-f", "tcp and not (tcp[13] & 4 != 0)", bench[0][0]])
+
+    # one expiry that writes megabytes of records (an evicted flow's buffered segments, each a
+    # finding): a thread's output item far larger than a block, moved as it grows (this once
+    # took gigabytes: the item was copied at every write)
+    big = os.path.join(CAPS, "ws-big-message.pcap")
+    pings = os.path.join(CAPS, "ws-fragmented-pings.pcap")
+    t1, t2 = (float(subprocess.run(["capinfos", "-a", "-S", "-T", "-r", c], check=True,
+                                   capture_output=True, text=True).stdout.split("\t")[1])
+              for c in (big, pings))
+    shifted = os.path.join(tmp, "shifted.pcap")
+    both = os.path.join(tmp, "both.pcap")
+    subprocess.run(["editcap", "-t", f"{t1 - t2 + 0.0001:.6f}", pings, shifted], check=True)
+    subprocess.run(["mergecap", "-w", both, big, shifted], check=True)
+    same("one expiry, megabytes of records (--max-flows 1)",
+         ["-F", "jsonl", "--max-flows", "1", both], threads=(2, 3))
 
     marks = os.path.join(tmp, "marks.pcap")
     hostile_marks(marks)
