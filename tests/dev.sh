@@ -13,7 +13,7 @@ what=${1:-test}
 # that regenerate captures are installed by captures/gen/make_all.sh itself
 packages="build-essential cmake pkg-config libpcap-dev libglib2.0-dev zlib1g-dev libcmocka-dev
           clang libclang-rt-dev tshark libwireshark-dev libgcrypt20-dev python3 libseccomp-dev
-          python3-jsonschema tcpdump groff-base libarchive-dev libnghttp2-dev"
+          python3-jsonschema python3-scapy tcpdump groff-base libarchive-dev libnghttp2-dev"
 
 install_missing() {
     local missing=()
