@@ -54,16 +54,19 @@ struct block {
 /* What one thread writes, read by the merge. */
 struct stream {
     struct par *par;
-    struct block *head, *tail; /* the merge reads head, the writer writes tail */
-    size_t rd;                 /* the merge's place in head */
-    size_t open;               /* the open IT_BYTES item in tail, or SIZE_MAX */
-    int marked;                /* marks were written since the open item began */
+    struct block *tail; /* the writer writes tail (the merge reads head, below) */
+    size_t open;        /* the open IT_BYTES item in tail, or SIZE_MAX */
+    int marked;         /* marks were written since the open item began */
     struct par_key key;
     FILE *f;
     uint64_t done; /* (lock) every item of a packet up to this one is committed */
     int nblocks;   /* (lock) blocks after head: what the merge has still to write */
-    /* the merge's view, taken under the lock (a cache line away from the writer's) */
-    _Alignas(64) size_t snap_committed;
+    /* the merge's: its block and place in it, and its view taken under the lock, a cache line
+     * away from the writer's (rd, moved at every item, shared the writer's line: each item the
+     * other thread merged took that line from the writer) */
+    _Alignas(64) struct block *head;
+    size_t rd;
+    size_t snap_committed;
     struct block *snap_next;
     uint64_t snap_done;
     uint64_t **gid; /* GID_PAGES pages: the thread's flow numbers' connection ids */
