@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "ascii.h"
 #include "escape.h"
 #include "finding.h"
 #include "tls_alert.h"
@@ -143,11 +144,44 @@ static void handshake_violations(void **state)
     assert_true(has_finding(&r, F_V_BAD_KEY));
 }
 
+/* header names and tokens compare as glib's ASCII comparison does, for every pair of bytes */
+static void ascii_ieq_as_glib(void **state)
+{
+    (void)state;
+    for (int a = 0; a < 256; a++)
+        for (int b = 1; b < 256; b++) { /* a literal holds no NUL */
+            char x[2] = {(char)a, 0}, y[2] = {(char)b, 0};
+            if (wsa_ascii_ieq(x, y, 1) != (g_ascii_strncasecmp(x, y, 1) == 0))
+                fail_msg("bytes 0x%02x 0x%02x", a, b);
+        }
+    assert_true(wsa_ascii_ieq("Sec-WebSocket-Key", "sec-websocket-key", 17));
+    assert_false(wsa_ascii_ieq("Sec-WebSocket-Kez", "sec-websocket-key", 17));
+    assert_false(wsa_ascii_ieq("Sec-WebSocket-Ke\0", "sec-websocket-key", 17));
+    /* the parser finds headers whatever their case, and only those of the exact name */
+    struct ws_handshake_result r;
+    check_pair("GET /chat HTTP/1.1\r\nHOST: server.example.com\r\nuPGRADE: WebSocket\r\n"
+               "CONNECTION: upgrade\r\nSEC-WEBSOCKET-KEY: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "sec-websocket-VERSION: 13\r\n\r\n",
+               "HTTP/1.1 101 Switching Protocols\r\nUPGRADE: WEBSOCKET\r\nconnection: UPGRADE\r\n"
+               "SEC-WEBSOCKET-ACCEPT: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+               &r);
+    assert_int_equal(r.upgraded, 1);
+    assert_int_equal(r.accept_ok, 1);
+    check_pair("GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Keys: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n",
+               "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+               &r);
+    assert_int_equal(r.accept_ok, 0); /* "Sec-WebSocket-Keys" is not the key */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(handshake_rfc_example_accept),
         cmocka_unit_test(handshake_violations),
+        cmocka_unit_test(ascii_ieq_as_glib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
