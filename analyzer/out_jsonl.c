@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* out_jsonl.c - JSON Lines writer: one object per line, "type" first. Schema in README.md. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,20 +317,72 @@ static void j_conn(struct report *r, const struct conn_view *c, const struct han
     lb_flush(&l);
 }
 
-static void finding_body(struct lb *l, enum wsa_finding_id id, const char *detail)
+/* A finding's fixed fields as JSON: id, severity and title (before the detail), ref (after). */
+static void finding_fixed(struct lb *l, const struct wsa_finding_info *fi, int ref)
 {
-    const struct wsa_finding_info *fi = wsa_finding_info(id);
+    if (ref) {
+        if (fi->reference) {
+            LB_LIT(l, ",\"ref\":");
+            lb_jstr(l, fi->reference);
+        }
+        return;
+    }
     LB_LIT(l, ",\"id\":");
     lb_jstr(l, fi->id);
     lb_kv(l, "severity", wsa_severity_name(fi->severity));
     LB_LIT(l, ",\"title\":");
     lb_jstr(l, fi->title);
+}
+
+/* those fields of every finding, escaped once for the run (a finding record escaped its long
+ * constant strings each time: most of its cost on captures with many findings); a part is NULL
+ * when memory ran out, and is then escaped each time */
+static struct {
+    const char *s;
+    size_t n;
+} fixed_json[F_FINDING_COUNT][2];
+static char *fixed_json_buf;
+static pthread_once_t fixed_json_once = PTHREAD_ONCE_INIT;
+
+static void fixed_json_init(void)
+{
+    size_t at[F_FINDING_COUNT][2], len = 0;
+    FILE *m = open_memstream(&fixed_json_buf, &len);
+    if (!m)
+        return;
+    struct lb l;
+    lb_init(&l, m);
+    for (int id = 0; id < F_FINDING_COUNT; id++)
+        for (int ref = 0; ref < 2; ref++) {
+            at[id][ref] = (size_t)ftell(m) + l.n;
+            finding_fixed(&l, wsa_finding_info((enum wsa_finding_id)id), ref);
+            fixed_json[id][ref].n = (size_t)ftell(m) + l.n - at[id][ref];
+        }
+    lb_flush(&l);
+    if (fclose(m) != 0 || !fixed_json_buf) {
+        memset(fixed_json, 0, sizeof fixed_json);
+        return;
+    }
+    for (int id = 0; id < F_FINDING_COUNT; id++)
+        for (int ref = 0; ref < 2; ref++)
+            fixed_json[id][ref].s = fixed_json_buf + at[id][ref];
+}
+
+static void finding_part(struct lb *l, enum wsa_finding_id id, int ref)
+{
+    pthread_once(&fixed_json_once, fixed_json_init);
+    if ((unsigned)id < F_FINDING_COUNT && fixed_json[id][ref].s)
+        lb_mem(l, fixed_json[id][ref].s, fixed_json[id][ref].n);
+    else
+        finding_fixed(l, wsa_finding_info(id), ref);
+}
+
+static void finding_body(struct lb *l, enum wsa_finding_id id, const char *detail)
+{
+    finding_part(l, id, 0);
     LB_LIT(l, ",\"detail\":");
     lb_jstr(l, detail ? detail : "");
-    if (fi->reference) {
-        LB_LIT(l, ",\"ref\":");
-        lb_jstr(l, fi->reference);
-    }
+    finding_part(l, id, 1);
 }
 
 static const char *json_file(struct report *r, const char *file, size_t *len)
