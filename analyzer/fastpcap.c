@@ -53,10 +53,15 @@ static int plain_linktype(uint32_t lt)
 
 /* Have at least need bytes from pos on in the buffer: what is left moves to the front and
  * large reads fill the rest. 1 when they are there, 0 at the end of the file first. */
-static int have(struct fastpcap *r, size_t need)
+static int refill(struct fastpcap *r, size_t need);
+
+static inline int have(struct fastpcap *r, size_t need)
 {
-    if (r->len - r->pos >= need)
-        return 1;
+    return r->len - r->pos >= need ? 1 : refill(r, need); /* the check inline, per record */
+}
+
+static int refill(struct fastpcap *r, size_t need)
+{
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
     r->len -= r->pos;
     r->pos = 0;
