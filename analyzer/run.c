@@ -637,8 +637,8 @@ static int pass_packet(struct pass *ps, const char *name, uint64_t pkt,
     }
     if (rep->ev)
         evidence_packet(rep->ev);
-    if (ps->an->shared) /* -j: what is written now belongs to this packet */
-        par_key(ps->an, pkt);
+    /* -j: what is written now belongs to this packet: run_source has said so (par_key) before
+     * it handed the packet here, as the only caller on a shared run (--merge is one thread) */
     rep->packets++;
     rep->cur_name = name;
     rep->cur_pkt = pkt;
