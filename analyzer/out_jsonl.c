@@ -123,13 +123,19 @@ static void lb_key2(struct lb *l, const char *side, const char *suffix)
     LB_LIT(l, "\":");
 }
 
-/* ,"key":"value" for a value that needs no escaping (names from tables) */
-static void lb_kv(struct lb *l, const char *key, const char *v)
+/* "value" for a value that needs no escaping (names from tables) */
+static inline void lb_q(struct lb *l, const char *v)
 {
-    lb_key(l, key);
     lb_c(l, '"');
     lb_str(l, v);
     lb_c(l, '"');
+}
+
+/* ,"key":"value", the same */
+static void lb_kv(struct lb *l, const char *key, const char *v)
+{
+    lb_key(l, key);
+    lb_q(l, v);
 }
 
 static void lb_ku(struct lb *l, const char *key, uint64_t v)
@@ -450,9 +456,8 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
 /* The 1003 annotation: the message that provoked the close, or why none is named. */
 static void j_offending(struct lb *l, const struct ws_unsupported *u)
 {
-    LB_LIT(l, ",\"offending\":{\"status\":\"");
-    lb_str(l, ws_unsup_status_name(u->status));
-    lb_c(l, '"');
+    LB_LIT(l, ",\"offending\":{\"status\":");
+    lb_q(l, ws_unsup_status_name(u->status));
     if (u->status == WS_UNSUP_REPLY) {
         lb_ku(l, "close_pkt", u->pkt);
     } else if (u->status == WS_UNSUP_OBSERVED || u->pkt) {
@@ -494,9 +499,7 @@ static void j_ws_status(struct report *r, const struct conn_view *c, const struc
             LB_LIT(&l, "null");
         lb_key2(&l, who, "_saw_name");
         if (code >= 0) {
-            lb_c(&l, '"');
-            lb_str(&l, ws_close_lookup((uint16_t)code)->name);
-            lb_c(&l, '"');
+            lb_q(&l, ws_close_lookup((uint16_t)code)->name);
         } else {
             LB_LIT(&l, "null");
         }
@@ -507,9 +510,7 @@ static void j_ws_status(struct report *r, const struct conn_view *c, const struc
     if (st->ended_dir < 0) {
         LB_LIT(&l, "null,\"ended_pkt\":null,\"how\":\"capture_end\"}\n");
     } else {
-        lb_c(&l, '"');
-        lb_str(&l, wsa_side(st->ended_dir));
-        lb_c(&l, '"');
+        lb_q(&l, wsa_side(st->ended_dir));
         lb_ku(&l, "ended_pkt", st->ended_pkt);
         if (st->how == WS_END_RST)
             LB_LIT(&l, ",\"how\":\"rst\"}\n");
@@ -934,9 +935,33 @@ static void j_summary(struct report *r)
 }
 
 /* a connection's end: one line per WebSocket or TLS connection, like Zeek's conn.log */
+static const char *const end_side[2] = {"client", "server"};
+
+/* an end record's WebSocket part: frames, messages and Close frames of each side */
+static void lb_end_ws(struct lb *l, const struct end_view *e)
+{
+    for (int i = 0; i < 2; i++) {
+        lb_key2(l, end_side[i], "_frames");
+        lb_u(l, e->frames[i]);
+        lb_key2(l, end_side[i], "_messages");
+        lb_u(l, e->msgs[i]);
+        lb_key2(l, end_side[i], "_close");
+        lb_bool(l, e->closed[i]);
+        lb_key2(l, end_side[i], "_close_code");
+        if (e->closed[i] && e->close_code[i] >= 0)
+            lb_i(l, e->close_code[i]);
+        else
+            LB_LIT(l, "null");
+    }
+    LB_LIT(l, ",\"first_close\":");
+    if (e->first_close < 0)
+        LB_LIT(l, "null");
+    else
+        lb_q(l, end_side[e->first_close ? 1 : 0]);
+}
+
 static void j_end(struct report *r, const struct conn_view *c, const struct end_view *e)
 {
-    static const char *const side[2] = {"client", "server"};
     struct lb l;
     lb_init(&l, r->out);
     lb_head(&l, r, "end", NULL, c, e->pkt, &r->now_ns);
@@ -951,35 +976,15 @@ static void j_end(struct report *r, const struct conn_view *c, const struct end_
         frac[i] = (char)('0' + ns % 10);
     l.n += 10;
     for (int i = 0; i < 2; i++) {
-        lb_key2(&l, side[i], "_pkts");
+        lb_key2(&l, end_side[i], "_pkts");
         lb_u(&l, e->pkts[i]);
-        lb_key2(&l, side[i], "_bytes");
+        lb_key2(&l, end_side[i], "_bytes");
         lb_u(&l, e->bytes[i]);
     }
     LB_LIT(&l, ",\"websocket\":");
     lb_bool(&l, e->websocket);
-    if (e->websocket) {
-        for (int i = 0; i < 2; i++) {
-            lb_key2(&l, side[i], "_frames");
-            lb_u(&l, e->frames[i]);
-            lb_key2(&l, side[i], "_messages");
-            lb_u(&l, e->msgs[i]);
-            lb_key2(&l, side[i], "_close");
-            lb_bool(&l, e->closed[i]);
-            lb_key2(&l, side[i], "_close_code");
-            if (e->closed[i] && e->close_code[i] >= 0)
-                lb_i(&l, e->close_code[i]);
-            else
-                LB_LIT(&l, "null");
-        }
-        LB_LIT(&l, ",\"first_close\":");
-        if (e->first_close < 0)
-            LB_LIT(&l, "null");
-        else if (e->first_close)
-            LB_LIT(&l, "\"server\"");
-        else
-            LB_LIT(&l, "\"client\"");
-    }
+    if (e->websocket)
+        lb_end_ws(&l, e);
     if (e->h2_streams >= 0) { /* HTTP/2: how many WebSocket streams it carried */
         LB_LIT(&l, ",\"http2\":true,\"websocket_streams\":");
         lb_i(&l, e->h2_streams);
@@ -993,9 +998,8 @@ static void j_end(struct report *r, const struct conn_view *c, const struct end_
     for (int s = 0; s < 4; s++) {
         if (s)
             lb_c(&l, ',');
-        lb_c(&l, '"');
-        lb_str(&l, wsa_severity_name((enum wsa_severity)s));
-        LB_LIT(&l, "\":");
+        lb_q(&l, wsa_severity_name((enum wsa_severity)s));
+        lb_c(&l, ':');
         lb_u(&l, c->by_severity ? c->by_severity[s] : 0);
     }
     LB_LIT(&l, "}}\n");

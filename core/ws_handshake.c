@@ -50,7 +50,7 @@ static struct ws_slice trim(const char *p, size_t n)
     return (struct ws_slice){p, n};
 }
 
-static int slice_ieq(struct ws_slice s, const char *lit)
+static inline int slice_ieq(struct ws_slice s, const char *lit)
 {
     size_t n = strlen(lit);
     return s.len == n && wsa_ascii_ieq(s.p, lit, n);
@@ -220,16 +220,15 @@ static void pmd_offer_of(struct ws_slice ext, struct pmd_offer *o)
         const char *stop = comma ? comma : end;
         const char *semi = memchr(p, ';', (size_t)(stop - p));
         struct ws_slice nm = trim(p, (size_t)((semi ? semi : stop) - p));
-        if (nm.len == 18 && wsa_ascii_ieq(nm.p, "permessage-deflate", 18)) {
+        if (slice_ieq(nm, "permessage-deflate")) {
             for (const char *q = semi; q && q < stop;) {
                 const char *next = memchr(q + 1, ';', (size_t)(stop - q - 1));
                 const char *pe = next ? next : stop;
                 const char *eq = memchr(q + 1, '=', (size_t)(pe - q - 1));
                 struct ws_slice k = trim(q + 1, (size_t)((eq ? eq : pe) - q - 1));
-                if (k.len == 22 && wsa_ascii_ieq(k.p, "client_max_window_bits", 22))
+                if (slice_ieq(k, "client_max_window_bits"))
                     o->client_bits = 1;
-                else if (k.len == 22 && eq &&
-                         wsa_ascii_ieq(k.p, "server_max_window_bits", 22))
+                else if (eq && slice_ieq(k, "server_max_window_bits"))
                     o->server_bits = atoi(eq + 1 + strspn(eq + 1, " \t\""));
                 q = next;
             }
@@ -263,7 +262,7 @@ static const char *pmd_params(const char *p, const char *end, const struct pmd_o
                 v = g_ascii_isdigit(vs.p[i]) ? v * 10 + (vs.p[i] - '0') : -1;
         }
         unsigned bit;
-#define IS(name) (k.len == sizeof(name) - 1 && wsa_ascii_ieq(k.p, name, k.len))
+#define IS(name) slice_ieq(k, name)
         if (IS("server_no_context_takeover")) {
             bit = 1;
             o->server_no_context = 1;
