@@ -42,6 +42,9 @@ static inline char *lb_reserve(struct lb *l, size_t k)
     return l->b + l->n;
 }
 
+/* (The copies here are __builtin_memcpy: with _FORTIFY_SOURCE=3 each memcpy into l->b became a
+ * call to __memcpy_chk with the room left worked out at run time, ten per frame record, 7% of
+ * a full JSONL run; the bound is checked here before every copy.) */
 static inline void lb_mem(struct lb *l, const void *s, size_t k)
 {
     if (l->n + k > LB_SIZE) {
@@ -51,7 +54,7 @@ static inline void lb_mem(struct lb *l, const void *s, size_t k)
             return;
         }
     }
-    memcpy(l->b + l->n, s, k);
+    __builtin_memcpy(l->b + l->n, s, k);
     l->n += k;
 }
 
@@ -68,17 +71,70 @@ static inline void lb_c(struct lb *l, char c)
     l->n++;
 }
 
-/* v in decimal at out (20 bytes at most, no terminator); its length */
+/* "00".."99": numbers are written two digits at a time */
+static const char lb_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* v (below 10^digits) as exactly digits decimal digits, leading zeros included, at p */
+static inline void dec_fixed(char *p, uint32_t v, int digits)
+{
+    while (digits >= 2) {
+        digits -= 2;
+        __builtin_memcpy(p + digits, lb_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (digits)
+        p[0] = (char)('0' + v);
+}
+
+/* v in decimal at out (up to 20 bytes, no terminator); its length. A frame record has six
+ * numbers, most of them a digit or two. */
 static inline size_t u64_dec(char *out, uint64_t v)
 {
-    char t[20];
-    int i = 20;
-    do {
-        t[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    memcpy(out, t + i, (size_t)(20 - i));
-    return (size_t)(20 - i);
+    static const uint64_t pow10[20] = {1u,
+                                       10u,
+                                       100u,
+                                       1000u,
+                                       10000u,
+                                       100000u,
+                                       1000000u,
+                                       10000000u,
+                                       100000000u,
+                                       1000000000u,
+                                       10000000000u,
+                                       100000000000u,
+                                       1000000000000u,
+                                       10000000000000u,
+                                       100000000000000u,
+                                       1000000000000000u,
+                                       10000000000000000u,
+                                       100000000000000000u,
+                                       1000000000000000000u,
+                                       10000000000000000000u};
+    if (v < 10) {
+        out[0] = (char)('0' + v);
+        return 1;
+    }
+    if (v < 100) {
+        __builtin_memcpy(out, lb_pairs + 2 * v, 2);
+        return 2;
+    }
+    size_t n = 3;
+    while (n < 20 && v >= pow10[n])
+        n++;
+    char *p = out + n;
+    while (v >= 100) {
+        p -= 2;
+        __builtin_memcpy(p, lb_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10)
+        __builtin_memcpy(p - 2, lb_pairs + 2 * v, 2);
+    else
+        p[-1] = (char)('0' + v);
+    return n;
 }
 
 static inline void lb_u(struct lb *l, uint64_t v)

@@ -194,7 +194,9 @@ static void lb_head(struct lb *l, struct report *r, const char *type, const char
     LB_LIT(l, "\"");
     if (ts_ns) {
         LB_LIT(l, ",\"ts\":\"");
-        lb_str(l, report_ts(r, *ts_ns));
+        size_t tn;
+        const char *t = report_ts_n(r, *ts_ns, &tn);
+        lb_mem(l, t, tn);
         LB_LIT(l, "\"");
     }
     /* merged files (--merge): the file this record's packet came from, and its number there */
@@ -417,8 +419,10 @@ static int j_plain_frame(struct report *r, const struct conn_view *c, const stru
     if (!fj)
         return 0;
     lb_init(&l, r->out);
+    size_t tn;
+    const char *t = report_ts_n(r, r->now_ns, &tn);
     LB_LIT(&l, "{\"type\":\"frame\",\"ts\":\"");
-    lb_str(&l, report_ts(r, r->now_ns));
+    lb_mem(&l, t, tn);
     LB_LIT(&l, "\",\"file\":");
     lb_mem(&l, fj, flen);
     LB_LIT(&l, ",\"conn\":");

@@ -95,33 +95,40 @@ int report_locate(const struct report *r, uint64_t pkt, const char **file, uint6
 }
 
 /* "2026-12-03T01:02:03.123456Z": the date and time of day are formatted once per second of
- * capture time, the fraction by hand (this runs for every frame record) */
-const char *report_ts(struct report *r, uint64_t ns)
+ * capture time, the fraction by hand, without a division within that second (this runs for
+ * every frame record) */
+const char *report_ts_n(struct report *r, uint64_t ns, size_t *len)
 {
-    if (ns == r->ts_cached_ns && r->ts_digits == r->ts_cached_digits && r->ts_cached[0])
+    int digits = r->ts_digits == 9 ? 9 : 6;
+    *len = 19 + 1 + (size_t)digits + 1;
+    if (ns == r->ts_cached_ns && digits == r->ts_cached_digits && r->ts_cached[0])
         return r->ts_cached;
-    time_t sec = (time_t)(ns / 1000000000u);
-    unsigned frac = (unsigned)(ns % 1000000000u);
-    if (!r->ts_cached[0] || (int64_t)sec != r->ts_date_sec) {
+    uint64_t frac = ns - r->ts_sec_ns;
+    if (!r->ts_cached[0] || ns < r->ts_sec_ns || frac >= 1000000000u) {
+        time_t sec = (time_t)(ns / 1000000000u);
         struct tm tm;
         if (!gmtime_r(&sec, &tm) || strftime(r->ts_cached, 20, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
             memcpy(r->ts_cached, "1970-01-01T00:00:00", 20);
-        r->ts_date_sec = (int64_t)sec;
+        r->ts_sec_ns = ns - ns % 1000000000u;
+        frac = ns - r->ts_sec_ns;
     }
-    int digits = r->ts_digits == 9 ? 9 : 6;
+    uint32_t f = (uint32_t)frac;
     if (digits == 6)
-        frac /= 1000u;
+        f /= 1000u;
     char *p = r->ts_cached + 19;
     *p++ = '.';
-    for (int i = digits - 1; i >= 0; i--) {
-        p[i] = (char)('0' + frac % 10);
-        frac /= 10;
-    }
+    dec_fixed(p, f, digits);
     p[digits] = 'Z';
     p[digits + 1] = 0;
     r->ts_cached_ns = ns;
-    r->ts_cached_digits = r->ts_digits;
+    r->ts_cached_digits = digits;
     return r->ts_cached;
+}
+
+const char *report_ts(struct report *r, uint64_t ns)
+{
+    size_t n;
+    return report_ts_n(r, ns, &n);
 }
 
 /* text output with --time: the line starts with the time the record was made */

@@ -93,7 +93,7 @@ struct report {
     uint64_t ts_cached_ns;
     int ts_cached_digits;
     char ts_cached[48];
-    int64_t ts_date_sec; /* the second whose date and time of day ts_cached begins with */
+    uint64_t ts_sec_ns; /* the second whose date and time of day ts_cached begins with */
     struct merge_map *merge; /* set while a merged capture is analysed */
     struct evidence *ev;       /* -w: the analysis notes flows and findings here */
     struct evidence *ev_write; /* -w, second pass: packets go here, not to the analyzer */
@@ -120,6 +120,8 @@ void report_init_like(struct report *r, const struct report *model, FILE *out);
 /* ISO 8601 UTC ("2026-12-02T14:31:42.123456Z") of a capture time, in the report's precision;
  * valid until the next call */
 const char *report_ts(struct report *r, uint64_t ns);
+/* the same, and its length */
+const char *report_ts_n(struct report *r, uint64_t ns, size_t *len);
 
 /* Under --merge, the file packet pkt of the merged capture came from and its number there
  * (1); 0 when not merging or not known. */
