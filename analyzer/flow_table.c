@@ -220,6 +220,34 @@ static struct flow *expiry_next(struct analyzer *an, int limit)
     return od < cd || (od == cd && o->lru_pkt < c->lru_pkt) ? o : c;
 }
 
+/* A flow finished by a limit (full: --max-flows, else --memcap): the finding that says so.
+ * (Apart from expire: its buffers made every call of expire, one per packet, set up a large
+ * stack frame.) */
+static __attribute__((noinline, cold)) void limit_finding(struct analyzer *an, const struct flow *f,
+                                                          int full)
+{
+    char name[160], detail[240];
+    conn_flow_name(f, name, sizeof name);
+    if (full)
+        snprintf(detail, sizeof detail, "%s finished to make room (--max-flows %zu)", name,
+                 an->max_flows);
+    else
+        snprintf(detail, sizeof detail, "%s finished early: flow state reached --memcap %zu MiB",
+                 name, an->state_cap >> 20);
+    report_finding(an->rep, NULL, an->file, an->pkt, full ? F_D_FLOW_MEMCAP : F_D_STREAM_MEMCAP,
+                   detail);
+}
+
+/* Has expire() anything to do? (It runs at every packet and mostly has not: this much is
+ * inline, the rest a call.) */
+static inline int expire_needed(const struct analyzer *an)
+{
+    const struct flow *o = an->lru_head, *c = an->clru_head;
+    return an->closed_over || an->nflows >= an->max_flows || an->state_used > an->state_cap ||
+           (o && an->now - o->last_ts > an->idle_timeout) ||
+           (c && an->now - c->last_ts > an->closed_timeout);
+}
+
 static void expire(struct analyzer *an)
 {
     while (an->closed_over) { /* shards with too many closed flows lose their oldest */
@@ -235,19 +263,8 @@ static void expire(struct analyzer *an)
             break;
         if (an->on_expire)
             an->on_expire(an, f);
-        if (!f->closed && (full || over) && f->state != FS_IGNORE && f->state != FS_DETECT) {
-            char name[160], detail[240];
-            conn_flow_name(f, name, sizeof name);
-            if (full)
-                snprintf(detail, sizeof detail, "%s finished to make room (--max-flows %zu)",
-                         name, an->max_flows);
-            else
-                snprintf(detail, sizeof detail,
-                         "%s finished early: flow state reached --memcap %zu MiB", name,
-                         an->state_cap >> 20);
-            report_finding(an->rep, NULL, an->file, an->pkt,
-                           full ? F_D_FLOW_MEMCAP : F_D_STREAM_MEMCAP, detail);
-        }
+        if (!f->closed && (full || over) && f->state != FS_IGNORE && f->state != FS_DETECT)
+            limit_finding(an, f, full);
         f->end_reason = full ? FLOW_END_FLOW_LIMIT : over ? FLOW_END_MEMCAP : FLOW_END_IDLE;
         finish_flow(an, f, 0, an->pkt);
         remove_flow(an, f);
@@ -367,7 +384,8 @@ void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt
     an->cur_ts = ts;
     if (ts > an->now)
         an->now = ts; /* timestamps that go backwards never make flows expire early */
-    expire(an);
+    if (expire_needed(an))
+        expire(an);
     struct flow_key k;
     flow_key_of(tp, &k, &sender_is_a);
     if (an->shard_n > 1) { /* -j: another thread's flow, or one of ours */

@@ -74,21 +74,27 @@ size_t ws_frame_feed(struct ws_frame_parser *p, const uint8_t *data, size_t len,
         *res = WF_ERR_LENGTH;
         return len; /* nothing after a lost boundary can be framed */
     case ST_HEADER:
-        while (used < len) {
+        if (p->have == 0 && len >= 2 && len >= header_size(data)) { /* all of it here: at once */
+            p->need = header_size(data);
+            memcpy(p->buf, data, p->need);
+            p->have = p->need;
+            used = p->need;
+        }
+        while (p->have < p->need && used < len) {
             p->buf[p->have++] = data[used++];
             if (p->have == 2)
                 p->need = header_size(p->buf);
-            if (p->have == p->need) {
-                if (decode_header(p) < 0) {
-                    p->state = ST_DEAD;
-                    *res = WF_ERR_LENGTH;
-                    return used;
-                }
-                p->done = 0;
-                p->state = ST_PAYLOAD;
-                *res = WF_HEADER;
+        }
+        if (p->have == p->need) {
+            if (decode_header(p) < 0) {
+                p->state = ST_DEAD;
+                *res = WF_ERR_LENGTH;
                 return used;
             }
+            p->done = 0;
+            p->state = ST_PAYLOAD;
+            *res = WF_HEADER;
+            return used;
         }
         *res = WF_NEED_MORE;
         return used;
