@@ -5,6 +5,7 @@
  * whole-path fuzz target.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -175,8 +176,10 @@ static int source_next_ng_fast(struct source *s, const struct pcap_pkthdr **h, c
     return -1;
 }
 
-static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr **h,
-                       const u_char **data, int *dlt, char *err, size_t n)
+static __attribute__((noinline)) int source_next_slow(struct source *s, uint64_t done,
+                                                       const struct pcap_pkthdr **h,
+                                                       const u_char **data, int *dlt, char *err,
+                                                       size_t n)
 {
     if (s->ng_fast) {
         int r = source_next_ng_fast(s, h, data, dlt);
@@ -204,6 +207,19 @@ static int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr
     struct pcapng_packet pk;
     int r = pcapng_next(s->ng, &pk, err, n);
     return r == 1 ? ng_packet(s, &pk, h, data, dlt) : r;
+}
+
+/* The next packet: 1, 0 at the end, -1 with err set. A plain pcap file's packets come
+ * straight from the fast reader; anything else, and its end, through source_next_slow (which
+ * asks the fast reader again: it answers the same until a packet is handed out). */
+static inline int source_next(struct source *s, uint64_t done, const struct pcap_pkthdr **h,
+                              const u_char **data, int *dlt, char *err, size_t n)
+{
+    if (s->fast && fastpcap_next(&s->fp, h, data) == 1) {
+        *dlt = s->dlt;
+        return 1;
+    }
+    return source_next_slow(s, done, h, data, dlt, err, n);
 }
 
 static void source_close(struct source *s)
@@ -583,6 +599,7 @@ struct pass {
     struct defrag *df;
     struct defrag_ctx dctx;
     int unsupported_reported; /* the link type last said to be unsupported */
+    int dlt_seen, dlt_ok;     /* the last packet's link type, and whether we decode it */
     int rc;                   /* -1 once something was not analysed */
 };
 
@@ -597,6 +614,7 @@ static void pass_init(struct pass *ps, struct analyzer *an, struct report *rep, 
     ps->dctx.name = name;
     ps->df = defrag_new(DEFRAG_MEMCAP, on_defrag_finding, &ps->dctx);
     ps->unsupported_reported = -1;
+    ps->dlt_seen = INT_MIN; /* (no link type has this number) */
 }
 
 /* The file's first link type is one we decode, and the filter compiles for it (a bad
@@ -622,19 +640,55 @@ static int pass_accepts(struct pass *ps, const struct source *src, const char *n
     return 1;
 }
 
+/* (The less common parts of pass_packet are functions of their own, with the buffers they
+ * need: pass_packet runs for every packet and so sets up a small frame.) */
+
+/* -w, second pass: the packet is evidence or not; nothing else */
+static __attribute__((noinline)) int pass_evidence(struct pass *ps, const struct pcap_pkthdr *h,
+                                                   const u_char *data, int dlt)
+{
+    char err[PCAP_ERRBUF_SIZE + 128];
+    if (evidence_take(ps->rep->ev_write, h, data, dlt, err, sizeof err) < 0) {
+        ps->rc = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* -f: 1 when the packet passes the filter, 0 when not, -1 when it could not be run (reported) */
+static __attribute__((noinline)) int pass_filter(struct pass *ps, const char *name, uint64_t pkt,
+                                                 const struct pcap_pkthdr *h, const u_char *data,
+                                                 int dlt)
+{
+    char err[PCAP_ERRBUF_SIZE + 128];
+    int m = filter_match(&ps->fl, dlt, h, data, err, sizeof err);
+    if (m < 0) {
+        report_error(ps->rep, name, pkt, err, 0);
+        ps->rc = -1;
+    }
+    return m;
+}
+
+static __attribute__((noinline, cold)) void pass_unsupported(struct pass *ps, const char *name,
+                                                             uint64_t pkt, int dlt)
+{
+    if (ps->unsupported_reported == dlt)
+        return; /* once per change of link type */
+    char msg[160];
+    snprintf(msg, sizeof msg, "link type %s (%d) is not supported; its packets are skipped",
+             linktype_name(dlt), dlt);
+    report_error(ps->rep, name, pkt, msg, 0);
+    ps->unsupported_reported = dlt;
+    ps->rc = -1;
+}
+
 /* One packet (number pkt of the capture); 0 to go on, -1 when the run must stop (reported). */
 static int pass_packet(struct pass *ps, const char *name, uint64_t pkt,
                        const struct pcap_pkthdr *h, const u_char *data, int dlt)
 {
     struct report *rep = ps->rep;
-    char err[PCAP_ERRBUF_SIZE + 128];
-    if (rep->ev_write) { /* -w, second pass: the packet is evidence or not; nothing else */
-        if (evidence_take(rep->ev_write, h, data, dlt, err, sizeof err) < 0) {
-            ps->rc = -1;
-            return -1;
-        }
-        return 0;
-    }
+    if (rep->ev_write)
+        return pass_evidence(ps, h, data, dlt);
     if (rep->ev)
         evidence_packet(rep->ev);
     /* -j: what is written now belongs to this packet: run_source has said so (par_key) before
@@ -649,24 +703,16 @@ static int pass_packet(struct pass *ps, const char *name, uint64_t pkt,
         ps->an->rep->now_ns = rep->now_ns;
     }
     if (ps->fl.expr) {
-        int m = filter_match(&ps->fl, dlt, h, data, err, sizeof err);
-        if (m < 0) {
-            report_error(rep, name, pkt, err, 0);
-            ps->rc = -1;
-            return -1;
-        }
-        if (!m)
-            return 0;
+        int m = pass_filter(ps, name, pkt, h, data, dlt);
+        if (m <= 0)
+            return m;
     }
-    if (!decode_link_supported(dlt)) {
-        if (ps->unsupported_reported != dlt) { /* once per change of link type */
-            char msg[160];
-            snprintf(msg, sizeof msg, "link type %s (%d) is not supported; its packets are skipped",
-                     linktype_name(dlt), dlt);
-            report_error(rep, name, pkt, msg, 0);
-            ps->unsupported_reported = dlt;
-            ps->rc = -1;
-        }
+    if (dlt != ps->dlt_seen) { /* (a pcapng file's link type may change from packet to packet) */
+        ps->dlt_seen = dlt;
+        ps->dlt_ok = decode_link_supported(dlt);
+    }
+    if (!ps->dlt_ok) {
+        pass_unsupported(ps, name, pkt, dlt);
         return 0;
     }
     struct tcp_pkt tp;
@@ -739,7 +785,7 @@ static int run_source(struct analyzer *an, struct report *rep, struct source *sr
     /* stdin goes on after a stop request until its pipe is empty (it is non-blocking then) */
     while (!wsaudit_stop_requested || src->is_stdin) {
         int r = source_next(src, pkt, &h, &data, &dlt, err, sizeof err);
-        if (r == 0 || ferror(rep->out) || (an->shared && par_stopped(an)))
+        if (r == 0 || ferror_unlocked(rep->out) || (an->shared && par_stopped(an)))
             break; /* the end; or the output cannot be written: reading on is useless */
         if (an->shared) /* an error after the packet comes after its records */
             par_key(an, pkt + 1);
