@@ -3,7 +3,6 @@
  * par.c - one capture on several threads, output byte for byte that of one thread (par.h).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linebuf.h"
 #include "oom.h"
 #include "par.h"
 #include "run.h"
@@ -100,6 +100,8 @@ struct par {
     pthread_mutex_t mu;
     pthread_mutex_t merge_mu; /* held by the thread that merges */
     pthread_cond_t cv_space; /* the merge freed a block */
+    size_t ob_n;             /* (the merge's) bytes in ob */
+    char ob[16384];
 };
 
 static int key_cmp(const struct par_key *a, const struct par_key *b)
@@ -298,11 +300,28 @@ static const struct item *stream_peek(struct stream *s)
     return (const struct item *)(s->head->d + s->rd);
 }
 
+/* The merge's output goes through a buffer of its own, written at the end of each merge_some
+ * (a record is cut around its connection id: three small writes to stdio per frame record) */
+static void out_flush(struct par *p)
+{
+    if (p->ob_n && fwrite(p->ob, 1, p->ob_n, p->rep->out) != p->ob_n)
+        p->out_error = 1;
+    p->ob_n = 0;
+}
+
 static void out_bytes(struct par *p, const char *b, size_t n)
 {
-    if (n && fwrite(b, 1, n, p->rep->out) != n)
-        p->out_error = 1;
     p->written += n;
+    if (p->ob_n + n > sizeof p->ob) {
+        out_flush(p);
+        if (n > sizeof p->ob / 2) {
+            if (fwrite(b, 1, n, p->rep->out) != n)
+                p->out_error = 1;
+            return;
+        }
+    }
+    memcpy(p->ob + p->ob_n, b, n);
+    p->ob_n += n;
 }
 
 /* A stretch of records: the workers' marks become connection ids. */
@@ -328,8 +347,7 @@ static void emit_bytes(struct par *p, struct stream *s, const char *b, size_t n)
         uint64_t *page = local / GID_PAGE < GID_PAGES ? s->gid[local / GID_PAGE] : NULL;
         uint64_t g = page ? __atomic_load_n(&page[local % GID_PAGE], __ATOMIC_RELAXED) : 0;
         char num[24];
-        int k = snprintf(num, sizeof num, "%" PRIu64, g ? g - 1 : 0);
-        out_bytes(p, num, (size_t)k);
+        out_bytes(p, num, u64_dec(num, g ? g - 1 : 0));
         b = d + 1;
     }
 }
@@ -362,13 +380,17 @@ static int merge_some(struct par *p, struct stream **all, int ns)
             }
         }
         if (!bi)
-            return any;
-        for (int i = 0; i < ns; i++) /* a thread with nothing waiting may still write earlier */
-            if (all[i] != best && !stream_peek(all[i]) && all[i]->snap_done < bi->key.pkt)
-                return any;
+            break;
+        int wait = 0;
+        for (int i = 0; i < ns && !wait; i++) /* a thread with nothing waiting may write earlier */
+            wait = all[i] != best && !stream_peek(all[i]) && all[i]->snap_done < bi->key.pkt;
+        if (wait)
+            break;
         emit(p, best, bi);
         any = 1;
     }
+    out_flush(p);
+    return any;
 }
 
 /* Could the threads together have reached a limit one thread applies to all flows? */
