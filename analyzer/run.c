@@ -665,6 +665,7 @@ static __attribute__((noinline)) int pass_filter(struct pass *ps, const char *na
     if (m < 0) {
         report_error(ps->rep, name, pkt, err, 0);
         ps->rc = -1;
+        return -1;
     }
     return m;
 }
