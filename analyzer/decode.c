@@ -11,6 +11,15 @@ struct rd {
     uint32_t len, pos;
 };
 
+static uint16_t be16(const uint8_t *b)
+{
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+static uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 static int rd_has(const struct rd *r, uint32_t n)
 {
     return r->pos <= r->len && r->len - r->pos >= n;
@@ -21,12 +30,11 @@ static uint8_t rd_u8(const struct rd *r, uint32_t at)
 }
 static uint16_t rd_be16(const struct rd *r, uint32_t at)
 {
-    return (uint16_t)(r->p[r->pos + at] << 8 | r->p[r->pos + at + 1]);
+    return be16(r->p + r->pos + at);
 }
 static uint32_t rd_be32(const struct rd *r, uint32_t at)
 {
-    const uint8_t *b = r->p + r->pos + at;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    return be32(r->p + r->pos + at);
 }
 
 #ifndef DLT_LINUX_SLL2
@@ -73,6 +81,31 @@ enum {
     ETH_QINQ_OLD = 0x9100
 };
 
+/* An IPv4 packet's addresses (ip: its header) */
+static inline void fill_ipv4(struct tcp_pkt *out, const uint8_t *ip)
+{
+    out->family = 4;
+    memset(out->src, 0, 16);
+    memset(out->dst, 0, 16);
+    memcpy(out->src, ip + 12, 4);
+    memcpy(out->dst, ip + 16, 4);
+}
+
+/* A TCP header of off bytes (checked) at tcp: its fields, and the payload that follows, of which
+ * present bytes are in the capture and want were on the wire */
+static inline void fill_tcp(struct tcp_pkt *out, const uint8_t *tcp, uint32_t off, uint32_t present,
+                            uint32_t want)
+{
+    out->sport = be16(tcp);
+    out->dport = be16(tcp + 2);
+    out->seq = be32(tcp + 4);
+    out->ack = be32(tcp + 8);
+    out->flags = tcp[13];
+    out->payload = tcp + off;
+    out->len = present < want ? present : want; /* ignore Ethernet padding */
+    out->wire_len = want;
+}
+
 static enum decode_result decode_tcp(struct rd *r, uint32_t ip_payload_len, uint32_t wire_extra,
                                      struct tcp_pkt *out, const char **why)
 {
@@ -89,17 +122,8 @@ static enum decode_result decode_tcp(struct rd *r, uint32_t ip_payload_len, uint
         *why = "TCP options cut short";
         return DEC_ERR_TRUNC;
     }
-    out->sport = rd_be16(r, 0);
-    out->dport = rd_be16(r, 2);
-    out->seq = rd_be32(r, 4);
-    out->ack = rd_be32(r, 8);
-    out->flags = rd_u8(r, 13);
+    fill_tcp(out, r->p + r->pos, off, r->len - r->pos - off, ip_payload_len - off);
     r->pos += off;
-    uint32_t present = r->len - r->pos;
-    uint32_t want = ip_payload_len - off;
-    out->payload = r->p + r->pos;
-    out->len = present < want ? present : want; /* ignore Ethernet padding */
-    out->wire_len = want;
     (void)wire_extra;
     return DEC_TCP;
 }
@@ -124,11 +148,7 @@ static enum decode_result decode_ipv4(struct rd *r, struct tcp_pkt *out, const c
     uint16_t frag = rd_be16(r, 6);
     if (rd_u8(r, 9) != IPP_TCP)
         return DEC_OTHER;
-    out->family = 4;
-    memset(out->src, 0, 16);
-    memset(out->dst, 0, 16);
-    memcpy(out->src, r->p + r->pos + 12, 4);
-    memcpy(out->dst, r->p + r->pos + 16, 4);
+    fill_ipv4(out, r->p + r->pos);
     if (frag & 0x3FFF) { /* MF set or a non-zero offset */
         struct ip_frag *fr = &out->frag;
         fr->id = rd_be16(r, 4);
@@ -243,16 +263,6 @@ static enum decode_result decode_by_version(struct rd *r, struct tcp_pkt *out, c
     return DEC_OTHER;
 }
 
-static uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* The common packet, Ethernet without tags, IPv4 without options or fragmentation, TCP with
  * its header all there, decoded in one go: 1 when it was that (out filled as the general path
  * below fills it), 0 when the general path is to decode it. */
@@ -265,21 +275,34 @@ static int decode_eth_ipv4_tcp(const uint8_t *pkt, uint32_t caplen, struct tcp_p
     if (ip[0] != 0x45 || ip[9] != IPP_TCP || (be16(ip + 6) & 0x3FFF) || total < 20 + off ||
         off < 20 || caplen - 34 < off)
         return 0;
-    out->family = 4;
-    memset(out->src, 0, 16);
-    memset(out->dst, 0, 16);
-    memcpy(out->src, ip + 12, 4);
-    memcpy(out->dst, ip + 16, 4);
-    out->sport = be16(tcp);
-    out->dport = be16(tcp + 2);
-    out->seq = be32(tcp + 4);
-    out->ack = be32(tcp + 8);
-    out->flags = tcp[13];
-    uint32_t present = caplen - 34 - off, want = total - 20 - off;
-    out->payload = tcp + off;
-    out->len = present < want ? present : want; /* ignore Ethernet padding */
-    out->wire_len = want;
+    fill_ipv4(out, ip);
+    fill_tcp(out, tcp, off, caplen - 34 - off, total - 20 - off);
     return 1;
+}
+
+/* Ethernet, with up to four VLAN tags (the common packet in one go) */
+static enum decode_result decode_ethernet(const uint8_t *pkt, uint32_t caplen, struct tcp_pkt *out,
+                                          const char **why)
+{
+    if (decode_eth_ipv4_tcp(pkt, caplen, out))
+        return DEC_TCP;
+    struct rd r = {pkt, caplen, 0};
+    if (!rd_has(&r, 14)) {
+        *why = "Ethernet header cut short";
+        return DEC_ERR_TRUNC;
+    }
+    uint16_t type = rd_be16(&r, 12);
+    r.pos += 14;
+    /* 802.1Q, 802.1ad (QinQ) and the old 0x9100 tag, any depth up to 4 */
+    for (int tags = 0; type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD; tags++) {
+        if (tags == 4 || !rd_has(&r, 4)) {
+            *why = "VLAN header cut short";
+            return DEC_ERR_TRUNC;
+        }
+        type = rd_be16(&r, 2);
+        r.pos += 4;
+    }
+    return decode_ethertype(&r, type, out, why);
 }
 
 /* One case per link type read: the switch is as long as the list of link types. */
@@ -289,27 +312,9 @@ enum decode_result decode_packet(int dlt, const uint8_t *pkt, uint32_t caplen, u
     struct rd r = {pkt, caplen, 0};
     (void)wirelen;
     *why = "";
-    if (dlt == DLT_EN10MB && decode_eth_ipv4_tcp(pkt, caplen, out))
-        return DEC_TCP;
     switch (dlt) {
-    case DLT_EN10MB: {
-        if (!rd_has(&r, 14)) {
-            *why = "Ethernet header cut short";
-            return DEC_ERR_TRUNC;
-        }
-        uint16_t type = rd_be16(&r, 12);
-        r.pos += 14;
-        /* 802.1Q, 802.1ad (QinQ) and the old 0x9100 tag, any depth up to 4 */
-        for (int tags = 0; type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD; tags++) {
-            if (tags == 4 || !rd_has(&r, 4)) {
-                *why = "VLAN header cut short";
-                return DEC_ERR_TRUNC;
-            }
-            type = rd_be16(&r, 2);
-            r.pos += 4;
-        }
-        return decode_ethertype(&r, type, out, why);
-    }
+    case DLT_EN10MB:
+        return decode_ethernet(pkt, caplen, out, why);
     case DLT_LINUX_SLL: /* 16-byte header, protocol at 14 */
         if (!rd_has(&r, 16)) {
             *why = "Linux cooked header cut short";
