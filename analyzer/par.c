@@ -100,8 +100,7 @@ struct par {
     pthread_mutex_t mu;
     pthread_mutex_t merge_mu; /* held by the thread that merges */
     pthread_cond_t cv_space; /* the merge freed a block */
-    size_t ob_n;             /* (the merge's) bytes in ob */
-    char ob[16384];
+    struct lb ob; /* (the merge's) its output, written at the end of each merge_some */
 };
 
 static int key_cmp(const struct par_key *a, const struct par_key *b)
@@ -300,28 +299,13 @@ static const struct item *stream_peek(struct stream *s)
     return (const struct item *)(s->head->d + s->rd);
 }
 
-/* The merge's output goes through a buffer of its own, written at the end of each merge_some
- * (a record is cut around its connection id: three small writes to stdio per frame record) */
-static void out_flush(struct par *p)
-{
-    if (p->ob_n && fwrite(p->ob, 1, p->ob_n, p->rep->out) != p->ob_n)
-        p->out_error = 1;
-    p->ob_n = 0;
-}
-
+/* The merge's output goes through a record buffer (linebuf.h; a record is cut around its
+ * connection id: three small writes to stdio per frame record without it). A failed write
+ * shows in ferror(p->rep->out), which merge_now checks after each merge_some. */
 static void out_bytes(struct par *p, const char *b, size_t n)
 {
     p->written += n;
-    if (p->ob_n + n > sizeof p->ob) {
-        out_flush(p);
-        if (n > sizeof p->ob / 2) {
-            if (fwrite(b, 1, n, p->rep->out) != n)
-                p->out_error = 1;
-            return;
-        }
-    }
-    memcpy(p->ob + p->ob_n, b, n);
-    p->ob_n += n;
+    lb_mem(&p->ob, b, n);
 }
 
 /* A stretch of records: the workers' marks become connection ids. */
@@ -389,7 +373,7 @@ static int merge_some(struct par *p, struct stream **all, int ns)
         emit(p, best, bi);
         any = 1;
     }
-    out_flush(p);
+    lb_flush(&p->ob);
     return any;
 }
 
@@ -598,6 +582,7 @@ struct par *par_start(struct analyzer *an, struct report *rep, int n)
         return NULL;
     p->model = an;
     p->rep = rep;
+    lb_init(&p->ob, rep->out);
     p->n = n;
     p->w = calloc((size_t)n, sizeof *p->w);
     pthread_mutex_init(&p->mu, NULL);
