@@ -375,17 +375,24 @@ static void packet_ends(struct analyzer *an, struct flow *f, const struct tcp_pk
     }
 }
 
-void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts)
+/* The capture's time at a TCP packet: the flows whose time is up end (with -j, in every thread,
+ * its own flows or not) */
+static inline void packet_time(struct analyzer *an, uint64_t pkt, double ts)
 {
-    int sender_is_a;
-    int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
-
     an->pkt = pkt;
     an->cur_ts = ts;
     if (ts > an->now)
         an->now = ts; /* timestamps that go backwards never make flows expire early */
     if (expire_needed(an))
         expire(an);
+}
+
+void analyzer_packet(struct analyzer *an, const struct tcp_pkt *tp, uint64_t pkt, double ts)
+{
+    int sender_is_a;
+    int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
+
+    packet_time(an, pkt, ts);
     struct flow_key k;
     flow_key_of(tp, &k, &sender_is_a);
     if (an->shard_n > 1) { /* -j: another thread's flow, or one of ours */
