@@ -74,11 +74,13 @@ size_t ws_frame_feed(struct ws_frame_parser *p, const uint8_t *data, size_t len,
         *res = WF_ERR_LENGTH;
         return len; /* nothing after a lost boundary can be framed */
     case ST_HEADER:
-        if (p->have == 0 && len >= 2 && len >= header_size(data)) { /* all of it here: at once */
-            p->need = header_size(data);
-            memcpy(p->buf, data, p->need);
-            p->have = p->need;
-            used = p->need;
+        if (p->have == 0 && len >= 2) { /* all of it here: taken at once */
+            uint8_t n = header_size(data);
+            if (len >= n) {
+                memcpy(p->buf, data, n);
+                p->have = p->need = n;
+                used = n;
+            }
         }
         while (p->have < p->need && used < len) {
             p->buf[p->have++] = data[used++];
