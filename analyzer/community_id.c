@@ -5,6 +5,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include "digest.h"
+
 void community_id_tcp(uint16_t seed, int family, const uint8_t *a, uint16_t pa, const uint8_t *b,
                       uint16_t pb, char *out, size_t n)
 {
@@ -35,12 +37,8 @@ void community_id_tcp(uint16_t seed, int family, const uint8_t *a, uint16_t pa, 
     buf[k++] = (uint8_t)(pb >> 8);
     buf[k++] = (uint8_t)pb;
     uint8_t digest[20];
-    gsize dlen = sizeof digest;
-    GChecksum *h = g_checksum_new(G_CHECKSUM_SHA1);
-    g_checksum_update(h, buf, (gssize)k);
-    g_checksum_get_digest(h, digest, &dlen);
-    g_checksum_free(h);
-    gchar *b64 = g_base64_encode(digest, dlen);
-    g_snprintf(out, n, "1:%s", b64);
-    g_free(b64);
+    wsa_sha1(buf, k, NULL, 0, digest);
+    char id[2 + 28 + 1] = "1:";
+    wsa_base64(digest, sizeof digest, id + 2);
+    g_strlcpy(out, id, n);
 }

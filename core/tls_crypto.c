@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "tls_facts.h"
 
 enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APP = 23 };
@@ -78,21 +79,6 @@ const struct tls_suite *tls_suite_find(uint16_t id)
     return NULL;
 }
 
-static void gcrypt_ready(void)
-{
-    /* once per process, whatever the threads (-j): libgcrypt's initialisation is not
-     * thread-safe; a host program (Wireshark) may have done it already */
-    static gsize done;
-    if (g_once_init_enter(&done)) {
-        if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-            gcry_check_version(NULL);
-            gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-            gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-        }
-        g_once_init_leave(&done, 1);
-    }
-}
-
 /* ---- key derivation ---- */
 
 static int hmac(int hash, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
@@ -113,7 +99,7 @@ static int hmac(int hash, const uint8_t *key, size_t klen, const uint8_t *a, siz
 int tls_hkdf_expand_label(int hash, const uint8_t *secret, size_t secret_len, const char *label,
                           uint8_t *out, size_t out_len)
 {
-    gcrypt_ready();
+    wsa_gcrypt_ready();
     /* HkdfLabel: uint16 length, opaque label<7..255> = "tls13 " + label, opaque context<0> */
     uint8_t info[2 + 1 + 255 + 1];
     size_t ll = 6 + strlen(label);
@@ -168,7 +154,7 @@ static int p_hash(int hash, const uint8_t *secret, size_t slen, const uint8_t *s
 int tls12_prf(int hash, const uint8_t *secret, size_t slen, const char *label,
               const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len)
 {
-    gcrypt_ready();
+    wsa_gcrypt_ready();
     uint8_t s[128];
     size_t ll = strlen(label);
     if (ll + seed_len > sizeof s)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ascii.h"
+#include "digest.h"
 #include "finding.h"
 #include "ws_frame.h"
 
@@ -87,33 +88,49 @@ static int parse_version(const char *p, size_t n, int *major, int *minor)
 
 static void take_header(struct ws_http_msg *m, struct ws_slice name, struct ws_slice value)
 {
-    struct {
-        const char *name;
-        struct ws_slice *slot;
-        unsigned *count;
-    } known[] = {
-        {"host", &m->host, NULL},
-        {"upgrade", &m->upgrade, NULL},
-        {"connection", &m->connection, NULL},
-        {"sec-websocket-key", &m->key, &m->n_key},
-        {"sec-websocket-version", &m->version, NULL},
-        {"sec-websocket-protocol", &m->protocol, &m->n_protocol},
-        {"sec-websocket-extensions", &m->extensions, &m->n_extensions},
-        {"sec-websocket-accept", &m->accept, &m->n_accept},
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if (!slice_ieq(name, known[i].name))
-            continue;
-        if (known[i].count)
-            (*known[i].count)++;
-        if (!known[i].slot->p)
-            *known[i].slot = value;
-        if (i == 1 && list_has(value, "websocket"))
-            m->upgrade_is_websocket = 1;
-        if (i == 2 && list_has(value, "upgrade"))
-            m->connection_has_upgrade = 1;
+    /* the headers that matter have names of eight different lengths: the length picks the
+     * one name to compare */
+    struct ws_slice *slot;
+    unsigned *count = NULL;
+    const char *want;
+    switch (name.len) {
+    case 4:
+        want = "host", slot = &m->host;
+        break;
+    case 7:
+        want = "upgrade", slot = &m->upgrade;
+        break;
+    case 10:
+        want = "connection", slot = &m->connection;
+        break;
+    case 17:
+        want = "sec-websocket-key", slot = &m->key, count = &m->n_key;
+        break;
+    case 20:
+        want = "sec-websocket-accept", slot = &m->accept, count = &m->n_accept;
+        break;
+    case 21:
+        want = "sec-websocket-version", slot = &m->version;
+        break;
+    case 22:
+        want = "sec-websocket-protocol", slot = &m->protocol, count = &m->n_protocol;
+        break;
+    case 24:
+        want = "sec-websocket-extensions", slot = &m->extensions, count = &m->n_extensions;
+        break;
+    default:
         return;
     }
+    if (!wsa_ascii_ieq(name.p, want, name.len))
+        return;
+    if (count)
+        (*count)++;
+    if (!slot->p)
+        *slot = value;
+    if (slot == &m->upgrade && list_has(value, "websocket"))
+        m->upgrade_is_websocket = 1;
+    if (slot == &m->connection && list_has(value, "upgrade"))
+        m->connection_has_upgrade = 1;
 }
 
 int ws_http_parse(const uint8_t *buf, size_t len, int is_response, struct ws_http_msg *m)
@@ -172,28 +189,19 @@ int ws_http_parse(const uint8_t *buf, size_t len, int is_response, struct ws_htt
 void ws_accept_for_key(const char *key, size_t key_len, char out[29])
 {
     struct ws_slice k = trim(key, key_len);
-    guint8 digest[20];
-    gsize dlen = sizeof digest;
-    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA1);
-    g_checksum_update(sum, (const guchar *)k.p, (gssize)k.len);
-    g_checksum_update(sum, (const guchar *)WS_GUID, (gssize)strlen(WS_GUID));
-    g_checksum_get_digest(sum, digest, &dlen);
-    g_checksum_free(sum);
-    gchar *b64 = g_base64_encode(digest, dlen);
-    g_strlcpy(out, b64, 29);
-    g_free(b64);
+    uint8_t digest[20];
+    wsa_sha1(k.p, k.len, WS_GUID, sizeof WS_GUID - 1, digest);
+    wsa_base64(digest, sizeof digest, out);
 }
 
 /* RFC 6455 §4.1: the key is base64 of 16 bytes, i.e. 22 characters and "==". */
 static int key_is_valid(struct ws_slice key)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     struct ws_slice k = trim(key.p, key.len);
     if (k.len != 24 || k.p[22] != '=' || k.p[23] != '=')
         return 0;
-    for (size_t i = 0; i < 22; i++)
-        if (!k.p[i] || !strchr(alphabet, k.p[i]))
+    for (size_t i = 0; i < 22; i++) /* the base64 alphabet (RFC 4648 §4) */
+        if (!g_ascii_isalnum(k.p[i]) && k.p[i] != '+' && k.p[i] != '/')
             return 0;
     /* the last character carries 2 bits of data and 4 zero bits */
     return strchr("AQgw", k.p[21]) != NULL;

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "ascii.h"
+#include "digest.h"
 #include "escape.h"
 #include "finding.h"
 #include "tls_alert.h"
@@ -176,10 +177,60 @@ static void ascii_ieq_as_glib(void **state)
     assert_int_equal(r.accept_ok, 0); /* "Sec-WebSocket-Keys" is not the key */
 }
 
+/* core/digest.c: SHA-1 (FIPS 180-4 examples, then GLib's SHA-1 on every length and split) and
+ * base64 (RFC 4648 §10, then GLib's encoder on every length) */
+static void sha1_hex(const char *a, size_t alen, const char *b, size_t blen, char hex[41])
+{
+    uint8_t d[20];
+    wsa_sha1(a, alen, b, blen, d);
+    for (int i = 0; i < 20; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+static void digest_as_references(void **state)
+{
+    (void)state;
+    char hex[41];
+    sha1_hex("", 0, NULL, 0, hex);
+    assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    sha1_hex("ab", 2, "c", 1, hex);
+    assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha1_hex(m, strlen(m), NULL, 0, hex);
+    assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    char data[200];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (char)(i * 131 + 7);
+    for (size_t n = 0; n <= sizeof data; n++)
+        for (size_t cut = 0; cut <= n; cut += (n < 70 ? 1 : 17)) {
+            sha1_hex(data, cut, data + cut, n - cut, hex);
+            gchar *want = g_compute_checksum_for_data(G_CHECKSUM_SHA1, (const guchar *)data, n);
+            assert_string_equal(hex, want);
+            g_free(want);
+        }
+    static const char *const rfc4648[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+                                          "Zm9vYmFy"};
+    char out[4 * ((sizeof data + 2) / 3) + 2];
+    for (size_t n = 0; n <= 6; n++) {
+        assert_int_equal(wsa_base64((const uint8_t *)"foobar", n, out), strlen(rfc4648[n]));
+        assert_string_equal(out, rfc4648[n]);
+    }
+    for (size_t n = 0; n <= sizeof data; n++) {
+        memset(out, 'x', sizeof out);
+        size_t len = wsa_base64((const uint8_t *)data, n, out);
+        gchar *want = g_base64_encode((const guchar *)data, n);
+        assert_int_equal(len, strlen(want));
+        assert_string_equal(out, want);
+        assert_int_equal(out[len + 1], 'x'); /* nothing past the NUL */
+        g_free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(handshake_rfc_example_accept),
+        cmocka_unit_test(digest_as_references),
         cmocka_unit_test(handshake_violations),
         cmocka_unit_test(ascii_ieq_as_glib),
     };
