@@ -56,6 +56,28 @@ static void frame_finding(struct ws_session *s, int dir, enum wsa_finding_id id,
     send_finding(s, dir, d->frame_pkt, d->frame_pkt_end, id, detail);
 }
 
+/* s (a literal: its length is known when compiled) and a decimal number, for details that are
+ * written often; each returns where the text ends, NUL-terminated */
+static inline char *cat(char *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(o, s, n + 1);
+    return o + n;
+}
+
+static char *cat_u(char *o, uint64_t v)
+{
+    char t[20];
+    int i = 0;
+    do
+        t[i++] = (char)('0' + v % 10);
+    while (v /= 10);
+    while (i)
+        *o++ = t[--i];
+    *o = '\0';
+    return o;
+}
+
 #define WS_INFLATE_CAP (64u << 20) /* inflated bytes per message before it counts as a bomb */
 
 void ws_session_init(struct ws_session *s, int rsv_allowed, int pmd, ws_event_fn cb, void *ctx)
@@ -431,9 +453,10 @@ static void ping_pong(struct ws_session *s, int dir)
             peer->pings = (uint8_t)(peer->pings - i - 1);
             return;
         }
-    char buf[160];
-    snprintf(buf, sizeof buf, "Pong of %u bytes echoes none of the %u outstanding Pings",
-             d->ctrl_len, peer->pings);
+    char buf[96], *o = buf; /* the two most frequent findings are written without printf */
+    o = cat_u(cat(o, "Pong of "), d->ctrl_len);
+    o = cat_u(cat(o, " bytes echoes none of the "), peer->pings);
+    cat(o, " outstanding Pings");
     frame_finding(s, dir, F_V_PONG_MISMATCH, buf);
     peer->pings = 0;
 }
@@ -547,10 +570,10 @@ static void payload_chunk(struct ws_session *s, int dir, const uint8_t *chunk, s
         inflate_chunk(s, dir, chunk, chunk_len, pos);
     } else if (d->text_check &&
                utf8_feed_masked(&d->text, chunk, chunk_len, h->mask, pos) < 0) {
-        char buf[160];
+        char buf[96], *o = buf;
         d->text_check = 0;
-        snprintf(buf, sizeof buf, "byte %llu of the text message that started in packet %llu",
-                 (unsigned long long)d->text.bad_at, (unsigned long long)d->text_pkt);
+        o = cat_u(cat(o, "byte "), d->text.bad_at);
+        cat_u(cat(o, " of the text message that started in packet "), d->text_pkt);
         emit_finding(s, dir, s->seg.pkt, F_V_INVALID_UTF8, buf);
     }
 }
