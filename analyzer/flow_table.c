@@ -20,20 +20,29 @@
 /* The key is zeroed before it is filled (flow_key_of), so hashing its bytes, padding included, is
  * well defined. Eight bytes at a time with a multiply-xorshift mix: this lookup runs once per
  * packet. */
+static inline uint64_t key_word(const struct flow_key *k, int i)
+{
+    uint64_t w;
+    memcpy(&w, (const uint8_t *)k + 8 * i, 8);
+    return w;
+}
+
+static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
+{
+    uint64_t d = 0;
+    for (int i = 0; i < 5; i++)
+        d |= key_word(x, i) ^ key_word(y, i);
+    return d == 0;
+}
+
 static guint key_hash(gconstpointer p)
 {
-    const uint8_t *b = p;
     uint64_t h = 0x9E3779B97F4A7C15ull;
-    size_t i = 0;
-    for (; i + 8 <= sizeof(struct flow_key); i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    for (int i = 0; i < 5; i++) {
+        h = (h ^ key_word(p, i)) * 0xBF58476D1CE4E5B9ull;
         h ^= h >> 31;
     }
-    uint64_t w = 0;
-    memcpy(&w, b + i, sizeof(struct flow_key) - i);
-    h = (h ^ w) * 0x94D049BB133111EBull;
+    h *= 0x94D049BB133111EBull;
     h ^= h >> 29;
     return (guint)(h ^ (h >> 32));
 }
@@ -50,7 +59,7 @@ unsigned flow_shard(const struct flow_key *k)
 
 static gboolean key_equal(gconstpointer x, gconstpointer y)
 {
-    return memcmp(x, y, sizeof(struct flow_key)) == 0;
+    return key_eq(x, y);
 }
 
 /* Reassembly hands a flow's in-order bytes, gaps and conflicts straight to conn.c, with the
@@ -76,31 +85,35 @@ void analyzer_init(struct analyzer *an, struct report *rep)
 /* Build the direction-independent key; *sender_is_a says which end sent this packet. */
 void flow_key_of(const struct tcp_pkt *tp, struct flow_key *k, int *sender_is_a)
 {
+    uint64_t src[2], dst[2]; /* the addresses as the key's words */
     int c;
     if (tp->family == 4) { /* the addresses as big-endian numbers: memcmp's order, without a call */
         uint32_t s, d;
         memcpy(&s, tp->src, 4);
         memcpy(&d, tp->dst, 4);
+        src[0] = s, src[1] = 0;
+        dst[0] = d, dst[1] = 0;
         s = ntohl(s);
         d = ntohl(d);
         c = s < d ? -1 : s > d;
     } else {
+        memcpy(src, tp->src, 16);
+        memcpy(dst, tp->dst, 16);
         c = memcmp(tp->src, tp->dst, 16);
     }
     int src_first = c < 0 || (c == 0 && tp->sport <= tp->dport);
-    memset(k, 0, sizeof *k);
-    k->family = tp->family;
-    if (src_first) {
-        memcpy(k->a, tp->src, 16);
-        memcpy(k->b, tp->dst, 16);
-        k->pa = tp->sport;
-        k->pb = tp->dport;
-    } else {
-        memcpy(k->a, tp->dst, 16);
-        memcpy(k->b, tp->src, 16);
-        k->pa = tp->dport;
-        k->pb = tp->sport;
-    }
+    const uint64_t *a = src_first ? src : dst, *b = src_first ? dst : src;
+    uint16_t pa = src_first ? tp->sport : tp->dport, pb = src_first ? tp->dport : tp->sport;
+    /* pa, pb, family and three zero bytes: the fifth word, in the struct's byte order (made
+     * in a register: written as three fields and read as one word, it stalled the same way) */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w4 = pa | (uint64_t)pb << 16 | (uint64_t)tp->family << 32;
+#else
+    struct flow_key tail = {.pa = pa, .pb = pb, .family = tp->family};
+    uint64_t w4 = key_word(&tail, 4);
+#endif
+    uint64_t w[5] = {a[0], a[1], b[0], b[1], w4};
+    memcpy(k, w, sizeof w);
     *sender_is_a = src_first;
 }
 
@@ -301,12 +314,11 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
 static struct flow *packet_flow(struct analyzer *an, const struct tcp_pkt *tp,
                                 const struct flow_key *kp, uint64_t pkt, const int *sender_is_a)
 {
-    const struct flow_key k = *kp;
     int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
     /* packets come in bursts of one connection: try the previous packet's flow first */
     struct flow *f = an->last_flow;
-    if (!f || memcmp(&f->key, &k, sizeof k) != 0)
-        f = g_hash_table_lookup(an->flows, &k);
+    if (!f || !key_eq(&f->key, kp))
+        f = g_hash_table_lookup(an->flows, kp);
     /* a new SYN on a finished 4-tuple starts a new connection (TCP-11) */
     if (f && syn && !ackf && (f->closed || f->rst || (f->fin_done[0] && f->fin_done[1]))) {
         finish_flow(an, f, 1, pkt);
@@ -318,7 +330,7 @@ static struct flow *packet_flow(struct analyzer *an, const struct tcp_pkt *tp,
             expire(an);
         /* the initiator sent the SYN; without one, take the sender of the first packet */
         int init_is_a = syn && ackf ? !*sender_is_a : *sender_is_a;
-        f = new_flow(an, &k, init_is_a, !syn);
+        f = new_flow(an, kp, init_is_a, !syn);
         if (!f) {
             report_error(an->rep, an->file, pkt, "out of memory for a new flow", 0);
             return NULL;
