@@ -48,15 +48,27 @@ static inline int step(struct utf8_state *s, uint8_t b)
     return 0;
 }
 
+/* Eight bytes of the mask from payload offset pos on, as one word in memory order: the key
+ * turned by pos % 4 bytes, twice (made in registers: eight single-byte stores read back as one
+ * word stalled store-to-load forwarding at every call) */
+static inline uint64_t mask_word(const uint8_t key[4], uint64_t pos)
+{
+    uint32_t k;
+    memcpy(&k, key, 4);
+    unsigned r = (unsigned)(pos & 3) * 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    k = r ? (k >> r | k << (32 - r)) : k; /* memory byte j = key[(pos + j) % 4] */
+#else
+    k = r ? (k << r | k >> (32 - r)) : k;
+#endif
+    return (uint64_t)k | (uint64_t)k << 32;
+}
+
 /* Between sequences, eight bytes at a time while they are all ASCII (the common text): the mask
  * repeats every four bytes, so one 64-bit word of it unmasks eight. */
 static size_t ascii_run(const uint8_t *p, size_t n, const uint8_t key[4], uint64_t pos)
 {
-    uint8_t km[8];
-    for (int k = 0; k < 8; k++)
-        km[k] = key[(pos + (uint64_t)k) & 3];
-    uint64_t m, w;
-    memcpy(&m, km, 8);
+    uint64_t m = mask_word(key, pos), w;
     size_t i = 0;
     while (n - i >= 8) {
         memcpy(&w, p + i, 8);

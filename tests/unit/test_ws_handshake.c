@@ -155,6 +155,21 @@ static void ascii_ieq_as_glib(void **state)
             if (wsa_ascii_ieq(x, y, 1) != (g_ascii_strncasecmp(x, y, 1) == 0))
                 fail_msg("bytes 0x%02x 0x%02x", a, b);
         }
+    /* every pair of bytes at every place of strings of every length up to 24 (the eight-byte
+     * words and the bytes after them) */
+    for (size_t n = 1; n <= 24; n++)
+        for (size_t at = 0; at < n; at++)
+            for (int a = 0; a < 256; a++)
+                for (int b = 1; b < 256; b++) {
+                    char x[24], y[24];
+                    memset(x, 'q', n);
+                    memset(y, 'Q', n);
+                    x[at] = (char)a;
+                    y[at] = (char)b;
+                    int want = g_ascii_tolower((char)a) == g_ascii_tolower((char)b);
+                    if (wsa_ascii_ieq(x, y, n) != want)
+                        fail_msg("length %zu, byte %zu: 0x%02x 0x%02x", n, at, a, b);
+                }
     assert_true(wsa_ascii_ieq("Sec-WebSocket-Key", "sec-websocket-key", 17));
     assert_false(wsa_ascii_ieq("Sec-WebSocket-Kez", "sec-websocket-key", 17));
     assert_false(wsa_ascii_ieq("Sec-WebSocket-Ke\0", "sec-websocket-key", 17));
