@@ -131,6 +131,10 @@ struct ws_msg_rec {
     uint8_t opcode, complete, compressed;
 };
 
+/* One direction's state. The fields every frame reads and writes come first, together in a few
+ * cache lines; the arrays and what only rare events touch come after them (with many
+ * connections interleaved, a frame's state is mostly not in the cache: each line it touches
+ * costs a miss). */
 struct ws_dir {
     struct ws_frame_parser fp;
     uint64_t off;       /* stream offset of the next byte */
@@ -139,6 +143,43 @@ struct ws_dir {
     uint64_t frame_pkt_end;      /* packet that completed the last frame */
     struct ws_seg_ctx frame_seg; /* segment that carried the frame's first byte */
     int frame_started;
+    uint8_t n_held; /* findings held for the open frame (held[] below) */
+    uint8_t in_msg, close_sent, stopped, ended;
+    uint8_t ctrl_len, ctrl_gap; /* ctrl_gap: bytes of this control frame were not captured */
+    uint8_t text_check; /* 1 while the open message is uncompressed text still being checked */
+    uint8_t preview_len;
+    uint8_t infl_msg, infl_dead; /* the open message is being inflated; inflation stopped */
+    uint8_t pings;               /* Pings outstanding (ping[] below) */
+    uint8_t pending_1003;        /* a 1003 Close sent by this direction whose annotation waits
+                                  * for the peer's bytes */
+    /* the open text message: UTF-8 validation across frames and segments (RFC 6455 §8.1) */
+    struct utf8_state text;
+    uint64_t text_pkt; /* packet of the message's first frame */
+    uint64_t frames, msgs;
+    unsigned hist_count; /* total ever recorded; slot = count % WS_HISTORY */
+    unsigned gap_count;
+    void *sha1; /* GChecksum of the open message, when hashing is on */
+    uint64_t close_pkt, close_hdr_end; /* this direction's first Close */
+    uint16_t close_code;               /* its status code, when close_has_code */
+    uint8_t close_has_code;            /* else the receiver reports 1005 */
+    uint8_t end_how;                   /* enum ws_end_how */
+    uint64_t end_pkt;
+    uint64_t cut_left; /* payload bytes of the frame the end cut short */
+    uint64_t stop_off; /* where decoding stopped, when stopped */
+    struct ws_seg_ctx pending_seg; /* of the 1003 Close that waits */
+    uint64_t pending_pkt;
+    struct ws_msg_rec hist[WS_HISTORY];
+    uint8_t ctrl[125];
+    /* Pings this side sent and not yet answered, oldest first, as (length, hash of payload):
+     * a Pong must echo one of them (RFC 6455 §5.5.3) */
+    struct {
+        uint64_t hash;
+        uint8_t len;
+    } ping[WS_PINGS];
+    uint8_t preview[WS_PREVIEW];
+    uint64_t gap_lo[WS_GAPS], gap_hi[WS_GAPS];
+    /* permessage-deflate: this direction's inflater */
+    struct ws_inflater infl;
     /* findings about the open frame (its header, its payload) come after the frame's own
      * record, so a reader meets the frame first: they wait here until the frame ends */
     struct {
@@ -146,43 +187,6 @@ struct ws_dir {
         uint64_t pkt;
         char detail[WS_DETAIL];
     } held[WS_HELD];
-    uint8_t n_held;
-    uint8_t in_msg, close_sent, stopped, ended;
-    uint64_t close_pkt, close_hdr_end; /* this direction's first Close */
-    uint16_t close_code;               /* its status code, when close_has_code */
-    uint8_t close_has_code;            /* else the receiver reports 1005 */
-    uint8_t end_how;                   /* enum ws_end_how */
-    uint64_t end_pkt;
-    uint64_t cut_left;                 /* payload bytes of the frame the end cut short */
-    uint8_t ctrl[125];
-    uint8_t ctrl_len, ctrl_gap; /* ctrl_gap: bytes of this control frame were not captured */
-    /* the open text message: UTF-8 validation across frames and segments (RFC 6455 §8.1) */
-    struct utf8_state text;
-    uint8_t text_check; /* 1 while the open message is uncompressed text still being checked */
-    uint64_t text_pkt;  /* packet of the message's first frame */
-    uint8_t preview[WS_PREVIEW];
-    uint8_t preview_len;
-    void *sha1; /* GChecksum of the open message, when hashing is on */
-    /* permessage-deflate: this direction's inflater and the open message's state */
-    struct ws_inflater infl;
-    uint8_t infl_msg, infl_dead; /* the open message is being inflated; inflation stopped */
-    /* Pings this side sent and not yet answered, oldest first, as (length, hash of payload):
-     * a Pong must echo one of them (RFC 6455 §5.5.3) */
-    struct {
-        uint64_t hash;
-        uint8_t len;
-    } ping[WS_PINGS];
-    uint8_t pings;
-    uint64_t frames, msgs;
-    struct ws_msg_rec hist[WS_HISTORY];
-    unsigned hist_count; /* total ever recorded; slot = count % WS_HISTORY */
-    uint64_t gap_lo[WS_GAPS], gap_hi[WS_GAPS];
-    unsigned gap_count;
-    uint64_t stop_off; /* where decoding stopped, when stopped */
-    /* a 1003 Close sent by this direction whose annotation waits for the peer's bytes */
-    uint8_t pending_1003;
-    struct ws_seg_ctx pending_seg;
-    uint64_t pending_pkt;
 };
 
 struct ws_session {
