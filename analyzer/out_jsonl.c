@@ -185,6 +185,26 @@ static void slice(struct lb *l, const char *key, struct ws_slice s)
  * "pkt" */
 static const char *json_file(struct report *r, const char *file, size_t *len);
 
+/* the record types that carry the join key: connection-level records and findings, not the
+ * bulk frame lines (the first letter picks the one name to compare) */
+static int type_has_cid(const char *type)
+{
+    switch (type[0]) {
+    case 'c':
+        return !strcmp(type, "conn");
+    case 't':
+        return !strcmp(type, "tls");
+    case 's':
+        return !strcmp(type, "status");
+    case 'e':
+        return !strcmp(type, "end");
+    case 'f':
+        return !strcmp(type, "finding");
+    default:
+        return 0;
+    }
+}
+
 /* The fields every record starts with, appended to l (the caller goes on with the record). */
 static void lb_head(struct lb *l, struct report *r, const char *type, const char *file,
                     const struct conn_view *c, uint64_t pkt, const uint64_t *ts_ns)
@@ -226,9 +246,7 @@ static void lb_head(struct lb *l, struct report *r, const char *type, const char
         lb_u(l, file_pkt);
     }
     /* the join key on connection-level records and findings (not on the bulk frame lines) */
-    if (c && c->community_id[0] &&
-        (!strcmp(type, "conn") || !strcmp(type, "tls") || !strcmp(type, "status") ||
-         !strcmp(type, "end") || !strcmp(type, "finding"))) {
+    if (c && c->community_id[0] && type_has_cid(type)) {
         LB_LIT(l, ",\"community_id\":\"");
         lb_mem(l, c->community_id, strnlen(c->community_id, sizeof c->community_id));
         LB_LIT(l, "\"");
