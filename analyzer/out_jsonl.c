@@ -106,8 +106,10 @@ static void lb_bool(struct lb *l, int v)
         LB_LIT(l, "false");
 }
 
-/* ,"key": */
-static void lb_key(struct lb *l, const char *key)
+/* ,"key": (inline, so a literal key's length is known when compiled: a strlen call per field
+ * otherwise) */
+#define LB_INLINE static inline __attribute__((always_inline))
+LB_INLINE void lb_key(struct lb *l, const char *key)
 {
     LB_LIT(l, ",\"");
     lb_str(l, key);
@@ -115,7 +117,7 @@ static void lb_key(struct lb *l, const char *key)
 }
 
 /* ,"<side><suffix>": ("client_pkts") */
-static void lb_key2(struct lb *l, const char *side, const char *suffix)
+LB_INLINE void lb_key2(struct lb *l, const char *side, const char *suffix)
 {
     LB_LIT(l, ",\"");
     lb_str(l, side);
@@ -132,13 +134,13 @@ static inline void lb_q(struct lb *l, const char *v)
 }
 
 /* ,"key":"value", the same */
-static void lb_kv(struct lb *l, const char *key, const char *v)
+LB_INLINE void lb_kv(struct lb *l, const char *key, const char *v)
 {
     lb_key(l, key);
     lb_q(l, v);
 }
 
-static void lb_ku(struct lb *l, const char *key, uint64_t v)
+LB_INLINE void lb_ku(struct lb *l, const char *key, uint64_t v)
 {
     lb_key(l, key);
     lb_u(l, v);
