@@ -2,8 +2,9 @@
 /*
  * fastpcap.h - a fast reader for plain pcap files (issue 19): large reads into one reusable
  * buffer, each packet handed out where it lies there, with no further copy and no call per
- * packet into stdio or libpcap. (Mapping the file was measured too: page faults made it slower
- * than these reads; tests/bench/bench.py.)
+ * packet into stdio or libpcap. (Mapping the file was measured too, also with its pages mapped
+ * in advance and with prefetching: slower than these reads, whose copy leaves the bytes in the
+ * caches the analysis reads them from; README, "Speed and memory".)
  *
  * It gives exactly what libpcap gives (same packets, times in nanoseconds, lengths, order), and
  * only where that is certain: a pcap 2.4 file, either byte order, micro- or nanosecond times,
