@@ -21,11 +21,23 @@ void wsa_gcrypt_ready(void)
     }
 }
 
+void wsa_sha1_glib(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[20])
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA1);
+    gsize dlen = 20;
+    g_checksum_update(sum, a, (gssize)alen);
+    if (blen)
+        g_checksum_update(sum, b, (gssize)blen);
+    g_checksum_get_digest(sum, out, &dlen);
+    g_checksum_free(sum);
+}
+
 void wsa_sha1(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[20])
 {
     wsa_gcrypt_ready();
     gcry_buffer_t iov[2] = {{.len = alen, .data = (void *)a}, {.len = blen, .data = (void *)b}};
-    gcry_md_hash_buffers(GCRY_MD_SHA1, 0, out, iov, blen ? 2 : 1);
+    if (gcry_md_hash_buffers(GCRY_MD_SHA1, 0, out, iov, blen ? 2 : 1) != 0)
+        wsa_sha1_glib(a, alen, b, blen, out); /* libgcrypt refused (a FIPS-mode policy, say) */
 }
 
 size_t wsa_base64(const uint8_t *in, size_t n, char *out)

@@ -18,6 +18,9 @@ void wsa_gcrypt_ready(void);
 /* SHA-1 of a (alen bytes) followed by b (blen bytes; b may be NULL when blen is 0). */
 void wsa_sha1(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[20]);
 
+/* The same through GLib: what wsa_sha1 falls back on when libgcrypt refuses. */
+void wsa_sha1_glib(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[20]);
+
 /* Base64 (RFC 4648 §4, with padding) of n bytes into out, NUL-terminated; out holds at least
  * 4 * ((n + 2) / 3) + 1 bytes. Returns the length written, without the NUL. */
 size_t wsa_base64(const uint8_t *in, size_t n, char *out);
