@@ -27,10 +27,27 @@ static inline void lb_init(struct lb *l, FILE *f)
     l->f = f;
 }
 
+/* -j: a worker thread's output stream (par.c) takes records straight from the buffer; through
+ * its FILE (fopencookie, unbuffered) each record cost stdio's fwrite path first. Per thread. */
+struct lb_direct {
+    FILE *f;
+    void (*write)(void *ctx, const void *p, size_t n);
+    void *ctx;
+};
+extern __thread struct lb_direct lb_direct;
+
+static inline void lb_write(FILE *f, const void *p, size_t n)
+{
+    if (f == lb_direct.f)
+        lb_direct.write(lb_direct.ctx, p, n);
+    else
+        fwrite(p, 1, n, f);
+}
+
 static inline void lb_flush(struct lb *l)
 {
     if (l->n)
-        fwrite(l->b, 1, l->n, l->f);
+        lb_write(l->f, l->b, l->n);
     l->n = 0;
 }
 
@@ -50,7 +67,7 @@ static inline void lb_mem(struct lb *l, const void *s, size_t k)
     if (l->n + k > LB_SIZE) {
         lb_flush(l);
         if (k > LB_SIZE) {
-            fwrite(s, 1, k, l->f);
+            lb_write(l->f, s, k);
             return;
         }
     }

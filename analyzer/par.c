@@ -177,6 +177,14 @@ static void reserve(struct stream *s, size_t n)
 }
 
 static void stream_settle(struct stream *s);
+static ssize_t stream_write(void *c, const char *buf, size_t n);
+
+__thread struct lb_direct lb_direct; /* linebuf.h */
+
+static void stream_write_direct(void *c, const void *buf, size_t n)
+{
+    stream_write(c, buf, n);
+}
 
 static ssize_t stream_write(void *c, const char *buf, size_t n)
 {
@@ -541,6 +549,7 @@ static void *thread_main(void *arg)
     struct par *p = w->par;
     oom_watch(&w->rep);
     report_thread_ids(p->nonce, global_id, id_marked, w);
+    lb_direct = (struct lb_direct){w->s.f, stream_write_direct, &w->s};
     /* the first thread says what concerns the capture (decoding, fragments, errors) */
     w->rc = run_file_one(&w->an, w->idx == 0 ? &w->rep : &w->quiet, p->path, p->filter);
     stream_close(&w->s);
