@@ -36,7 +36,8 @@ struct lb_direct {
 };
 extern __thread struct lb_direct lb_direct;
 
-static inline void lb_write(FILE *f, const void *p, size_t n)
+/* out of line: inline, it made the compiler stop inlining lb_mem, the per-field copy */
+static __attribute__((noinline, unused)) void lb_write(FILE *f, const void *p, size_t n)
 {
     if (f == lb_direct.f)
         lb_direct.write(lb_direct.ctx, p, n);
