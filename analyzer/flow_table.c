@@ -47,6 +47,11 @@ static guint key_hash(gconstpointer p)
     return (guint)(h ^ (h >> 32));
 }
 
+static inline struct flow **cache_slot(struct analyzer *an, const struct flow_key *k)
+{
+    return &an->cache[key_hash(k) & (FLOW_CACHE - 1)];
+}
+
 unsigned flow_shard(const struct flow_key *k)
 {
     uint32_t a, b; /* the addresses' last four bytes (IPv4: all) and the ports */
@@ -208,6 +213,9 @@ static void remove_flow(struct analyzer *an, struct flow *f)
     closed_unlink(an, f);
     if (an->last_flow == f)
         an->last_flow = NULL;
+    struct flow **slot = cache_slot(an, &f->key);
+    if (*slot == f)
+        *slot = NULL;
     lru_unlink(an, f);
     g_hash_table_remove(an->flows, &f->key);
     an->nflows--;
@@ -300,6 +308,7 @@ static struct flow *new_flow(struct analyzer *an, const struct flow_key *k, int 
     for (int side = 0; side < 2; side++)
         reasm_init(&f->rd[side], side, an->ooo_cap, &an->budget);
     g_hash_table_insert(an->flows, &f->key, f);
+    *cache_slot(an, &f->key) = f;
     lru_append(an, f);
     an->nflows++;
     an->state_used += sizeof *f;
@@ -317,8 +326,15 @@ static struct flow *packet_flow(struct analyzer *an, const struct tcp_pkt *tp,
     int syn = tp->flags & TCP_SYN, ackf = tp->flags & TCP_ACK;
     /* packets come in bursts of one connection: try the previous packet's flow first */
     struct flow *f = an->last_flow;
-    if (!f || !key_eq(&f->key, kp))
-        f = g_hash_table_lookup(an->flows, kp);
+    if (!f || !key_eq(&f->key, kp)) {
+        struct flow **slot = cache_slot(an, kp);
+        f = *slot;
+        if (!f || !key_eq(&f->key, kp)) {
+            f = g_hash_table_lookup(an->flows, kp);
+            if (f)
+                *slot = f;
+        }
+    }
     /* a new SYN on a finished 4-tuple starts a new connection (TCP-11) */
     if (f && syn && !ackf && (f->closed || f->rst || (f->fin_done[0] && f->fin_done[1]))) {
         finish_flow(an, f, 1, pkt);
