@@ -40,12 +40,19 @@ static void emit_finding(struct ws_session *s, int dir, uint64_t pkt, enum wsa_f
 }
 
 /* the held findings, after the frame that ended in packet pkt_end (0: it never ended) */
-static void flush_held(struct ws_session *s, int dir, uint64_t pkt_end)
+static void send_held(struct ws_session *s, int dir, uint64_t pkt_end)
 {
     struct ws_dir *d = &s->d[dir];
     for (unsigned i = 0; i < d->n_held; i++)
         send_finding(s, dir, d->held[i].pkt, pkt_end, d->held[i].id, d->held[i].detail);
     d->n_held = 0;
+}
+
+/* at every frame's end, and mostly nothing is held: that much inline */
+static inline void flush_held(struct ws_session *s, int dir, uint64_t pkt_end)
+{
+    if (s->d[dir].n_held)
+        send_held(s, dir, pkt_end);
 }
 
 /* a finding about the frame that just ended */
