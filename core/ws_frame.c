@@ -62,11 +62,43 @@ static int decode_header(struct ws_frame_parser *p)
     return 0;
 }
 
+/* Header bytes: all of it at once when the input holds it whole, else byte by byte as they
+ * come; WF_HEADER once it is complete. */
+static size_t header_bytes(struct ws_frame_parser *p, const uint8_t *data, size_t len,
+                           enum ws_frame_result *res)
+{
+    size_t used = 0;
+    if (p->have == 0 && len >= 2) {
+        uint8_t n = header_size(data);
+        if (len >= n) {
+            memcpy(p->buf, data, n);
+            p->have = p->need = n;
+            used = n;
+        }
+    }
+    while (p->have < p->need && used < len) {
+        p->buf[p->have++] = data[used++];
+        if (p->have == 2)
+            p->need = header_size(p->buf);
+    }
+    if (p->have < p->need) {
+        *res = WF_NEED_MORE;
+        return used;
+    }
+    if (decode_header(p) < 0) {
+        p->state = ST_DEAD;
+        *res = WF_ERR_LENGTH;
+        return used;
+    }
+    p->done = 0;
+    p->state = ST_PAYLOAD;
+    *res = WF_HEADER;
+    return used;
+}
+
 size_t ws_frame_feed(struct ws_frame_parser *p, const uint8_t *data, size_t len,
                      enum ws_frame_result *res, const uint8_t **out_data, size_t *out_len)
 {
-    size_t used = 0;
-
     *out_data = NULL;
     *out_len = 0;
     switch (p->state) {
@@ -74,32 +106,7 @@ size_t ws_frame_feed(struct ws_frame_parser *p, const uint8_t *data, size_t len,
         *res = WF_ERR_LENGTH;
         return len; /* nothing after a lost boundary can be framed */
     case ST_HEADER:
-        if (p->have == 0 && len >= 2) { /* all of it here: taken at once */
-            uint8_t n = header_size(data);
-            if (len >= n) {
-                memcpy(p->buf, data, n);
-                p->have = p->need = n;
-                used = n;
-            }
-        }
-        while (p->have < p->need && used < len) {
-            p->buf[p->have++] = data[used++];
-            if (p->have == 2)
-                p->need = header_size(p->buf);
-        }
-        if (p->have == p->need) {
-            if (decode_header(p) < 0) {
-                p->state = ST_DEAD;
-                *res = WF_ERR_LENGTH;
-                return used;
-            }
-            p->done = 0;
-            p->state = ST_PAYLOAD;
-            *res = WF_HEADER;
-            return used;
-        }
-        *res = WF_NEED_MORE;
-        return used;
+        return header_bytes(p, data, len, res);
     case ST_PAYLOAD: {
         uint64_t left = p->hdr.len - p->done;
         if (left == 0) {
