@@ -57,7 +57,7 @@ static size_t ipv4_text(const uint8_t *a, char *out)
     for (int i = 0; i < 4; i++) {
         if (i)
             out[n++] = '.';
-        n += u64_dec(out + n, a[i]);
+        n += wsa_u64_dec(out + n, a[i]);
     }
     out[n] = 0;
     return n;
@@ -85,7 +85,7 @@ static void side_endpoint(const struct flow *f, int side, char *out, size_t n)
     if (f->key.family == 4 && k + 7 <= n) { /* ":65535" and the terminator */
         memcpy(out, ip, k);
         out[k++] = ':';
-        k += u64_dec(out + k, port);
+        k += wsa_u64_dec(out + k, port);
         out[k] = 0;
         return;
     }

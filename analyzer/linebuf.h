@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decimal.h"
+
 #define LB_SIZE 4096
 
 struct lb {
@@ -89,76 +91,10 @@ static inline void lb_c(struct lb *l, char c)
     l->n++;
 }
 
-/* "00".."99": numbers are written two digits at a time */
-static const char lb_pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                  "25262728293031323334353637383940414243444546474849"
-                                  "50515253545556575859606162636465666768697071727374"
-                                  "75767778798081828384858687888990919293949596979899";
-
-/* v (below 10^digits) as exactly digits decimal digits, leading zeros included, at p */
-static inline void dec_fixed(char *p, uint32_t v, int digits)
-{
-    while (digits >= 2) {
-        digits -= 2;
-        __builtin_memcpy(p + digits, lb_pairs + 2 * (v % 100), 2);
-        v /= 100;
-    }
-    if (digits)
-        p[0] = (char)('0' + v);
-}
-
-/* v in decimal at out (up to 20 bytes, no terminator); its length. A frame record has six
- * numbers, most of them a digit or two. */
-static inline size_t u64_dec(char *out, uint64_t v)
-{
-    static const uint64_t pow10[20] = {1u,
-                                       10u,
-                                       100u,
-                                       1000u,
-                                       10000u,
-                                       100000u,
-                                       1000000u,
-                                       10000000u,
-                                       100000000u,
-                                       1000000000u,
-                                       10000000000u,
-                                       100000000000u,
-                                       1000000000000u,
-                                       10000000000000u,
-                                       100000000000000u,
-                                       1000000000000000u,
-                                       10000000000000000u,
-                                       100000000000000000u,
-                                       1000000000000000000u,
-                                       10000000000000000000u};
-    if (v < 10) {
-        out[0] = (char)('0' + v);
-        return 1;
-    }
-    if (v < 100) {
-        __builtin_memcpy(out, lb_pairs + 2 * v, 2);
-        return 2;
-    }
-    size_t n = 3;
-    while (n < 20 && v >= pow10[n])
-        n++;
-    char *p = out + n;
-    while (v >= 100) {
-        p -= 2;
-        __builtin_memcpy(p, lb_pairs + 2 * (v % 100), 2);
-        v /= 100;
-    }
-    if (v >= 10)
-        __builtin_memcpy(p - 2, lb_pairs + 2 * v, 2);
-    else
-        p[-1] = (char)('0' + v);
-    return n;
-}
-
 static inline void lb_u(struct lb *l, uint64_t v)
 {
     char *p = lb_reserve(l, 20);
-    l->n += u64_dec(p, v);
+    l->n += wsa_u64_dec(p, v);
 }
 
 static inline void lb_i(struct lb *l, int64_t v)

@@ -996,7 +996,7 @@ static void j_end(struct report *r, const struct conn_view *c, const struct end_
     lb_ku(&l, "duration", dur / 1000000000u);
     char *frac = lb_reserve(&l, 10); /* .%09u */
     frac[0] = '.';
-    dec_fixed(frac + 1, (uint32_t)(dur % 1000000000u), 9);
+    wsa_dec_fixed(frac + 1, (uint32_t)(dur % 1000000000u), 9);
     l.n += 10;
     for (int i = 0; i < 2; i++) {
         lb_key2(&l, end_side[i], "_pkts");

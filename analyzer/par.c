@@ -339,7 +339,7 @@ static void emit_bytes(struct par *p, struct stream *s, const char *b, size_t n)
         uint64_t *page = local / GID_PAGE < GID_PAGES ? s->gid[local / GID_PAGE] : NULL;
         uint64_t g = page ? __atomic_load_n(&page[local % GID_PAGE], __ATOMIC_RELAXED) : 0;
         char num[24];
-        out_bytes(p, num, u64_dec(num, g ? g - 1 : 0));
+        out_bytes(p, num, wsa_u64_dec(num, g ? g - 1 : 0));
         b = d + 1;
     }
 }

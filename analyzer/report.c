@@ -69,7 +69,7 @@ size_t report_conn_id(uint64_t id, char *out)
         memcpy(out + n, nonce, REPORT_ID_NONCE);
         n += REPORT_ID_NONCE;
     }
-    n += u64_dec(out + n, id);
+    n += wsa_u64_dec(out + n, id);
     if (nonce)
         out[n++] = REPORT_ID_END;
     out[n] = 0;
@@ -117,7 +117,7 @@ const char *report_ts_n(struct report *r, uint64_t ns, size_t *len)
         f /= 1000u;
     char *p = r->ts_cached + 19;
     *p++ = '.';
-    dec_fixed(p, f, digits);
+    wsa_dec_fixed(p, f, digits);
     p[digits] = 'Z';
     p[digits + 1] = 0;
     r->ts_cached_ns = ns;

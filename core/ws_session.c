@@ -2,6 +2,7 @@
 /* ws_session.c - message layer and rule checks; see ws_session.h. */
 #include "ws_session.h"
 #include "ws_1003.h"
+#include "decimal.h"
 
 #include <glib.h>
 
@@ -74,13 +75,7 @@ static inline char *cat(char *o, const char *s)
 
 static char *cat_u(char *o, uint64_t v)
 {
-    char t[20];
-    int i = 0;
-    do
-        t[i++] = (char)('0' + v % 10);
-    while (v /= 10);
-    while (i)
-        *o++ = t[--i];
+    o += wsa_u64_dec(o, v);
     *o = '\0';
     return o;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of the record writer's number and time formatting (analyzer/linebuf.h,
+ * Unit tests of the record writer's number and time formatting (core/decimal.h, analyzer/linebuf.h,
  * report_ts_n): every result against the C library's own formatting.
  */
 #include <setjmp.h>
@@ -33,7 +33,7 @@ static void check_u64(uint64_t v)
     char want[32], got[32];
     snprintf(want, sizeof want, "%" PRIu64, v);
     memset(got, 'x', sizeof got);
-    size_t n = u64_dec(got, v);
+    size_t n = wsa_u64_dec(got, v);
     assert_int_equal(n, strlen(want));
     assert_memory_equal(got, want, n);
     assert_int_equal(got[n], 'x'); /* nothing written past it */
@@ -70,7 +70,7 @@ static void dec_fixed_as_printf(void **state)
             char want[16], got[16];
             snprintf(want, sizeof want, "%0*" PRIu32, digits, v);
             memset(got, 'x', sizeof got);
-            dec_fixed(got, v, digits);
+            wsa_dec_fixed(got, v, digits);
             assert_memory_equal(got, want, (size_t)digits);
             assert_int_equal(got[digits], 'x');
         }
