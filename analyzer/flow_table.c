@@ -17,9 +17,9 @@
 #define OOO_BUDGET_DEFAULT (32u << 20)
 #define STATE_CAP_DEFAULT ((size_t)512 << 20)
 
-/* The key is zeroed before it is filled (flow_key_of), so hashing its bytes, padding included, is
- * well defined. Eight bytes at a time with a multiply-xorshift mix: this lookup runs once per
- * packet. */
+/* A key is five 64-bit words, every byte of them set by flow_key_of (its three padding bytes
+ * zero), so comparing and hashing its words is well defined. The hash mixes a word at a time
+ * (multiply-xorshift): a lookup runs at most once per packet. */
 static inline uint64_t key_word(const struct flow_key *k, int i)
 {
     uint64_t w;
