@@ -33,6 +33,9 @@ struct wsconn {
     struct flow *f;
     GByteArray *req, *resp, *early;
     GArray *early_chunks;
+    /* FS_HTTP_RESP: the request, parsed once it was complete (its slices point into req, which
+     * grows no more) */
+    struct ws_http_msg req_msg;
     uint64_t req_pkt, resp_pkt;
     uint64_t req_end_off, resp_end_off;
     int req_confirmed;
@@ -362,7 +365,8 @@ static void handshake_done(struct wsconn *c, const uint8_t *rest, size_t rest_le
     struct flow *f = c->f;
     struct ws_upgrade u;
 
-    if (ws_upgrade_judge(&u, c->req->data, c->req->len, c->resp->data, c->resp->len) < 0) {
+    u.req = c->req_msg;
+    if (ws_upgrade_judge_response(&u, c->resp->data, c->resp->len) < 0) {
         report_finding(an->rep, &c->view, an->file, c->resp_pkt, F_V_BAD_REQUEST,
                        "the answer to the Upgrade request is not an HTTP/1.x response");
         ignore_flow(f);
@@ -820,11 +824,11 @@ static void request_bytes(struct analyzer *an, struct flow *f, int side, const u
         ignore_flow(f);
         return;
     }
-    struct ws_http_msg req;
-    int parsed = ws_http_parse(c->req->data, c->req->len, 0, &req);
-    if (parsed == 0 && !req.upgrade_is_websocket && upgrade_asks_h2c(req.upgrade))
+    struct ws_http_msg *req = &c->req_msg;
+    int parsed = ws_http_parse(c->req->data, c->req->len, 0, req);
+    if (parsed == 0 && !req->upgrade_is_websocket && upgrade_asks_h2c(req->upgrade))
         c->h2c_upgrade = 1; /* HTTP/2 may follow (RFC 7540 §3.2): its answer decides */
-    else if (parsed < 0 || !req.upgrade_is_websocket) {
+    else if (parsed < 0 || !req->upgrade_is_websocket) {
         /* plain HTTP: only the server's first bytes are looked at (a TLS port?) */
         f->state = FS_HTTP_PLAIN;
         g_byte_array_free(c->req, TRUE);

@@ -421,6 +421,11 @@ int ws_upgrade_judge(struct ws_upgrade *u, const uint8_t *req, size_t req_len, c
                      size_t resp_len)
 {
     ws_http_parse(req, req_len, 0, &u->req);
+    return ws_upgrade_judge_response(u, resp, resp_len);
+}
+
+int ws_upgrade_judge_response(struct ws_upgrade *u, const uint8_t *resp, size_t resp_len)
+{
     if (ws_http_parse(resp, resp_len, 1, &u->resp) < 0)
         return -1;
     ws_handshake_check(&u->req, &u->resp, &u->res);

@@ -82,6 +82,10 @@ struct ws_upgrade {
  * HTTP/1.x message. */
 int ws_upgrade_judge(struct ws_upgrade *u, const uint8_t *req, size_t req_len, const uint8_t *resp,
                      size_t resp_len);
+/* The same, with u->req already parsed (by a front end that parsed the request when it was
+ * complete, to see whether it asked for an upgrade); its slices must still point into bytes that
+ * have not moved. */
+int ws_upgrade_judge_response(struct ws_upgrade *u, const uint8_t *resp, size_t resp_len);
 /* Each finding of the judgement, in order, with its detail; in_request: the request's packet
  * carries it (a malformed request or key), else the response's. */
 typedef void (*ws_upgrade_finding_fn)(void *ctx, int finding, int in_request, const char *detail);
