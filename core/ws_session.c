@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* pkt: where the finding points (a frame's first packet); pkt_end: the packet that completed
@@ -30,7 +31,9 @@ static void emit_finding(struct ws_session *s, int dir, uint64_t pkt, enum wsa_f
                          const char *detail)
 {
     struct ws_dir *d = &s->d[dir];
-    if (!d->frame_started || d->n_held == WS_HELD) {
+    if (!d->held && d->frame_started) /* (without the memory, it goes out at once) */
+        d->held = malloc(WS_HELD * sizeof *d->held);
+    if (!d->frame_started || d->n_held == WS_HELD || !d->held) {
         send_finding(s, dir, pkt, pkt, id, detail);
         return;
     }
@@ -114,6 +117,9 @@ void ws_session_free(struct ws_session *s)
         if (s->d[i].sha1)
             g_checksum_free(s->d[i].sha1);
         s->d[i].sha1 = NULL;
+        free(s->d[i].held);
+        s->d[i].held = NULL;
+        s->d[i].n_held = 0;
     }
 }
 
@@ -127,6 +133,8 @@ size_t ws_session_heap(const struct ws_session *s)
             n += 40u * 1024u;
         if (s->d[i].sha1)
             n += 256;
+        if (s->d[i].held)
+            n += WS_HELD * sizeof *s->d[i].held;
     }
     return n;
 }

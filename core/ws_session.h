@@ -135,6 +135,12 @@ struct ws_msg_rec {
  * cache lines; the arrays and what only rare events touch come after them (with many
  * connections interleaved, a frame's state is mostly not in the cache: each line it touches
  * costs a miss). */
+struct ws_held {
+    enum wsa_finding_id id;
+    uint64_t pkt;
+    char detail[WS_DETAIL];
+};
+
 struct ws_dir {
     struct ws_frame_parser fp;
     uint64_t off;       /* stream offset of the next byte */
@@ -181,12 +187,10 @@ struct ws_dir {
     /* permessage-deflate: this direction's inflater */
     struct ws_inflater infl;
     /* findings about the open frame (its header, its payload) come after the frame's own
-     * record, so a reader meets the frame first: they wait here until the frame ends */
-    struct {
-        enum wsa_finding_id id;
-        uint64_t pkt;
-        char detail[WS_DETAIL];
-    } held[WS_HELD];
+     * record, so a reader meets the frame first: they wait here until the frame ends
+     * (WS_HELD of them, allocated when the first is held: most connections hold none, and
+     * every connection's state was zeroed twice with them in it) */
+    struct ws_held *held;
 };
 
 struct ws_session {
