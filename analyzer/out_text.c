@@ -9,16 +9,32 @@
 #include "out_formats.h"
 
 /* wire bytes in a text line, escaped by the core's rule (escape.h), as the plugin shows them */
+static void lb_escaped(struct lb *l, const uint8_t *s, size_t len)
+{
+    size_t used;
+    for (size_t i = 0; i < len; i += used) {
+        char *piece = lb_reserve(l, 4);
+        l->n += wsa_escape_one(s + i, len - i, "", piece, &used);
+    }
+}
+
 static void out_text_escaped(FILE *f, const uint8_t *s, size_t len)
 {
     struct lb l;
-    size_t used;
     lb_init(&l, f);
-    for (size_t i = 0; i < len; i += used) {
-        char *piece = lb_reserve(&l, 4);
-        l.n += wsa_escape_one(s + i, len - i, "", piece, &used);
-    }
+    lb_escaped(&l, s, len);
     lb_flush(&l);
+}
+
+/* "#7", or "#7/s3" for HTTP/2 stream 3 of connection 7 (cid() below, into a record buffer) */
+static void lb_cid(struct lb *l, const struct conn_view *c)
+{
+    lb_c(l, '#');
+    lb_conn_id(l, c->id);
+    if (c->stream) {
+        LB_LIT(l, "/s");
+        lb_u(l, c->stream);
+    }
 }
 
 static void t_file(struct report *r, const char *file, const char *linktype)
@@ -80,43 +96,82 @@ static void t_conn(struct report *r, const struct conn_view *c, const struct han
     fputc('\n', f);
 }
 
+/* (findings, closes and statuses are a line per few packets on busy captures: built without
+ * printf, like the frame lines) */
 static void t_finding_line(FILE *f, const struct conn_view *c, uint64_t pkt, uint64_t pkt_end,
                            enum wsa_finding_id id, const char *detail)
 {
     const struct wsa_finding_info *fi = wsa_finding_info(id);
-    if (c)
-        fprintf(f, "%s ", cid(c));
-    fprintf(f, "pkt %" PRIu64, pkt);
-    if (pkt_end > pkt)
-        fprintf(f, "-%" PRIu64, pkt_end);
-    fprintf(f, "  ! %s %s: %s", wsa_severity_name(fi->severity), fi->id, fi->title);
-    if (detail && *detail)
-        fprintf(f, " (%s)", detail);
-    if (fi->reference)
-        fprintf(f, " [%s]", fi->reference);
-    fputc('\n', f);
+    struct lb l;
+    lb_init(&l, f);
+    if (c) {
+        lb_cid(&l, c);
+        lb_c(&l, ' ');
+    }
+    LB_LIT(&l, "pkt ");
+    lb_u(&l, pkt);
+    if (pkt_end > pkt) {
+        lb_c(&l, '-');
+        lb_u(&l, pkt_end);
+    }
+    LB_LIT(&l, "  ! ");
+    lb_str(&l, wsa_severity_name(fi->severity));
+    lb_c(&l, ' ');
+    lb_str(&l, fi->id);
+    LB_LIT(&l, ": ");
+    lb_str(&l, fi->title);
+    if (detail && *detail) {
+        LB_LIT(&l, " (");
+        lb_str(&l, detail);
+        lb_c(&l, ')');
+    }
+    if (fi->reference) {
+        LB_LIT(&l, " [");
+        lb_str(&l, fi->reference);
+        lb_c(&l, ']');
+    }
+    lb_c(&l, '\n');
+    lb_flush(&l);
 }
 
 static void t_status(FILE *f, const struct conn_view *c, const struct ws_event *ev)
 {
     const struct ws_status *st = ev->status;
-    fprintf(f, "%s pkt %" PRIu64 "  status:", cid(c), ev->pkt);
+    struct lb l;
+    lb_init(&l, f);
+    lb_cid(&l, c);
+    LB_LIT(&l, " pkt ");
+    lb_u(&l, ev->pkt);
+    LB_LIT(&l, "  status:");
     for (int side = 0; side < 2; side++) {
         int32_t code = st->seen[side == 0 ? WS_S2C : WS_C2S];
-        fprintf(f, "%s %s saw ", side ? "," : "", wsa_side(side));
-        if (code >= 0)
-            fprintf(f, "%d (%s)", code, ws_close_lookup((uint16_t)code)->name);
-        else
-            fputs("unknown (the capture ended first or lost bytes)", f);
+        if (side)
+            lb_c(&l, ',');
+        lb_c(&l, ' ');
+        lb_str(&l, wsa_side(side));
+        LB_LIT(&l, " saw ");
+        if (code >= 0) {
+            lb_u(&l, (uint64_t)code);
+            LB_LIT(&l, " (");
+            lb_str(&l, ws_close_lookup((uint16_t)code)->name);
+            lb_c(&l, ')');
+        } else {
+            LB_LIT(&l, "unknown (the capture ended first or lost bytes)");
+        }
     }
-    if (st->ended_dir >= 0)
-        fprintf(f, "; the %s %s in pkt %" PRIu64, wsa_side(st->ended_dir),
-                c->stream ? (st->how == WS_END_RST ? "reset the stream (RST_STREAM)"
-                                                   : "ended the stream (END_STREAM)")
-                : st->how == WS_END_RST ? "reset the connection"
-                                        : "closed the connection",
-                st->ended_pkt);
-    fputc('\n', f);
+    if (st->ended_dir >= 0) {
+        LB_LIT(&l, "; the ");
+        lb_str(&l, wsa_side(st->ended_dir));
+        lb_c(&l, ' ');
+        lb_str(&l, c->stream ? (st->how == WS_END_RST ? "reset the stream (RST_STREAM)"
+                                                      : "ended the stream (END_STREAM)")
+                   : st->how == WS_END_RST ? "reset the connection"
+                                           : "closed the connection");
+        LB_LIT(&l, " in pkt ");
+        lb_u(&l, st->ended_pkt);
+    }
+    lb_c(&l, '\n');
+    lb_flush(&l);
 }
 
 static void t_message(FILE *f, const struct conn_view *c, const struct ws_event *ev)
@@ -183,22 +238,53 @@ static void t_frame(FILE *f, const struct conn_view *c, const struct ws_event *e
 static void t_close(FILE *f, const struct conn_view *c, const struct ws_event *ev)
 {
     const struct ws_frame_hdr *h = ev->hdr;
-    fprintf(f, "%s pkt %" PRIu64, cid(c), ev->pkt);
-    if (ev->pkt_end != ev->pkt)
-        fprintf(f, "-%" PRIu64, ev->pkt_end);
-    fprintf(f, "  %s %-6s fin=%u rsv=%u%u%u %s len=%" PRIu64 "%s",
-            ev->dir == WS_C2S ? "c->s" : "s->c", ws_opcode_name(h->opcode), h->fin,
-            (h->rsv >> 2) & 1, (h->rsv >> 1) & 1, h->rsv & 1, h->masked ? "masked" : "unmasked",
-            h->len, ev->complete ? "" : " (incomplete)");
-    if (ev->has_code) {
-        fprintf(f, "  code=%u (%s, %s) reason=\"", ev->code, ev->code_info->name,
-                ws_close_class_name(ev->code_info->cls));
-        out_text_escaped(f, ev->reason, ev->reason_len);
-        fputc('"', f);
-    } else {
-        fputs("  (no status code)", f);
+    static const char pad[] = "      ";
+    struct lb l;
+    lb_init(&l, f);
+    lb_cid(&l, c);
+    LB_LIT(&l, " pkt ");
+    lb_u(&l, ev->pkt);
+    if (ev->pkt_end != ev->pkt) {
+        lb_c(&l, '-');
+        lb_u(&l, ev->pkt_end);
     }
-    fputc('\n', f);
+    if (ev->dir == WS_C2S)
+        LB_LIT(&l, "  c->s ");
+    else
+        LB_LIT(&l, "  s->c ");
+    const char *on = ws_opcode_name(h->opcode);
+    size_t onl = strlen(on);
+    lb_mem(&l, on, onl);
+    if (onl < 6) /* printf's %-6s */
+        lb_mem(&l, pad, 6 - onl);
+    LB_LIT(&l, " fin=");
+    lb_u(&l, h->fin);
+    LB_LIT(&l, " rsv=");
+    lb_u(&l, (h->rsv >> 2) & 1);
+    lb_u(&l, (h->rsv >> 1) & 1);
+    lb_u(&l, h->rsv & 1);
+    if (h->masked)
+        LB_LIT(&l, " masked len=");
+    else
+        LB_LIT(&l, " unmasked len=");
+    lb_u(&l, h->len);
+    if (!ev->complete)
+        LB_LIT(&l, " (incomplete)");
+    if (ev->has_code) {
+        LB_LIT(&l, "  code=");
+        lb_u(&l, ev->code);
+        LB_LIT(&l, " (");
+        lb_str(&l, ev->code_info->name);
+        LB_LIT(&l, ", ");
+        lb_str(&l, ws_close_class_name(ev->code_info->cls));
+        LB_LIT(&l, ") reason=\"");
+        lb_escaped(&l, ev->reason, ev->reason_len);
+        lb_c(&l, '"');
+    } else {
+        LB_LIT(&l, "  (no status code)");
+    }
+    lb_c(&l, '\n');
+    lb_flush(&l);
 }
 
 static void t_ws_event(struct report *r, const struct conn_view *c, const struct ws_event *ev)
