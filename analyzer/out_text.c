@@ -46,12 +46,14 @@ static void t_file(struct report *r, const char *file, const char *linktype)
         fprintf(r->out, "== %s (%s)\n", file, linktype);
 }
 
-static void slice(FILE *f, const char *label, struct ws_slice s)
+static void slice(struct lb *l, const char *label, struct ws_slice s)
 {
     if (!s.p)
         return;
-    fprintf(f, " %s=", label);
-    out_text_escaped(f, (const uint8_t *)s.p, s.len);
+    lb_c(l, ' ');
+    lb_str(l, label);
+    lb_c(l, '=');
+    lb_escaped(l, (const uint8_t *)s.p, s.len);
 }
 
 /* "#7", or "#7/s3" for HTTP/2 stream 3 of connection 7; valid until the next call in this
@@ -66,34 +68,53 @@ static const char *cid(const struct conn_view *c)
     return b;
 }
 
+/* (a line per connection, and a capture of short connections has many: without printf) */
 static void t_conn(struct report *r, const struct conn_view *c, const struct handshake_view *h,
                    uint64_t pkt)
 {
-    FILE *f = r->out;
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_cid(&l, c);
     if (!h) {
-        fprintf(f, "%s websocket (mid-stream, no handshake) %s -> %s  pkt %" PRIu64 "\n",
-                cid(c), c->client, c->server, pkt);
+        LB_LIT(&l, " websocket (mid-stream, no handshake) ");
+        lb_str(&l, c->client);
+        LB_LIT(&l, " -> ");
+        lb_str(&l, c->server);
+        LB_LIT(&l, "  pkt ");
+        lb_u(&l, pkt);
+        lb_c(&l, '\n');
+        lb_flush(&l);
         return;
     }
-    fprintf(f, "%s %s %s -> %s  pkt %" PRIu64 "/%" PRIu64 " ", cid(c),
-            h->res->upgraded ? (c->stream ? (c->tls ? "websocket (h2, wss, decrypted)"
-                                                         : "websocket (h2)")
-                                         : c->tls ? "websocket (wss, decrypted)"
-                                                  : "websocket")
-                             : "upgrade-refused",
-            c->client, c->server, h->req_pkt,
-            h->resp_pkt);
-    out_text_escaped(f, (const uint8_t *)h->req->method.p, h->req->method.len);
-    fputc(' ', f);
-    out_text_escaped(f, (const uint8_t *)h->req->target.p, h->req->target.len);
-    if (h->resp->status)
-        fprintf(f, " -> %d", h->resp->status);
-    else
-        fputs(" -> no answer (the stream was reset)", f);
-    slice(f, "host", h->req->host);
-    slice(f, "subprotocol", h->res->protocol);
-    slice(f, "extensions", h->res->extensions);
-    fputc('\n', f);
+    lb_c(&l, ' ');
+    lb_str(&l, h->res->upgraded ? (c->stream ? (c->tls ? "websocket (h2, wss, decrypted)"
+                                                       : "websocket (h2)")
+                                             : c->tls ? "websocket (wss, decrypted)"
+                                                      : "websocket")
+                                : "upgrade-refused");
+    lb_c(&l, ' ');
+    lb_str(&l, c->client);
+    LB_LIT(&l, " -> ");
+    lb_str(&l, c->server);
+    LB_LIT(&l, "  pkt ");
+    lb_u(&l, h->req_pkt);
+    lb_c(&l, '/');
+    lb_u(&l, h->resp_pkt);
+    lb_c(&l, ' ');
+    lb_escaped(&l, (const uint8_t *)h->req->method.p, h->req->method.len);
+    lb_c(&l, ' ');
+    lb_escaped(&l, (const uint8_t *)h->req->target.p, h->req->target.len);
+    if (h->resp->status) {
+        LB_LIT(&l, " -> ");
+        lb_i(&l, h->resp->status);
+    } else {
+        LB_LIT(&l, " -> no answer (the stream was reset)");
+    }
+    slice(&l, "host", h->req->host);
+    slice(&l, "subprotocol", h->res->protocol);
+    slice(&l, "extensions", h->res->extensions);
+    lb_c(&l, '\n');
+    lb_flush(&l);
 }
 
 /* (findings, closes and statuses are a line per few packets on busy captures: built without
@@ -442,24 +463,57 @@ static void t_summary(struct report *r)
 
 static void t_end(struct report *r, const struct conn_view *c, const struct end_view *e)
 {
-    FILE *f = r->out;
     uint64_t dur = e->end_ns > c->start_ns ? e->end_ns - c->start_ns : 0;
-    fprintf(f,
-            "%s pkt %" PRIu64 "  end: %s after %" PRIu64 ".%06" PRIu64 " s; client %" PRIu64
-            " pkts %" PRIu64 " B, server %" PRIu64 " pkts %" PRIu64 " B",
-            cid(c), e->pkt, e->how, dur / 1000000000u, dur % 1000000000u / 1000u, e->pkts[0],
-            e->bytes[0], e->pkts[1], e->bytes[1]);
-    if (e->websocket)
-        fprintf(f, "; frames %" PRIu64 "/%" PRIu64 ", messages %" PRIu64 "/%" PRIu64, e->frames[0],
-                e->frames[1], e->msgs[0], e->msgs[1]);
-    if (e->h2_streams >= 0)
-        fprintf(f, "; HTTP/2 with %" PRId64 " WebSocket stream(s)", e->h2_streams);
-    if (c->by_severity)
-        fprintf(f, "; findings %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " note, %" PRIu64
-                   " degraded",
-                c->by_severity[WSA_SEV_ERROR], c->by_severity[WSA_SEV_WARNING],
-                c->by_severity[WSA_SEV_NOTE], c->by_severity[WSA_SEV_DEGRADED]);
-    fputc('\n', f);
+    struct lb l;
+    lb_init(&l, r->out);
+    lb_cid(&l, c);
+    LB_LIT(&l, " pkt ");
+    lb_u(&l, e->pkt);
+    LB_LIT(&l, "  end: ");
+    lb_str(&l, e->how);
+    LB_LIT(&l, " after ");
+    lb_u(&l, dur / 1000000000u);
+    char *us = lb_reserve(&l, 7); /* .%06u */
+    us[0] = '.';
+    wsa_dec_fixed(us + 1, (uint32_t)(dur % 1000000000u / 1000u), 6);
+    l.n += 7;
+    LB_LIT(&l, " s; client ");
+    lb_u(&l, e->pkts[0]);
+    LB_LIT(&l, " pkts ");
+    lb_u(&l, e->bytes[0]);
+    LB_LIT(&l, " B, server ");
+    lb_u(&l, e->pkts[1]);
+    LB_LIT(&l, " pkts ");
+    lb_u(&l, e->bytes[1]);
+    LB_LIT(&l, " B");
+    if (e->websocket) {
+        LB_LIT(&l, "; frames ");
+        lb_u(&l, e->frames[0]);
+        lb_c(&l, '/');
+        lb_u(&l, e->frames[1]);
+        LB_LIT(&l, ", messages ");
+        lb_u(&l, e->msgs[0]);
+        lb_c(&l, '/');
+        lb_u(&l, e->msgs[1]);
+    }
+    if (e->h2_streams >= 0) {
+        LB_LIT(&l, "; HTTP/2 with ");
+        lb_i(&l, e->h2_streams);
+        LB_LIT(&l, " WebSocket stream(s)");
+    }
+    if (c->by_severity) {
+        LB_LIT(&l, "; findings ");
+        lb_u(&l, c->by_severity[WSA_SEV_ERROR]);
+        LB_LIT(&l, " error, ");
+        lb_u(&l, c->by_severity[WSA_SEV_WARNING]);
+        LB_LIT(&l, " warning, ");
+        lb_u(&l, c->by_severity[WSA_SEV_NOTE]);
+        LB_LIT(&l, " note, ");
+        lb_u(&l, c->by_severity[WSA_SEV_DEGRADED]);
+        LB_LIT(&l, " degraded");
+    }
+    lb_c(&l, '\n');
+    lb_flush(&l);
 }
 
 static void t_evidence(struct report *r, const char *file, uint64_t packets, uint64_t conns,
