@@ -26,15 +26,25 @@ static void out_text_escaped(FILE *f, const uint8_t *s, size_t len)
     lb_flush(&l);
 }
 
-/* "#7", or "#7/s3" for HTTP/2 stream 3 of connection 7 (cid() below, into a record buffer) */
+/* "#7", or "#7/s3" for HTTP/2 stream 3 of connection 7, at b (NUL-terminated, at most 64
+ * bytes with the -j marks around the id); its length */
+static size_t cid_at(char *b, const struct conn_view *c)
+{
+    b[0] = '#';
+    size_t n = 1 + report_conn_id(c->id, b + 1);
+    if (c->stream) {
+        memcpy(b + n, "/s", 2);
+        n += 2 + wsa_u64_dec(b + n + 2, c->stream);
+    }
+    b[n] = 0;
+    return n;
+}
+
+/* the same, appended to a record */
 static void lb_cid(struct lb *l, const struct conn_view *c)
 {
-    lb_c(l, '#');
-    lb_conn_id(l, c->id);
-    if (c->stream) {
-        LB_LIT(l, "/s");
-        lb_u(l, c->stream);
-    }
+    char *p = lb_reserve(l, 64);
+    l->n += cid_at(p, c);
 }
 
 static void t_file(struct report *r, const char *file, const char *linktype)
@@ -56,15 +66,12 @@ static void slice(struct lb *l, const char *label, struct ws_slice s)
     lb_escaped(l, (const uint8_t *)s.p, s.len);
 }
 
-/* "#7", or "#7/s3" for HTTP/2 stream 3 of connection 7; valid until the next call in this
+/* cid_at's text, for the lines still written with printf; valid until the next call in this
  * thread */
 static const char *cid(const struct conn_view *c)
 {
     static _Thread_local char b[64]; /* -j: writers run in several threads */
-    b[0] = '#';
-    size_t n = 1 + report_conn_id(c->id, b + 1);
-    if (c->stream)
-        snprintf(b + n, sizeof b - n, "/s%u", c->stream);
+    cid_at(b, c);
     return b;
 }
 
