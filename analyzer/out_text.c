@@ -41,6 +41,14 @@ static size_t cid_at(char *b, const struct conn_view *c)
 }
 
 /* the same, appended to a record */
+/* "a/b": two counts of one thing (request/response packets, client/server frames) */
+static void lb_pair(struct lb *l, uint64_t a, uint64_t b)
+{
+    lb_u(l, a);
+    lb_c(l, '/');
+    lb_u(l, b);
+}
+
 static void lb_cid(struct lb *l, const struct conn_view *c)
 {
     char *p = lb_reserve(l, 64);
@@ -104,9 +112,7 @@ static void t_conn(struct report *r, const struct conn_view *c, const struct han
     LB_LIT(&l, " -> ");
     lb_str(&l, c->server);
     LB_LIT(&l, "  pkt ");
-    lb_u(&l, h->req_pkt);
-    lb_c(&l, '/');
-    lb_u(&l, h->resp_pkt);
+    lb_pair(&l, h->req_pkt, h->resp_pkt);
     lb_c(&l, ' ');
     lb_escaped(&l, (const uint8_t *)h->req->method.p, h->req->method.len);
     lb_c(&l, ' ');
@@ -457,24 +463,19 @@ static void t_end(struct report *r, const struct conn_view *c, const struct end_
     us[0] = '.';
     wsa_dec_fixed(us + 1, (uint32_t)(dur % 1000000000u / 1000u), 6);
     l.n += 7;
-    LB_LIT(&l, " s; client ");
-    lb_u(&l, e->pkts[0]);
-    LB_LIT(&l, " pkts ");
-    lb_u(&l, e->bytes[0]);
-    LB_LIT(&l, " B, server ");
-    lb_u(&l, e->pkts[1]);
-    LB_LIT(&l, " pkts ");
-    lb_u(&l, e->bytes[1]);
-    LB_LIT(&l, " B");
+    LB_LIT(&l, " s;");
+    for (int side = 0; side < 2; side++) {
+        lb_str(&l, side ? ", server " : " client ");
+        lb_u(&l, e->pkts[side]);
+        LB_LIT(&l, " pkts ");
+        lb_u(&l, e->bytes[side]);
+        LB_LIT(&l, " B");
+    }
     if (e->websocket) {
         LB_LIT(&l, "; frames ");
-        lb_u(&l, e->frames[0]);
-        lb_c(&l, '/');
-        lb_u(&l, e->frames[1]);
+        lb_pair(&l, e->frames[0], e->frames[1]);
         LB_LIT(&l, ", messages ");
-        lb_u(&l, e->msgs[0]);
-        lb_c(&l, '/');
-        lb_u(&l, e->msgs[1]);
+        lb_pair(&l, e->msgs[0], e->msgs[1]);
     }
     if (e->h2_streams >= 0) {
         LB_LIT(&l, "; HTTP/2 with ");
